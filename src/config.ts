@@ -1,0 +1,261 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1f4bd8');
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((part) => part.trim())
+            .filter(Boolean)
+        : value,
+    z.array(item),
+  );
+
+const secretKey = z.object({
+  /** Key id stored next to everything the key protects, so keys can rotate. */
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, - or _'),
+  /** 32 random bytes, base64-encoded (`openssl rand -base64 32`). */
+  secret: z
+    .string()
+    .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
+});
+
+/**
+ * Keys written by `key:secret` pairs in one environment variable:
+ * `TESSERA_SECRETS_KEYS=k2:BASE64,k1:BASE64` (the first key is the current one).
+ */
+const secretKeys = z.preprocess(
+  (value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((pair) => pair.trim())
+          .filter(Boolean)
+          .map((pair) => {
+            const [id, secret] = pair.split(':');
+            return { id, secret };
+          })
+      : value,
+  z.array(secretKey),
+);
+
+export const configSchema = z.object({
+  server: z
+    .object({
+      /** Interface to listen on. Default: `127.0.0.1`. */
+      host: z.string().min(1).default('127.0.0.1'),
+      /** TCP port to listen on. Default: `4000`. */
+      port: port.default(4000),
+      /**
+       * The URL people use to reach Tessera; used for links, the cookie policy and the
+       * Origin check. Production requires https. Default: `http://localhost:4000`.
+       */
+      publicUrl: z.url().default('http://localhost:4000'),
+      /**
+       * Proxies (IP addresses or CIDR ranges) whose `X-Forwarded-For` header is believed.
+       * Without one, the client IP is the socket address. Default: none.
+       */
+      trustedProxies: list(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+  database: z
+    .object({
+      /**
+       * `sqlite:<path>` for the embedded database or `postgres://…` for PostgreSQL.
+       * Default: `sqlite:./data/tessera.db`.
+       */
+      url: z
+        .string()
+        .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://')
+        .default('sqlite:./data/tessera.db'),
+    })
+    .prefault({}),
+  branding: z
+    .object({
+      /** Product name shown on every page and in the authenticator app. Default: `Tessera`. */
+      productName: z.string().min(1).max(60).default('Tessera'),
+      /** URL of a logo image shown above the forms; empty shows the product name only. Default: empty. */
+      logoUrl: z.union([z.literal(''), z.url()]).default(''),
+      /** Main colour of buttons and links. Default: `#1f4bd8`. */
+      primaryColor: hexColor.default('#1f4bd8'),
+      /** Colour of text on the main colour. Default: `#ffffff`. */
+      primaryTextColor: hexColor.default('#ffffff'),
+    })
+    .prefault({}),
+  passwords: z
+    .object({
+      /**
+       * Shortest password accepted. ASVS 5.0 asks for at least 8; NIST SP 800-63B rev 4 asks
+       * for 15 when the password is the only factor. Default: `8`.
+       */
+      minLength: z.coerce.number().int().min(8).max(64).default(8),
+      /** Longest password accepted; at least 64 so passphrases fit. Default: `256`. */
+      maxLength: z.coerce.number().int().min(64).max(4096).default(256),
+    })
+    .prefault({}),
+  sessions: z
+    .object({
+      /** Minutes without activity after which a session ends. Default: `60`. */
+      idleTimeoutMinutes: positiveInt.default(60),
+      /** Hours after sign-in after which a session ends whatever happens. Default: `24`. */
+      absoluteTimeoutHours: positiveInt.default(24),
+    })
+    .prefault({}),
+  throttling: z
+    .object({
+      /** Failed passwords for one account before each attempt must wait. Default: `5`. */
+      freePasswordFailures: z.coerce.number().int().min(0).max(100).default(5),
+      /** First wait after the free failures, doubled after each further failure. Default: `2`. */
+      baseDelaySeconds: positiveInt.default(2),
+      /** Longest wait between password attempts for one account. Default: `900`. */
+      maxDelaySeconds: positiveInt.default(900),
+      /** Sign-in and sign-up attempts one IP address may make per window. Default: `30`. */
+      ipAttempts: positiveInt.default(30),
+      /** Length of the per-IP window in seconds. Default: `60`. */
+      ipWindowSeconds: positiveInt.default(60),
+    })
+    .prefault({}),
+  secrets: z
+    .object({
+      /**
+       * Server keys for keyed hashes and encryption; the first is current, the others still
+       * verify. Empty in development generates `data/dev-keys.json` with a warning; production
+       * refuses that. Default: empty.
+       */
+      keys: secretKeys.default([]),
+    })
+    .prefault({}),
+  /** Directory for the SQLite file and development keys. Default: `./data`. */
+  dataDir: z.string().min(1).default('./data'),
+  logging: z
+    .object({
+      /** pino log level. Default: `info`. */
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+});
+
+export type TesseraConfig = z.infer<typeof configSchema> & {
+  /** `production` when NODE_ENV=production; otherwise development rules apply. */
+  mode: 'production' | 'development';
+};
+
+/** A configuration value that cannot be used, named by its YAML path and environment variable. */
+export class ConfigError extends TypeError {
+  constructor(readonly problems: string[]) {
+    super(`Invalid Tessera configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Environment variables; `TESSERA_*` entries override the file. */
+  env?: NodeJS.ProcessEnv;
+  /** YAML file; defaults to `TESSERA_CONFIG` or `./tessera.yaml` when it exists. */
+  file?: string;
+}
+
+/** The environment variable that sets a configuration path, e.g. `server.publicUrl` → `TESSERA_SERVER_PUBLIC_URL`. */
+export function envName(path: string[]): string {
+  return `TESSERA_${path.map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`;
+}
+
+/** Every leaf field of the schema with its path, in declaration order. */
+export function configFields(): string[][] {
+  const fields: string[][] = [];
+  const walk = (shape: Record<string, z.ZodType>, prefix: string[]) => {
+    for (const [key, field] of Object.entries(shape)) {
+      const inner = unwrap(field);
+      if (inner instanceof z.ZodObject && key !== 'keys') walk(inner.shape, [...prefix, key]);
+      else fields.push([...prefix, key]);
+    }
+  };
+  walk(configSchema.shape, []);
+  return fields;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current: z.ZodType = schema;
+  while (current instanceof z.ZodDefault || current instanceof z.ZodPrefault || current instanceof z.ZodOptional) {
+    current = current.unwrap() as z.ZodType;
+  }
+  return current;
+}
+
+/** Reads the YAML file and `TESSERA_*` variables, validates them, and applies production rules. */
+export function loadConfig(options: LoadConfigOptions = {}): TesseraConfig {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.TESSERA_CONFIG ?? (existsSync('tessera.yaml') ? 'tessera.yaml' : undefined);
+  const raw: Record<string, unknown> = file ? readYaml(file) : {};
+
+  for (const path of configFields()) {
+    const value = env[envName(path)];
+    if (value !== undefined) setPath(raw, path, value);
+  }
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const path = issue.path.filter((part): part is string => typeof part === 'string');
+        return `${path.join('.')} (${envName(path)}): ${issue.message}`;
+      }),
+    );
+  }
+  const config: TesseraConfig = {
+    ...parsed.data,
+    mode: env.NODE_ENV === 'production' ? 'production' : 'development',
+  };
+  if (config.mode === 'production') assertProductionReady(config);
+  return config;
+}
+
+function assertProductionReady(config: TesseraConfig): void {
+  const problems: string[] = [];
+  if (!config.server.publicUrl.startsWith('https://')) {
+    problems.push(
+      `server.publicUrl (${envName(['server', 'publicUrl'])}): production requires an https:// URL, got ${config.server.publicUrl}`,
+    );
+  }
+  if (config.secrets.keys.length === 0) {
+    problems.push(
+      `secrets.keys (${envName(['secrets', 'keys'])}): production requires your own keys, e.g. TESSERA_SECRETS_KEYS=k1:$(openssl rand -base64 32)`,
+    );
+  }
+  if (config.secrets.keys.some((key) => key.id.startsWith('dev'))) {
+    problems.push(
+      `secrets.keys (${envName(['secrets', 'keys'])}): development keys (ids starting with "dev") are refused in production`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+function readYaml(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`${file}: ${(error as Error).message}`]);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError([`${file}: must hold a YAML mapping such as "server:\\n  port: 4000"`]);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}

@@ -1,0 +1,21 @@
+import type { TesseraConfig } from '../config.js';
+import type { Clock, KeyedHasher, PasswordHasher, Random, RateLimiter, Store } from './ports.js';
+
+/** The part of the configuration the core reads. */
+export type CoreSettings = Pick<TesseraConfig, 'passwords' | 'sessions' | 'throttling'>;
+
+/** Everything a flow needs, passed in rather than imported. */
+export interface CoreDeps {
+  store: Store;
+  clock: Clock;
+  random: Random;
+  passwords: PasswordHasher;
+  keyedHash: KeyedHasher;
+  ipLimiter: RateLimiter;
+  settings: CoreSettings;
+}
+
+/** A random identifier: 128 bits, URL-safe. */
+export function newId(random: Random): string {
+  return random.bytes(16).toString('base64url');
+}

@@ -1,0 +1,42 @@
+import type { CoreDeps } from '../deps.js';
+import { TesseraError } from '../errors.js';
+import { assertAcceptablePassword, normalizePassword } from '../passwords.js';
+import type { Session, User } from '../ports.js';
+import { claimPasswordAttempt } from './first-factor-throttle.js';
+import { verifyPassword } from './sign-in.js';
+
+/**
+ * Replaces the password after the current one is given again; by default every other session
+ * of the account ends, so a thief holding one is signed out.
+ */
+export async function changePassword(
+  deps: CoreDeps,
+  input: {
+    user: User;
+    session: Session;
+    currentPassword: string;
+    newPassword: string;
+    endOtherSessions: boolean;
+    ip: string;
+  },
+): Promise<{ endedSessions: number }> {
+  const throttleKey = await claimPasswordAttempt(deps, input.user.email, input.ip);
+  if (!(await verifyPassword(deps, input.user, input.currentPassword))) {
+    throw new TesseraError('ERR_INVALID_CREDENTIALS', 'The current password is not right.');
+  }
+  await deps.store.throttles.clear(throttleKey);
+  assertAcceptablePassword(input.newPassword, deps.settings.passwords);
+
+  await deps.store.users.updatePasswordHash(input.user.id, await deps.passwords.hash(normalizePassword(input.newPassword)));
+  const endedSessions = input.endOtherSessions
+    ? await deps.store.sessions.deleteOthers(input.user.id, input.session.id)
+    : 0;
+  await deps.store.events.record({
+    type: 'password_changed',
+    userId: input.user.id,
+    ip: input.ip,
+    at: deps.clock.now(),
+    detail: { endedSessions },
+  });
+  return { endedSessions };
+}

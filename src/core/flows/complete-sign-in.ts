@@ -1,0 +1,37 @@
+import type { CoreDeps } from '../deps.js';
+import { newId } from '../deps.js';
+import type { Amr, Session, User } from '../ports.js';
+
+export interface SignedIn {
+  user: User;
+  session: Session;
+  /** The bearer token for the cookie; only its keyed hash is stored. */
+  token: string;
+}
+
+/**
+ * The one place a session is created. Every first factor ends here, so a new token is issued
+ * at each sign-in and no path can mint a session on its own.
+ */
+export async function completeSignIn(
+  deps: CoreDeps,
+  input: { user: User; amr: Amr[]; ip: string },
+): Promise<SignedIn> {
+  const now = deps.clock.now();
+  const token = deps.random.bytes(32).toString('base64url');
+  const session: Session = {
+    id: newId(deps.random),
+    userId: input.user.id,
+    tokenHash: deps.keyedHash.hash(token),
+    aal: 1,
+    amr: input.amr,
+    authTime: now,
+    mfaAt: null,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: now + deps.settings.sessions.absoluteTimeoutHours * 3_600_000,
+  };
+  await deps.store.sessions.create(session);
+  await deps.store.events.record({ type: 'sign_in', userId: input.user.id, ip: input.ip, at: now, detail: { amr: input.amr } });
+  return { user: input.user, session, token };
+}

@@ -1,0 +1,46 @@
+import type { CoreDeps } from '../deps.js';
+import { TesseraError } from '../errors.js';
+import { normalizePassword } from '../passwords.js';
+import type { PasswordHasher, User } from '../ports.js';
+import { completeSignIn, type SignedIn } from './complete-sign-in.js';
+import { claimPasswordAttempt } from './first-factor-throttle.js';
+import { normalizeEmail } from './sign-up.js';
+
+const invalidCredentials = () =>
+  new TesseraError('ERR_INVALID_CREDENTIALS', 'The email or password is not right.');
+
+/**
+ * A hash of a password nobody knows, so that checking an unknown account costs the same
+ * argon2 work as checking a real one.
+ */
+const dummyHashes = new WeakMap<PasswordHasher, Promise<string>>();
+function dummyHash(deps: CoreDeps): Promise<string> {
+  let hash = dummyHashes.get(deps.passwords);
+  if (!hash) {
+    hash = deps.passwords.hash(deps.random.bytes(32).toString('base64url'));
+    dummyHashes.set(deps.passwords, hash);
+  }
+  return hash;
+}
+
+/** Checks the password of an account the same way whether or not the account exists. */
+export async function verifyPassword(deps: CoreDeps, user: User | undefined, password: string): Promise<boolean> {
+  const matches = await deps.passwords.verify(user?.passwordHash ?? (await dummyHash(deps)), normalizePassword(password));
+  return matches && user !== undefined;
+}
+
+/** Email and password sign-in; answers alike for unknown accounts and wrong passwords. */
+export async function signInWithPassword(
+  deps: CoreDeps,
+  input: { email: string; password: string; ip: string },
+): Promise<SignedIn> {
+  const email = normalizeEmail(input.email);
+  const throttleKey = await claimPasswordAttempt(deps, email, input.ip);
+  const user = await deps.store.users.findByEmail(email);
+  if (!(await verifyPassword(deps, user, input.password)) || !user) {
+    await deps.store.events.record({ type: 'sign_in_failed', userId: user?.id ?? null, ip: input.ip, at: deps.clock.now() });
+    throw invalidCredentials();
+  }
+  await deps.store.throttles.clear(throttleKey);
+  return completeSignIn(deps, { user, amr: ['pwd'], ip: input.ip });
+}

@@ -1,0 +1,38 @@
+import type { CoreDeps } from '../deps.js';
+import { newId } from '../deps.js';
+import { TesseraError } from '../errors.js';
+import { assertAcceptablePassword, normalizePassword } from '../passwords.js';
+import { completeSignIn, type SignedIn } from './complete-sign-in.js';
+
+/** Emails are compared case-insensitively and without surrounding spaces. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Creates an account with email and password and signs the new person in. */
+export async function signUp(
+  deps: CoreDeps,
+  input: { email: string; password: string; ip: string },
+): Promise<SignedIn> {
+  const ipBudget = await deps.ipLimiter.consume(`ip:${input.ip}`);
+  if (!ipBudget.allowed) {
+    throw new TesseraError('ERR_THROTTLED', 'Too many attempts. Try again in a minute.', ipBudget.retryAfterMs);
+  }
+  assertAcceptablePassword(input.password, deps.settings.passwords);
+
+  const now = deps.clock.now();
+  const user = {
+    id: newId(deps.random),
+    email: normalizeEmail(input.email),
+    passwordHash: await deps.passwords.hash(normalizePassword(input.password)),
+    createdAt: now,
+  };
+  if (!(await deps.store.users.create(user))) {
+    throw new TesseraError(
+      'ERR_EMAIL_TAKEN',
+      'An account with this email already exists. Sign in instead, or use another email.',
+    );
+  }
+  await deps.store.events.record({ type: 'sign_up', userId: user.id, ip: input.ip, at: now });
+  return completeSignIn(deps, { user, amr: ['pwd'], ip: input.ip });
+}

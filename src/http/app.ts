@@ -1,0 +1,67 @@
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { fileURLToPath } from 'node:url';
+import type { TesseraConfig } from '../config.js';
+import type { CoreDeps } from '../core/deps.js';
+import { accountRoutes } from './api/account-routes.js';
+import { authentication } from './authentication.js';
+import { handleError } from './errors.js';
+import { accountPages } from './pages/account-pages.js';
+import { errorPage } from './pages/error-page.js';
+import { themeCss } from './pages/theme.js';
+import { registerBrowserProtections } from './security.js';
+
+export interface AppOptions {
+  config: TesseraConfig;
+  deps: CoreDeps;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The whole HTTP surface: pages, the JSON API under /api/v1 and its OpenAPI document. */
+export async function buildApp({ config, deps, logger = false }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    trustProxy: config.server.trustedProxies.length > 0 ? config.server.trustedProxies : false,
+    bodyLimit: 64 * 1024,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((error: FastifyError, request, reply) =>
+    request.url.startsWith('/api/') ? handleError(error, request, reply) : errorPage(config, error, request, reply),
+  );
+  app.setNotFoundHandler((request, reply) =>
+    request.url.startsWith('/api/')
+      ? reply.status(404).send({ error: { code: 'ERR_NOT_FOUND', message: `No route ${request.method} ${request.url}` } })
+      : errorPage(config, Object.assign(new Error('Page not found'), { statusCode: 404 }), request, reply),
+  );
+
+  await app.register(cookie);
+  await registerBrowserProtections(app, config);
+  await app.register(authentication, { config, deps });
+  await app.register(swagger, {
+    openapi: { info: { title: `${config.branding.productName} API`, version: '1' } },
+    transform: jsonSchemaTransform,
+  });
+
+  await app.register(fastifyStatic, {
+    root: fileURLToPath(new URL('./assets/', import.meta.url)),
+    prefix: '/assets/',
+    maxAge: '1h',
+  });
+  const theme = themeCss(config.branding);
+  app.get('/assets/theme.css', { schema: { hide: true } }, async (_request, reply) => reply.type('text/css').send(theme));
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  await app.register(
+    async (api) => {
+      await api.register(accountRoutes, { config, deps });
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register(accountPages, { config, deps });
+  return app;
+}

@@ -1,0 +1,36 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { TesseraConfig } from '../config.js';
+import type { CoreDeps } from '../core/deps.js';
+import { TesseraError } from '../core/errors.js';
+import { resumeSession } from '../core/flows/session.js';
+import type { Session, User } from '../core/ports.js';
+import { readSessionToken } from './session-cookie.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in person, resolved once per request from the session cookie. */
+    auth: { session: Session; user: User } | undefined;
+  }
+}
+
+/** Resolves the session cookie on every request; routes then declare what they need. */
+export const authentication = fp<{ config: TesseraConfig; deps: CoreDeps }>(async (app, { config, deps }) => {
+  app.decorateRequest('auth', undefined);
+  app.addHook('onRequest', async (request) => {
+    const token = readSessionToken(config, request);
+    request.auth = token ? await resumeSession(deps, token) : undefined;
+  });
+});
+
+/** The signed-in person, or an ERR_UNAUTHENTICATED for API routes. */
+export function requireAuth(request: FastifyRequest): { session: Session; user: User } {
+  if (!request.auth) throw new TesseraError('ERR_UNAUTHENTICATED', 'Sign in to continue.');
+  return request.auth;
+}
+
+/** Page guard: sends people who are not signed in to the sign-in page. */
+export async function requireSignedInPage(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (!request.auth) await reply.redirect('/sign-in', 303);
+}
+

@@ -1,0 +1,46 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { type ErrorCode, TesseraError } from '../core/errors.js';
+
+export const statusByCode: Record<ErrorCode, number> = {
+  ERR_INVALID_INPUT: 400,
+  ERR_INVALID_CREDENTIALS: 401,
+  ERR_EMAIL_TAKEN: 409,
+  ERR_PASSWORD_TOO_SHORT: 400,
+  ERR_PASSWORD_TOO_LONG: 400,
+  ERR_PASSWORD_COMMON: 400,
+  ERR_THROTTLED: 429,
+  ERR_UNAUTHENTICATED: 401,
+  ERR_CSRF: 403,
+};
+
+/** The JSON body of every API error: a stable code and a sentence a person can act on. */
+export interface ApiError {
+  error: { code: ErrorCode | 'ERR_INTERNAL' | 'ERR_NOT_FOUND'; message: string };
+}
+
+/**
+ * Domain errors keep their code; schema failures become ERR_INVALID_INPUT naming the field;
+ * anything else is logged and answered with a generic 500 that reveals nothing.
+ */
+export function handleError(error: FastifyError | TesseraError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof TesseraError) {
+    if (error.retryAfterMs !== undefined) reply.header('retry-after', Math.ceil(error.retryAfterMs / 1000));
+    return reply.status(statusByCode[error.code]).send({ error: { code: error.code, message: error.message } } satisfies ApiError);
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const first = error.validation[0];
+    const field = first?.instancePath.replace(/^\//, '').replaceAll('/', '.') || 'body';
+    return reply.status(400).send({
+      error: { code: 'ERR_INVALID_INPUT', message: `${field}: ${first?.message ?? 'is invalid'}` },
+    } satisfies ApiError);
+  }
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  if (status === 500) request.log.error({ err: error }, 'unhandled error');
+  return reply.status(status).send({
+    error: {
+      code: status === 500 ? 'ERR_INTERNAL' : 'ERR_INVALID_INPUT',
+      message: status === 500 ? 'Something went wrong on our side. Please try again.' : error.message,
+    },
+  } satisfies ApiError);
+}

@@ -1,0 +1,28 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { TesseraConfig } from '../../config.js';
+import { TesseraError } from '../../core/errors.js';
+import { statusByCode } from '../errors.js';
+import { html } from './html.js';
+import { layout } from './layout.js';
+
+/** An error on a page route, as a page; internals are logged, never shown. */
+export function errorPage(config: TesseraConfig, error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  const status =
+    error instanceof TesseraError
+      ? statusByCode[error.code]
+      : 'statusCode' in error && error.statusCode && error.statusCode < 500
+        ? error.statusCode
+        : 500;
+  if (status === 500) request.log.error({ err: error }, 'unhandled error');
+  const message =
+    status === 500 ? 'Something went wrong on our side. Please try again.' : status === 404 ? 'This page does not exist.' : error.message;
+  const body = html`<section class="card" aria-labelledby="title">
+  <h1 id="title">${status === 404 ? 'Page not found' : 'That did not work'}</h1>
+  <p class="lead">${message}</p>
+  <a class="button" href="/">Go to ${config.branding.productName}</a>
+</section>`;
+  return reply
+    .status(status)
+    .type('text/html; charset=utf-8')
+    .send(layout({ branding: config.branding }, status === 404 ? 'Page not found' : 'Error', body).toString());
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { TesseraConfig } from './config.js';
+import type { CoreDeps } from './core/deps.js';
+import type { Clock, PasswordHasher } from './core/ports.js';
+import { argon2Hasher } from './crypto/argon2-hasher.js';
+import { loadKeyring, systemRandom } from './crypto/keyring.js';
+import { buildApp } from './http/app.js';
+import { createStoreRateLimiter } from './store/ip-limiter.js';
+import { createKyselyStore } from './store/kysely-store.js';
+import { migrateToLatest, openDatabase } from './store/open-database.js';
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface TesseraServer {
+  app: FastifyInstance;
+  deps: CoreDeps;
+  close(): Promise<void>;
+}
+
+/** Replacements for tests: a movable clock, a counting hasher, a PostgreSQL schema. */
+export interface ServerOverrides {
+  clock?: Clock;
+  passwords?: PasswordHasher;
+  databaseSchema?: string;
+  logger?: FastifyServerOptions['logger'];
+  warn?: (message: string) => void;
+}
+
+/** Opens and migrates the database, wires the adapters into the core and builds the HTTP app. */
+export async function createServer(config: TesseraConfig, overrides: ServerOverrides = {}): Promise<TesseraServer> {
+  const warn = overrides.warn ?? ((message: string) => process.stderr.write(`\n  ⚠  ${message}\n\n`));
+  const keyring = loadKeyring(config, warn);
+  const database = openDatabase(config.database.url, { schema: overrides.databaseSchema });
+  await migrateToLatest(database);
+  const deps: CoreDeps = {
+    store: createKyselyStore(database),
+    clock: overrides.clock ?? systemClock,
+    random: systemRandom,
+    passwords: overrides.passwords ?? argon2Hasher,
+    keyedHash: keyring,
+    ipLimiter: await createStoreRateLimiter(database, {
+      points: config.throttling.ipAttempts,
+      windowSeconds: config.throttling.ipWindowSeconds,
+    }),
+    settings: config,
+  };
+  const app = await buildApp({ config, deps, logger: overrides.logger });
+  return {
+    app,
+    deps,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
