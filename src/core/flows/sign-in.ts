@@ -25,7 +25,8 @@ function dummyHash(deps: CoreDeps): Promise<string> {
 
 /** Checks the password of an account the same way whether or not the account exists. */
 export async function verifyPassword(deps: CoreDeps, user: User | undefined, password: string): Promise<boolean> {
-  const matches = await deps.passwords.verify(user?.passwordHash ?? (await dummyHash(deps)), normalizePassword(password));
+  const dummy = await dummyHash(deps);
+  const matches = await deps.passwords.verify(user?.passwordHash ?? dummy, normalizePassword(password));
   return matches && user !== undefined;
 }
 

@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configFields, loadConfig } from '../../src/config.js';
+import { configDocsPath, fieldComments, renderConfigDocs } from '../../scripts/config-docs.js';
+
+const key = (id: string) => `${id}:${Buffer.alloc(32, 7).toString('base64')}`;
+
+function yamlFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'tessera-config-')), 'tessera.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('configuration', () => {
+  it('starts from documented defaults with no file and no environment', () => {
+    const config = loadConfig({ env: {}, file: yamlFile('') });
+    expect(config.server.port).toBe(4000);
+    expect(config.database.url).toBe('sqlite:./data/tessera.db');
+    expect(config.passwords.minLength).toBe(8);
+    expect(config.sessions).toEqual({ idleTimeoutMinutes: 60, absoluteTimeoutHours: 24 });
+    expect(config.mode).toBe('development');
+  });
+
+  it('lets environment variables win over the YAML file', () => {
+    const file = yamlFile('server:\n  port: 5000\nbranding:\n  productName: Acme\n');
+    const config = loadConfig({ env: { TESSERA_SERVER_PORT: '6000' }, file });
+    expect(config.server.port).toBe(6000);
+    expect(config.branding.productName).toBe('Acme');
+  });
+
+  it('reads lists and keys from environment variables', () => {
+    const config = loadConfig({
+      env: { TESSERA_SERVER_TRUSTED_PROXIES: '10.0.0.1, 10.1.0.0/16', TESSERA_SECRETS_KEYS: `${key('k2')},${key('k1')}` },
+      file: yamlFile(''),
+    });
+    expect(config.server.trustedProxies).toEqual(['10.0.0.1', '10.1.0.0/16']);
+    expect(config.secrets.keys.map((k) => k.id)).toEqual(['k2', 'k1']);
+  });
+
+  it('names the field, its variable and the problem for a bad value', () => {
+    const attempt = () => loadConfig({ env: { TESSERA_PASSWORDS_MIN_LENGTH: '4', TESSERA_BRANDING_PRIMARY_COLOR: 'blue' }, file: yamlFile('') });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/passwords\.minLength \(TESSERA_PASSWORDS_MIN_LENGTH\): .*8/);
+    expect(attempt).toThrow(/branding\.primaryColor \(TESSERA_BRANDING_PRIMARY_COLOR\): must be a colour like #1f4bd8/);
+  });
+
+  it('refuses a password minimum above 64 and a maximum below 64', () => {
+    expect(() => loadConfig({ env: { TESSERA_PASSWORDS_MAX_LENGTH: '32' }, file: yamlFile('') })).toThrow(/passwords\.maxLength/);
+  });
+
+  it('refuses a YAML file that is not a mapping', () => {
+    expect(() => loadConfig({ env: {}, file: yamlFile('- just\n- a list\n') })).toThrow(/must hold a YAML mapping/);
+  });
+
+  it('refuses production without an https public URL or with development keys', () => {
+    const production = (env: Record<string, string>) => () => loadConfig({ env: { NODE_ENV: 'production', ...env }, file: yamlFile('') });
+    expect(production({ TESSERA_SECRETS_KEYS: key('k1') })).toThrow(/server\.publicUrl .*https/);
+    expect(production({ TESSERA_SERVER_PUBLIC_URL: 'https://auth.example.com' })).toThrow(/secrets\.keys .*your own keys/);
+    expect(production({ TESSERA_SERVER_PUBLIC_URL: 'https://auth.example.com', TESSERA_SECRETS_KEYS: key('dev1') })).toThrow(
+      /development keys/,
+    );
+    const config = production({ TESSERA_SERVER_PUBLIC_URL: 'https://auth.example.com', TESSERA_SECRETS_KEYS: key('k1') })();
+    expect(config.mode).toBe('production');
+  });
+
+  it('documents every field with its default in TSDoc', () => {
+    const comments = fieldComments();
+    for (const path of configFields()) expect(comments.get(path.join('.')), path.join('.')).toMatch(/Default: /);
+  });
+
+  it('keeps docs/configuration.md in sync with the schema (npm run docs:config)', () => {
+    expect(readFileSync(configDocsPath, 'utf8')).toBe(renderConfigDocs());
+  });
+});
