@@ -44,6 +44,7 @@ export async function buildApp({ config, deps, logger = false }: AppOptions): Pr
   await app.register(swagger, {
     openapi: { info: { title: `${config.branding.productName} API`, version: '1' } },
     transform: jsonSchemaTransform,
+    hideUntagged: true,
   });
 
   await app.register(fastifyStatic, {

@@ -57,24 +57,21 @@ export async function accountPages(app: FastifyInstance, { config, deps }: { con
     });
   });
 
-  const page = (request: FastifyRequest, reply: FastifyReply, title: string, body: SafeHtml, status = 200) =>
-    reply
+  /** Renders a page; the one CSRF token of the response goes to the view and the header's sign-out form. */
+  const page = (request: FastifyRequest, reply: FastifyReply, title: string, view: (csrfToken: string) => SafeHtml, status = 200) => {
+    const csrfToken = reply.generateCsrf();
+    return reply
       .status(status)
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
-      .send(
-        layout(
-          { branding: config.branding, signedInAs: request.auth?.user.email, csrfToken: reply.generateCsrf() },
-          title,
-          body,
-        ).toString(),
-      );
+      .send(layout({ branding: config.branding, signedInAs: request.auth?.user.email, csrfToken }, title, view(csrfToken)).toString());
+  };
 
   app.get('/', async (request, reply) => reply.redirect(request.auth ? '/account' : '/sign-in', 303));
 
   app.get('/sign-in', async (request, reply) => {
     if (request.auth) return reply.redirect('/account', 303);
-    return page(request, reply, 'Sign in', signInView({ csrfToken: reply.generateCsrf() }));
+    return page(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken }));
   });
 
   app.post('/sign-in', async (request, reply) => {
@@ -86,13 +83,13 @@ export async function accountPages(app: FastifyInstance, { config, deps }: { con
       return reply.redirect('/account', 303);
     } catch (error) {
       const { status, message } = failure(error);
-      return page(request, reply, 'Sign in', signInView({ csrfToken: reply.generateCsrf(), error: message, email }), status);
+      return page(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken, error: message, email }), status);
     }
   });
 
   app.get('/sign-up', async (request, reply) => {
     if (request.auth) return reply.redirect('/account', 303);
-    return page(request, reply, 'Create account', signUpView({ csrfToken: reply.generateCsrf(), minLength: config.passwords.minLength }));
+    return page(request, reply, 'Create account', (csrfToken) => signUpView({ csrfToken, minLength: config.passwords.minLength }));
   });
 
   app.post('/sign-up', async (request, reply) => {
@@ -104,7 +101,7 @@ export async function accountPages(app: FastifyInstance, { config, deps }: { con
       return reply.redirect('/account', 303);
     } catch (error) {
       const { status, message } = failure(error);
-      const view = signUpView({ csrfToken: reply.generateCsrf(), error: message, email, minLength: config.passwords.minLength });
+      const view = (csrfToken: string) => signUpView({ csrfToken, error: message, email, minLength: config.passwords.minLength });
       return page(request, reply, 'Create account', view, status);
     }
   });
@@ -118,7 +115,7 @@ export async function accountPages(app: FastifyInstance, { config, deps }: { con
   app.get('/account', { preHandler: requireSignedInPage }, async (request, reply) => {
     const { user, session } = request.auth!;
     const notice = (request.query as { changed?: string }).changed === 'password' ? 'Your password was changed.' : undefined;
-    return page(request, reply, 'Account security', accountView({ csrfToken: reply.generateCsrf(), user, session, notice, minLength: config.passwords.minLength }));
+    return page(request, reply, 'Account security', (csrfToken) => accountView({ csrfToken, user, session, notice, minLength: config.passwords.minLength }));
   });
 
   app.post('/account/password', { preHandler: requireSignedInPage }, async (request, reply) => {
@@ -129,7 +126,7 @@ export async function accountPages(app: FastifyInstance, { config, deps }: { con
       return reply.redirect('/account?changed=password', 303);
     } catch (error) {
       const { status, message } = failure(error);
-      const view = accountView({ csrfToken: reply.generateCsrf(), user, session, error: message, minLength: config.passwords.minLength });
+      const view = (csrfToken: string) => accountView({ csrfToken, user, session, error: message, minLength: config.passwords.minLength });
       return page(request, reply, 'Account security', view, status);
     }
   });

@@ -1,0 +1,104 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { TestBrowser } from '../support/http-client.js';
+import { startTestServer, testConfig, type TestServer } from '../support/test-server.js';
+
+const password = 'marble tangerine orbit';
+
+describe('cross-site request forgery', () => {
+  let server: TestServer;
+  let victim: TestBrowser;
+  beforeEach(async () => {
+    server = await startTestServer();
+    victim = new TestBrowser(server.app);
+    await victim.postJson('/api/v1/sign-up', { email: 'ada@example.com', password });
+  });
+  afterEach(() => server.close());
+
+  it.each([
+    ['a foreign Origin', { origin: 'https://evil.example' }],
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+    ['Sec-Fetch-Site: same-site', { 'sec-fetch-site': 'same-site' }],
+    ['Origin: null', { origin: 'null' }],
+  ])('refuses a cookie-authenticated API password change with %s', async (_name, headers) => {
+    const response = await victim.postJson('/api/v1/password', { currentPassword: password, newPassword: 'violet canyon drum' }, headers);
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error.code).toBe('ERR_CSRF');
+    const stillOld = await new TestBrowser(server.app).postJson('/api/v1/sign-in', { email: 'ada@example.com', password });
+    expect(stillOld.statusCode).toBe(200);
+  });
+
+  it('refuses a cross-site sign-out and form post even with a valid form token', async () => {
+    const signOut = await victim.submitForm('/account', '/sign-out', {}, { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' });
+    expect(signOut.statusCode).toBe(403);
+    expect((await victim.get('/api/v1/me')).statusCode).toBe(200);
+  });
+
+  it('accepts the same request from its own origin', async () => {
+    const response = await victim.postJson(
+      '/api/v1/password',
+      { currentPassword: password, newPassword: 'violet canyon drum' },
+      { origin: 'http://localhost:4000', 'sec-fetch-site': 'same-origin' },
+    );
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('refuses a form token minted for another browser', async () => {
+    const attacker = new TestBrowser(server.app);
+    const page = await attacker.get('/sign-in');
+    const attackerToken = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const response = await victim.request({
+      method: 'POST',
+      url: '/account/password',
+      payload: new URLSearchParams({ _csrf: attackerToken, currentPassword: password, newPassword: 'violet canyon drum' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(response.statusCode).toBe(403);
+  });
+});
+
+describe('security headers', () => {
+  it('sends a strict Content-Security-Policy and forbids framing on every page', async () => {
+    const server = await startTestServer();
+    for (const url of ['/sign-in', '/sign-up', '/nowhere', '/api/v1/me']) {
+      const response = await server.app.inject({ url });
+      const csp = String(response.headers['content-security-policy']);
+      expect(csp, url).toContain("default-src 'none'");
+      expect(csp, url).toContain("script-src 'self'");
+      expect(csp, url).toContain("style-src 'self'");
+      expect(csp, url).toContain("frame-ancestors 'none'");
+      expect(csp, url).not.toContain('unsafe-inline');
+      expect(response.headers['x-frame-options'], url).toBe('DENY');
+      expect(response.headers['referrer-policy'], url).toBe('same-origin');
+      expect(response.headers['x-content-type-options'], url).toBe('nosniff');
+    }
+    await server.close();
+  });
+});
+
+describe('production cookies', () => {
+  it('names the session cookie __Host-tessera_session and marks it Secure, HttpOnly, SameSite=Lax, Path=/', async () => {
+    const production = loadConfig({
+      env: {
+        NODE_ENV: 'production',
+        TESSERA_SERVER_PUBLIC_URL: 'https://auth.example.com',
+        TESSERA_SECRETS_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
+      },
+      file: '/dev/null',
+    });
+    const server = await startTestServer({ config: { ...testConfig({ mode: 'production' }), server: production.server, mode: 'production' } });
+    const response = await server.app.inject({ method: 'POST', url: '/api/v1/sign-up', payload: { email: 'ada@example.com', password } });
+    const cookie = String(response.headers['set-cookie']);
+    expect(cookie).toMatch(/^__Host-tessera_session=[\w-]{43};/);
+    expect(cookie).toContain('Path=/');
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('Secure');
+    expect(cookie).toContain('SameSite=Lax');
+    expect(cookie).not.toContain('Domain=');
+    expect(response.headers['strict-transport-security']).toContain('max-age=31536000');
+
+    const page = await server.app.inject({ url: '/sign-in' });
+    expect(String(page.headers['set-cookie'])).toMatch(/^__Host-tessera_csrf=.*Secure/);
+    await server.close();
+  });
+});
