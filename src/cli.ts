@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
-import { signUp } from './core/flows/sign-up.js';
+import { createAccount } from './core/flows/sign-up.js';
 import { TesseraError } from './core/errors.js';
 import { createServer } from './server.js';
 import { migrateToLatest, openDatabase } from './store/open-database.js';
@@ -48,19 +48,24 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'user' && rest[0] === 'create') {
-    const { values } = parseArgs({ args: rest.slice(1), options: { email: { type: 'string' }, 'password-stdin': { type: 'boolean' } } });
+    const { values } = parseArgs({
+      args: rest.slice(1),
+      options: { email: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    });
     if (!values.email) {
       process.stderr.write('tessera user create: --email is required\n');
       return 2;
     }
     const password = values['password-stdin'] ? (await readStdin()).replace(/\r?\n$/, '') : process.env.TESSERA_NEW_PASSWORD;
     if (!password) {
-      process.stderr.write('tessera user create: give the password on standard input with --password-stdin, or in TESSERA_NEW_PASSWORD\n');
+      process.stderr.write(
+        'tessera user create: give the password on standard input with --password-stdin, or in TESSERA_NEW_PASSWORD\n',
+      );
       return 2;
     }
     const server = await createServer(config);
     try {
-      const { user } = await signUp(server.deps, { email: values.email, password, ip: 'cli' });
+      const user = await createAccount(server.deps, { email: values.email, password, ip: 'cli' });
       process.stdout.write(`Created ${user.email} (id ${user.id})\n`);
     } finally {
       await server.close();

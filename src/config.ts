@@ -21,9 +21,7 @@ const secretKey = z.object({
   /** Key id stored next to everything the key protects, so keys can rotate. */
   id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, - or _'),
   /** 32 random bytes, base64-encoded (`openssl rand -base64 32`). */
-  secret: z
-    .string()
-    .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
+  secret: z.string().refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
 });
 
 /**
@@ -121,6 +119,70 @@ export const configSchema = z.object({
       ipWindowSeconds: positiveInt.default(60),
     })
     .prefault({}),
+  totp: z
+    .object({
+      /** HMAC algorithm of authenticator-app codes; most apps only support SHA1. Default: `SHA1`. */
+      algorithm: z.enum(['SHA1', 'SHA256', 'SHA512']).default('SHA1'),
+      /** Digits per code; most apps only show 6. Default: `6`. */
+      digits: z.coerce.number().int().min(6).max(8).default(6),
+      /** Seconds each code is valid for; most apps only use 30. Default: `30`. */
+      period: z.coerce.number().int().min(15).max(120).default(30),
+      /** Time steps accepted before and after the current one, for clock drift. Default: `1`. */
+      window: z.coerce.number().int().min(0).max(3).default(1),
+      /**
+       * Authenticator apps suggested on the set-up page, each shown with a QR code of its link.
+       * In the environment: `Name|https://link,Other|https://link`. Default: Google
+       * Authenticator, Microsoft Authenticator and the open-source 2FAS.
+       */
+      suggestedApps: z
+        .preprocess(
+          (value) =>
+            typeof value === 'string'
+              ? value
+                  .split(',')
+                  .filter((pair) => pair.trim())
+                  .map((pair) => {
+                    const [name, url] = pair.split('|').map((part) => part.trim());
+                    return { name, url };
+                  })
+              : value,
+          z.array(z.object({ name: z.string().min(1).max(60), url: z.url() })).max(6),
+        )
+        .default([
+          { name: 'Google Authenticator', url: 'https://support.google.com/accounts/answer/1066447' },
+          { name: 'Microsoft Authenticator', url: 'https://www.microsoft.com/security/mobile-authenticator-app' },
+          { name: '2FAS (open source)', url: 'https://2fas.com' },
+        ]),
+    })
+    .prefault({}),
+  recoveryCodes: z
+    .object({
+      /** Recovery codes issued with the first second factor. Default: `10`. */
+      count: z.coerce.number().int().min(4).max(20).default(10),
+      /**
+       * Characters per code, from a 32-character alphabet without look-alikes (5 bits each);
+       * below 13 (64 bits) start-up warns. Default: `16`.
+       */
+      length: z.coerce.number().int().min(8).max(32).default(16),
+    })
+    .prefault({}),
+  lockout: z
+    .object({
+      /**
+       * Consecutive wrong second-factor codes, over every factor and across sign-ins, that lock
+       * the account; NIST allows at most 100. Default: `10`.
+       */
+      maxFailures: z.coerce.number().int().min(1).max(100).default(10),
+      /** Minutes the account stays locked. Default: `15`. */
+      durationMinutes: positiveInt.default(15),
+    })
+    .prefault({}),
+  signIn: z
+    .object({
+      /** Minutes between the password and the second factor before sign-in starts over. Default: `10`. */
+      pendingMinutes: z.coerce.number().int().min(1).max(30).default(10),
+    })
+    .prefault({}),
   secrets: z
     .object({
       /**
@@ -172,7 +234,7 @@ export function configFields(): string[][] {
   const walk = (shape: Record<string, z.ZodType>, prefix: string[]) => {
     for (const [key, field] of Object.entries(shape)) {
       const inner = unwrap(field);
-      if (inner instanceof z.ZodObject && key !== 'keys') walk(inner.shape, [...prefix, key]);
+      if (inner instanceof z.ZodObject) walk(inner.shape, [...prefix, key]);
       else fields.push([...prefix, key]);
     }
   };
@@ -214,6 +276,26 @@ export function loadConfig(options: LoadConfigOptions = {}): TesseraConfig {
   };
   if (config.mode === 'production') assertProductionReady(config);
   return config;
+}
+
+/** Settings that work but deserve a warning at start-up. */
+export function configWarnings(config: TesseraConfig): string[] {
+  const warnings: string[] = [];
+  const { algorithm, digits, period } = config.totp;
+  if (algorithm !== 'SHA1' || digits !== 6 || period !== 30) {
+    warnings.push(
+      `totp is set to ${algorithm}, ${digits} digits, ${period} s: Google Authenticator and several other apps ignore ` +
+        'anything but SHA1, 6 digits, 30 s and would show wrong codes.',
+    );
+  }
+  const bits = config.recoveryCodes.length * 5;
+  if (bits < 64) {
+    warnings.push(
+      `recoveryCodes.length ${config.recoveryCodes.length} gives ${bits}-bit codes, below the 64 bits NIST asks for; ` +
+        'they stay protected only by the account failure budget.',
+    );
+  }
+  return warnings;
 }
 
 function assertProductionReady(config: TesseraConfig): void {

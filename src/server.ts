@@ -38,6 +38,7 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
     random: systemRandom,
     passwords: overrides.passwords ?? argon2Hasher,
     keyedHash: keyring,
+    secretBox: keyring,
     ipLimiter: await createStoreRateLimiter(database, {
       points: config.throttling.ipAttempts,
       windowSeconds: config.throttling.ipWindowSeconds,

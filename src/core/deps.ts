@@ -1,8 +1,11 @@
 import type { TesseraConfig } from '../config.js';
-import type { Clock, KeyedHasher, PasswordHasher, Random, RateLimiter, Store } from './ports.js';
+import type { Clock, KeyedHasher, PasswordHasher, Random, RateLimiter, SecretBox, Store } from './ports.js';
 
 /** The part of the configuration the core reads. */
-export type CoreSettings = Pick<TesseraConfig, 'passwords' | 'sessions' | 'throttling'>;
+export type CoreSettings = Pick<
+  TesseraConfig,
+  'passwords' | 'sessions' | 'throttling' | 'totp' | 'recoveryCodes' | 'lockout' | 'signIn' | 'branding'
+>;
 
 /** Everything a flow needs, passed in rather than imported. */
 export interface CoreDeps {
@@ -11,6 +14,7 @@ export interface CoreDeps {
   random: Random;
   passwords: PasswordHasher;
   keyedHash: KeyedHasher;
+  secretBox: SecretBox;
   ipLimiter: RateLimiter;
   settings: CoreSettings;
 }

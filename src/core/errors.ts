@@ -9,6 +9,14 @@ export const errorCodes = [
   'ERR_THROTTLED',
   'ERR_UNAUTHENTICATED',
   'ERR_CSRF',
+  'ERR_CODE_INVALID',
+  'ERR_LOCKED',
+  'ERR_SIGN_IN_EXPIRED',
+  'ERR_ENROLLMENT_EXPIRED',
+  'ERR_ALREADY_ENROLLED',
+  'ERR_CONFIRMATION_REQUIRED',
+  'ERR_MFA_NOT_ENABLED',
+  'ERR_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

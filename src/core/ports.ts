@@ -20,8 +20,38 @@ export interface User {
   createdAt: number;
 }
 
-/** Authentication method references, RFC 8176 values where one exists. */
-export type Amr = 'pwd' | 'otp' | 'sms' | 'tel' | 'hwk' | 'swk' | 'user' | 'mfa';
+/**
+ * Authentication method references: RFC 8176 values where one exists, and Tessera's own
+ * `recovery_code` for a sign-in completed with a recovery code.
+ */
+export type Amr = 'pwd' | 'otp' | 'sms' | 'tel' | 'hwk' | 'swk' | 'user' | 'mfa' | 'recovery_code';
+
+/** A second factor bound to an account. Only complete enrollments are stored. */
+export interface Factor {
+  id: string;
+  userId: string;
+  kind: 'totp';
+  label: string;
+  /** The TOTP secret sealed with the server key, the user and factor ids as associated data. */
+  secretSealed: string;
+  /** Keyed hash of the secret; the store refuses a second factor with the same one. */
+  secretFingerprint: string;
+  /** The last accepted TOTP time step; a code for this step or an earlier one is refused. */
+  lastUsedStep: number | null;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/** Password done, second factor not yet: reaches nothing but the challenge. */
+export interface PendingSignIn {
+  id: string;
+  /** Keyed hash of the token in the browser's pending cookie. */
+  tokenHash: string;
+  userId: string;
+  amr: Amr[];
+  createdAt: number;
+  expiresAt: number;
+}
 
 export interface Session {
   id: string;
@@ -39,7 +69,20 @@ export interface Session {
 }
 
 export interface SecurityEvent {
-  type: 'sign_up' | 'sign_in' | 'sign_in_failed' | 'sign_out' | 'password_changed';
+  type:
+    | 'sign_up'
+    | 'sign_in'
+    | 'sign_in_failed'
+    | 'sign_out'
+    | 'password_changed'
+    | 'second_factor_failed'
+    | 'totp_replay'
+    | 'account_locked'
+    | 'factor_added'
+    | 'factor_removed'
+    | 'mfa_disabled'
+    | 'recovery_code_used'
+    | 'recovery_codes_regenerated';
   userId: string | null;
   ip: string;
   at: number;
@@ -64,11 +107,6 @@ export interface SessionRepository {
   deleteOthers(userId: string, keepSessionId: string): Promise<number>;
 }
 
-export interface AttemptThrottle {
-  failures: number;
-  blockedUntil: number;
-}
-
 export interface ThrottleRepository {
   /**
    * Atomically counts one attempt against `key` unless it is blocked at `now`; the attempt is
@@ -83,6 +121,52 @@ export interface ThrottleRepository {
   clear(key: string): Promise<void>;
 }
 
+export interface FactorRepository {
+  listForUser(userId: string): Promise<Factor[]>;
+  /**
+   * Stores a completed enrollment and, when given, replaces the user's recovery codes, in one
+   * transaction: either both are there or neither is. False when the user already has a factor
+   * with the same secret fingerprint.
+   */
+  create(factor: Factor, recoveryCodeHashes: string[] | null): Promise<boolean>;
+  /** Records `step` as used if it is later than the last accepted step; false means a replay. */
+  acceptTotpStep(factorId: string, step: number, now: number): Promise<boolean>;
+  /** Removes one factor of the user; removing the last one also removes the recovery codes. */
+  delete(userId: string, factorId: string): Promise<boolean>;
+}
+
+export interface RecoveryCodeRepository {
+  /** Replaces every recovery code of the user with these keyed hashes. */
+  replace(userId: string, codeHashes: string[], now: number): Promise<void>;
+  /** Marks the unused code matching one of the candidate hashes as used; false when none is left. */
+  consume(userId: string, candidates: string[], now: number): Promise<boolean>;
+  countUnused(userId: string): Promise<number>;
+}
+
+export interface PendingSignInRepository {
+  create(pending: PendingSignIn): Promise<void>;
+  findByTokenHash(candidates: string[], now: number): Promise<PendingSignIn | undefined>;
+  /** Deletes the pending sign-in if it is still there and unexpired; true for exactly one caller. */
+  consume(id: string, now: number): Promise<boolean>;
+}
+
+/** The per-account budget of wrong second-factor codes, shared by every factor. */
+export interface LockoutRepository {
+  /**
+   * Atomically counts one attempt unless the account is locked at `now`; the count that
+   * reaches `maxFailures` locks the account until `now + lockMs`. A lock that has ended starts
+   * a new count.
+   */
+  claim(
+    userId: string,
+    now: number,
+    maxFailures: number,
+    lockMs: number,
+  ): Promise<{ allowed: true; failures: number } | { allowed: false; lockedUntil: number }>;
+  reset(userId: string): Promise<void>;
+  lockedUntil(userId: string): Promise<number>;
+}
+
 export interface EventRepository {
   record(event: SecurityEvent): Promise<void>;
   listForUser(userId: string, limit: number): Promise<SecurityEvent[]>;
@@ -94,6 +178,10 @@ export interface Store {
   sessions: SessionRepository;
   throttles: ThrottleRepository;
   events: EventRepository;
+  factors: FactorRepository;
+  recoveryCodes: RecoveryCodeRepository;
+  pendingSignIns: PendingSignInRepository;
+  lockout: LockoutRepository;
 }
 
 export interface PasswordHasher {
@@ -106,6 +194,13 @@ export interface KeyedHasher {
   hash(value: string): string;
   /** One hash per known key, for looking a value up while keys rotate. */
   candidates(value: string): string[];
+}
+
+/** AES-256-GCM under the current server key; the associated data binds a secret to its owner. */
+export interface SecretBox {
+  seal(plaintext: string, associatedData: string): string;
+  /** The plaintext, or undefined when the value was altered, moved to another owner or its key is gone. */
+  open(sealed: string, associatedData: string): string | undefined;
 }
 
 /** Per-source request budget (per IP address), shared by every instance through the store. */

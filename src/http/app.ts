@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 import type { TesseraConfig } from '../config.js';
 import type { CoreDeps } from '../core/deps.js';
 import { accountRoutes } from './api/account-routes.js';
+import { factorRoutes } from './api/factor-routes.js';
 import { authentication } from './authentication.js';
 import { handleError } from './errors.js';
-import { accountPages } from './pages/account-pages.js';
+import { pages } from './pages/plugin.js';
 import { errorPage } from './pages/error-page.js';
 import { themeCss } from './pages/theme.js';
 import { registerBrowserProtections } from './security.js';
@@ -59,10 +60,11 @@ export async function buildApp({ config, deps, logger = false }: AppOptions): Pr
   await app.register(
     async (api) => {
       await api.register(accountRoutes, { config, deps });
+      await api.register(factorRoutes, { deps });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },
   );
-  await app.register(accountPages, { config, deps });
+  await app.register(pages, { config, deps });
   return app;
 }

@@ -5,7 +5,7 @@ import type { CoreDeps } from '../core/deps.js';
 import { TesseraError } from '../core/errors.js';
 import { resumeSession } from '../core/flows/session.js';
 import type { Session, User } from '../core/ports.js';
-import { readSessionToken } from './session-cookie.js';
+import { readCookie } from './cookies.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,7 +18,7 @@ declare module 'fastify' {
 export const authentication = fp<{ config: TesseraConfig; deps: CoreDeps }>(async (app, { config, deps }) => {
   app.decorateRequest('auth', undefined);
   app.addHook('onRequest', async (request) => {
-    const token = readSessionToken(config, request);
+    const token = readCookie(config, request, 'session');
     request.auth = token ? await resumeSession(deps, token) : undefined;
   });
 });
@@ -33,4 +33,3 @@ export function requireAuth(request: FastifyRequest): { session: Session; user: 
 export async function requireSignedInPage(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (!request.auth) await reply.redirect('/sign-in', 303);
 }
-

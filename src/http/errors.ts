@@ -12,11 +12,19 @@ export const statusByCode: Record<ErrorCode, number> = {
   ERR_THROTTLED: 429,
   ERR_UNAUTHENTICATED: 401,
   ERR_CSRF: 403,
+  ERR_CODE_INVALID: 401,
+  ERR_LOCKED: 423,
+  ERR_SIGN_IN_EXPIRED: 401,
+  ERR_ENROLLMENT_EXPIRED: 400,
+  ERR_ALREADY_ENROLLED: 409,
+  ERR_CONFIRMATION_REQUIRED: 409,
+  ERR_MFA_NOT_ENABLED: 409,
+  ERR_NOT_FOUND: 404,
 };
 
 /** The JSON body of every API error: a stable code and a sentence a person can act on. */
 export interface ApiError {
-  error: { code: ErrorCode | 'ERR_INTERNAL' | 'ERR_NOT_FOUND'; message: string };
+  error: { code: ErrorCode | 'ERR_INTERNAL'; message: string };
 }
 
 /**
@@ -26,7 +34,9 @@ export interface ApiError {
 export function handleError(error: FastifyError | TesseraError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof TesseraError) {
     if (error.retryAfterMs !== undefined) reply.header('retry-after', Math.ceil(error.retryAfterMs / 1000));
-    return reply.status(statusByCode[error.code]).send({ error: { code: error.code, message: error.message } } satisfies ApiError);
+    return reply
+      .status(statusByCode[error.code])
+      .send({ error: { code: error.code, message: error.message } } satisfies ApiError);
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const first = error.validation[0];

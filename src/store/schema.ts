@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Table shapes as Kysely sees them; times are milliseconds since the epoch. */
 export interface Database {
   users: {
@@ -5,6 +7,8 @@ export interface Database {
     email: string;
     password_hash: string;
     created_at: number;
+    mfa_failures: Generated<number>;
+    mfa_locked_until: Generated<number>;
   };
   sessions: {
     id: string;
@@ -33,5 +37,33 @@ export interface Database {
     at: number;
     /** JSON object, or null. */
     detail: string | null;
+  };
+  factors: {
+    id: string;
+    user_id: string;
+    kind: string;
+    label: string;
+    secret_sealed: string;
+    /** Keyed hash of the secret: the unique index stops one secret being enrolled twice. */
+    secret_fingerprint: string;
+    last_used_step: number | null;
+    created_at: number;
+    last_used_at: number | null;
+  };
+  recovery_codes: {
+    id: string;
+    user_id: string;
+    code_hash: string;
+    created_at: number;
+    used_at: number | null;
+  };
+  pending_sign_ins: {
+    id: string;
+    token_hash: string;
+    user_id: string;
+    /** JSON array of the methods already passed. */
+    amr: string;
+    created_at: number;
+    expires_at: number;
   };
 }

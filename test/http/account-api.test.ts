@@ -16,7 +16,7 @@ describe('account API', () => {
   it('signs up, reports the session, signs out and ends the session', async () => {
     const signUp = await browser.postJson('/api/v1/sign-up', { email: 'Ada@Example.com', password });
     expect(signUp.statusCode).toBe(201);
-    expect(signUp.json()).toMatchObject({ user: { email: 'ada@example.com' }, session: { aal: 1, amr: ['pwd'] } });
+    expect(signUp.json()).toMatchObject({ status: 'signed_in', user: { email: 'ada@example.com' }, session: { aal: 1, amr: ['pwd'] } });
 
     const me = await browser.get('/api/v1/me');
     expect(me.statusCode).toBe(200);
@@ -124,10 +124,22 @@ describe('account API', () => {
     expect(unauthenticated.statusCode).toBe(401);
   });
 
-  it('publishes an OpenAPI document listing every account route', async () => {
+  it('publishes an OpenAPI document listing every API route and no page', async () => {
     const document = (await browser.get('/api/v1/openapi.json')).json();
     expect(Object.keys(document.paths).sort()).toEqual(
-      ['/api/v1/me', '/api/v1/password', '/api/v1/sign-in', '/api/v1/sign-out', '/api/v1/sign-up'].sort(),
+      [
+        '/api/v1/factors',
+        '/api/v1/factors/totp',
+        '/api/v1/factors/totp/confirm',
+        '/api/v1/factors/{factorId}',
+        '/api/v1/me',
+        '/api/v1/password',
+        '/api/v1/recovery-codes',
+        '/api/v1/sign-in',
+        '/api/v1/sign-in/second-factor',
+        '/api/v1/sign-out',
+        '/api/v1/sign-up',
+      ].sort(),
     );
     expect(document.paths['/api/v1/sign-in'].post.requestBody.content['application/json'].schema.required).toEqual(['email', 'password']);
   });

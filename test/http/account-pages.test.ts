@@ -87,8 +87,8 @@ describe('account pages', () => {
       newPassword: 'violet canyon drum',
       endOtherSessions: 'on',
     });
-    expect(changed.headers.location).toBe('/account?changed=password');
-    expect((await browser.get('/account?changed=password')).body).toContain('Your password was changed.');
+    expect(changed.headers.location).toBe('/account?done=password');
+    expect((await browser.get('/account?done=password')).body).toContain('Your password was changed.');
   });
 
   it('renders pages with the configured product name and colours, as a stylesheet', async () => {

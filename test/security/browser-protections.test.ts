@@ -88,7 +88,7 @@ describe('production cookies', () => {
     });
     const server = await startTestServer({ config: { ...testConfig({ mode: 'production' }), server: production.server, mode: 'production' } });
     const response = await server.app.inject({ method: 'POST', url: '/api/v1/sign-up', payload: { email: 'ada@example.com', password } });
-    const cookie = String(response.headers['set-cookie']);
+    const cookie = [response.headers['set-cookie']].flat().find((header) => header?.startsWith('__Host-tessera_session=')) ?? '';
     expect(cookie).toMatch(/^__Host-tessera_session=[\w-]{43};/);
     expect(cookie).toContain('Path=/');
     expect(cookie).toContain('HttpOnly');

@@ -69,7 +69,11 @@ describe('password sign-in', () => {
 });
 
 describe('sessions', () => {
-  const signIn = () => signInWithPassword(server.deps, { email: 'ada@example.com', password, ip: '192.0.2.1' });
+  const signIn = async () => {
+    const outcome = await signInWithPassword(server.deps, { email: 'ada@example.com', password, ip: '192.0.2.1' });
+    if (outcome.kind !== 'signed_in') throw new Error('expected a session for an account without a second factor');
+    return outcome;
+  };
 
   it('issues a new 256-bit token at each sign-in and stores only its keyed hash', async () => {
     const first = await signIn();

@@ -28,9 +28,7 @@ export async function changePassword(
   assertAcceptablePassword(input.newPassword, deps.settings.passwords);
 
   await deps.store.users.updatePasswordHash(input.user.id, await deps.passwords.hash(normalizePassword(input.newPassword)));
-  const endedSessions = input.endOtherSessions
-    ? await deps.store.sessions.deleteOthers(input.user.id, input.session.id)
-    : 0;
+  const endedSessions = input.endOtherSessions ? await deps.store.sessions.deleteOthers(input.user.id, input.session.id) : 0;
   await deps.store.events.record({
     type: 'password_changed',
     userId: input.user.id,

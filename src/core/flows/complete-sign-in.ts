@@ -10,12 +10,13 @@ export interface SignedIn {
 }
 
 /**
- * The one place a session is created. Every first factor ends here, so a new token is issued
- * at each sign-in and no path can mint a session on its own.
+ * The one place a session is created. Every sign-in ends here after `afterFirstFactor` (and,
+ * when required, `completeSecondFactor`), so a new token is issued at each sign-in and no path
+ * can mint a session on its own.
  */
 export async function completeSignIn(
   deps: CoreDeps,
-  input: { user: User; amr: Amr[]; ip: string },
+  input: { user: User; amr: Amr[]; ip: string; secondFactor?: boolean },
 ): Promise<SignedIn> {
   const now = deps.clock.now();
   const token = deps.random.bytes(32).toString('base64url');
@@ -23,10 +24,10 @@ export async function completeSignIn(
     id: newId(deps.random),
     userId: input.user.id,
     tokenHash: deps.keyedHash.hash(token),
-    aal: 1,
+    aal: input.secondFactor ? 2 : 1,
     amr: input.amr,
     authTime: now,
-    mfaAt: null,
+    mfaAt: input.secondFactor ? now : null,
     createdAt: now,
     lastSeenAt: now,
     expiresAt: now + deps.settings.sessions.absoluteTimeoutHours * 3_600_000,

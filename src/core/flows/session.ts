@@ -8,10 +8,7 @@ const touchIntervalMs = 60_000;
  * The session behind a bearer token, if it is still within its idle and absolute limits;
  * an expired session is deleted on sight.
  */
-export async function resumeSession(
-  deps: CoreDeps,
-  token: string,
-): Promise<{ session: Session; user: User } | undefined> {
+export async function resumeSession(deps: CoreDeps, token: string): Promise<{ session: Session; user: User } | undefined> {
   const session = await deps.store.sessions.findByTokenHash(deps.keyedHash.candidates(token));
   if (!session) return undefined;
   const now = deps.clock.now();

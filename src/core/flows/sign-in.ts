@@ -2,12 +2,11 @@ import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { normalizePassword } from '../passwords.js';
 import type { PasswordHasher, User } from '../ports.js';
-import { completeSignIn, type SignedIn } from './complete-sign-in.js';
+import { afterFirstFactor, type AfterFirstFactor } from './after-first-factor.js';
 import { claimPasswordAttempt } from './first-factor-throttle.js';
 import { normalizeEmail } from './sign-up.js';
 
-const invalidCredentials = () =>
-  new TesseraError('ERR_INVALID_CREDENTIALS', 'The email or password is not right.');
+const invalidCredentials = () => new TesseraError('ERR_INVALID_CREDENTIALS', 'The email or password is not right.');
 
 /**
  * A hash of a password nobody knows, so that checking an unknown account costs the same
@@ -30,11 +29,14 @@ export async function verifyPassword(deps: CoreDeps, user: User | undefined, pas
   return matches && user !== undefined;
 }
 
-/** Email and password sign-in; answers alike for unknown accounts and wrong passwords. */
+/**
+ * Email and password sign-in; answers alike for unknown accounts and wrong passwords. A person
+ * with a second factor gets a pending sign-in, not a session.
+ */
 export async function signInWithPassword(
   deps: CoreDeps,
   input: { email: string; password: string; ip: string },
-): Promise<SignedIn> {
+): Promise<AfterFirstFactor> {
   const email = normalizeEmail(input.email);
   const throttleKey = await claimPasswordAttempt(deps, email, input.ip);
   const user = await deps.store.users.findByEmail(email);
@@ -43,5 +45,5 @@ export async function signInWithPassword(
     throw invalidCredentials();
   }
   await deps.store.throttles.clear(throttleKey);
-  return completeSignIn(deps, { user, amr: ['pwd'], ip: input.ip });
+  return afterFirstFactor(deps, { user, amr: ['pwd'], ip: input.ip });
 }

@@ -2,7 +2,8 @@ import type { CoreDeps } from '../deps.js';
 import { newId } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { assertAcceptablePassword, normalizePassword } from '../passwords.js';
-import { completeSignIn, type SignedIn } from './complete-sign-in.js';
+import type { User } from '../ports.js';
+import { afterFirstFactor, type AfterFirstFactor } from './after-first-factor.js';
 
 /** Emails are compared case-insensitively and without surrounding spaces. */
 export function normalizeEmail(email: string): string {
@@ -10,10 +11,13 @@ export function normalizeEmail(email: string): string {
 }
 
 /** Creates an account with email and password and signs the new person in. */
-export async function signUp(
-  deps: CoreDeps,
-  input: { email: string; password: string; ip: string },
-): Promise<SignedIn> {
+export async function signUp(deps: CoreDeps, input: { email: string; password: string; ip: string }): Promise<AfterFirstFactor> {
+  const user = await createAccount(deps, input);
+  return afterFirstFactor(deps, { user, amr: ['pwd'], ip: input.ip });
+}
+
+/** Creates an account with email and password, within the per-IP budget and the password policy. */
+export async function createAccount(deps: CoreDeps, input: { email: string; password: string; ip: string }): Promise<User> {
   const ipBudget = await deps.ipLimiter.consume(`ip:${input.ip}`);
   if (!ipBudget.allowed) {
     throw new TesseraError('ERR_THROTTLED', 'Too many attempts. Try again in a minute.', ipBudget.retryAfterMs);
@@ -21,7 +25,7 @@ export async function signUp(
   assertAcceptablePassword(input.password, deps.settings.passwords);
 
   const now = deps.clock.now();
-  const user = {
+  const user: User = {
     id: newId(deps.random),
     email: normalizeEmail(input.email),
     passwordHash: await deps.passwords.hash(normalizePassword(input.password)),
@@ -34,5 +38,5 @@ export async function signUp(
     );
   }
   await deps.store.events.record({ type: 'sign_up', userId: user.id, ip: input.ip, at: now });
-  return completeSignIn(deps, { user, amr: ['pwd'], ip: input.ip });
+  return user;
 }

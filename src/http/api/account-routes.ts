@@ -2,32 +2,21 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { TesseraConfig } from '../../config.js';
 import type { CoreDeps } from '../../core/deps.js';
-import type { SignedIn } from '../../core/flows/complete-sign-in.js';
+import { TesseraError } from '../../core/errors.js';
 import { changePassword } from '../../core/flows/change-password.js';
+import { completeSecondFactor } from '../../core/flows/complete-second-factor.js';
 import { signOut } from '../../core/flows/session.js';
 import { signInWithPassword } from '../../core/flows/sign-in.js';
 import { signUp } from '../../core/flows/sign-up.js';
-import type { Session, User } from '../../core/ports.js';
 import { requireAuth } from '../authentication.js';
-import { clearSessionCookie, setSessionCookie } from '../session-cookie.js';
-import { credentials, errorView, password, sessionView, userView } from './schemas.js';
-
-const signedInView = z.object({ user: userView, session: sessionView });
-
-export function toSignedInView(user: User, session: Session): z.infer<typeof signedInView> {
-  return {
-    user: { id: user.id, email: user.email },
-    session: { aal: session.aal, amr: session.amr, authTime: session.authTime, expiresAt: session.expiresAt },
-  };
-}
+import { clearCookie, readCookie } from '../cookies.js';
+import { applyFirstFactorOutcome, applySignedIn } from '../sign-in-response.js';
+import { toProof } from './proof.js';
+import { credentials, errorView, firstFactorView, password, secondFactorProof, signedInView } from './schemas.js';
+import { toFirstFactorView, toSignedInView } from './views.js';
 
 /** JSON account routes under /api/v1: the same flows the pages call. */
 export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps: CoreDeps }> = async (app, { config, deps }) => {
-  const startSession = (signedIn: SignedIn, reply: Parameters<typeof setSessionCookie>[1]) => {
-    setSessionCookie(config, reply, signedIn.token);
-    return toSignedInView(signedIn.user, signedIn.session);
-  };
-
   app.post(
     '/sign-up',
     {
@@ -35,12 +24,13 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         summary: 'Create an account and sign in',
         tags: ['account'],
         body: credentials,
-        response: { 201: signedInView, 400: errorView, 409: errorView, 429: errorView },
+        response: { 201: firstFactorView, 400: errorView, 409: errorView, 429: errorView },
       },
     },
     async (request, reply) => {
-      const signedIn = await signUp(deps, { ...request.body, ip: request.ip });
-      return reply.status(201).send(startSession(signedIn, reply));
+      const outcome = await signUp(deps, { ...request.body, ip: request.ip });
+      applyFirstFactorOutcome(config, reply, outcome);
+      return reply.status(201).send(toFirstFactorView(outcome));
     },
   );
 
@@ -49,12 +39,41 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     {
       schema: {
         summary: 'Sign in with email and password',
+        description:
+          'Answers `signed_in` with a session cookie, or `second_factor_required` with a pending cookie to send to /sign-in/second-factor.',
         tags: ['account'],
         body: credentials,
-        response: { 200: signedInView, 400: errorView, 401: errorView, 429: errorView },
+        response: { 200: firstFactorView, 400: errorView, 401: errorView, 423: errorView, 429: errorView },
       },
     },
-    async (request, reply) => startSession(await signInWithPassword(deps, { ...request.body, ip: request.ip }), reply),
+    async (request, reply) => {
+      const outcome = await signInWithPassword(deps, { ...request.body, ip: request.ip });
+      applyFirstFactorOutcome(config, reply, outcome);
+      return toFirstFactorView(outcome);
+    },
+  );
+
+  app.post(
+    '/sign-in/second-factor',
+    {
+      schema: {
+        summary: 'Finish a sign-in with an authenticator code or a recovery code',
+        tags: ['account'],
+        body: secondFactorProof,
+        response: { 200: signedInView, 400: errorView, 401: errorView, 423: errorView },
+      },
+    },
+    async (request, reply) => {
+      const pendingToken = readCookie(config, request, 'pending');
+      if (!pendingToken) throw new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has expired. Please sign in again.');
+      const signedIn = await completeSecondFactor(deps, {
+        pendingToken,
+        proof: toProof(request.body),
+        ip: request.ip,
+      });
+      applySignedIn(config, reply, signedIn);
+      return toSignedInView(signedIn.user, signedIn.session);
+    },
   );
 
   app.post(
@@ -63,14 +82,20 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     async (request, reply) => {
       const { session } = requireAuth(request);
       await signOut(deps, session, request.ip);
-      clearSessionCookie(config, reply);
+      clearCookie(config, reply, 'session');
       return reply.status(204).send(null);
     },
   );
 
   app.get(
     '/me',
-    { schema: { summary: 'The signed-in person and their session', tags: ['account'], response: { 200: signedInView, 401: errorView } } },
+    {
+      schema: {
+        summary: 'The signed-in person and their session',
+        tags: ['account'],
+        response: { 200: signedInView, 401: errorView },
+      },
+    },
     async (request) => {
       const { user, session } = requireAuth(request);
       return toSignedInView(user, session);

@@ -1,4 +1,6 @@
-import type { Session, User } from '../../core/ports.js';
+import type { SecurityOverview } from '../../core/flows/manage-factors.js';
+import type { Factor, Session, User } from '../../core/ports.js';
+import { formatTime } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import { alert } from './layout.js';
 
@@ -9,72 +11,196 @@ export interface FormState {
   email?: string;
 }
 
-const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}">`;
+export const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}" />`;
+
+/** The input for a code from an authenticator app, as phones and password managers expect it. */
+export const codeInput = (digits: number, autofocus = false) =>
+  html`<input
+    type="text"
+    name="code"
+    inputmode="numeric"
+    autocomplete="one-time-code"
+    pattern="[0-9]*"
+    maxlength="${digits}"
+    required
+    class="code-input"
+    ${autofocus ? html`autofocus` : ''}
+  />`;
+
+/**
+ * Confirms a sensitive change with a current code, or a recovery code for someone who lost
+ * their phone; letters are allowed, so no numeric keyboard here.
+ */
+const proofInput = () =>
+  html`<label
+    >Code from your authenticator app, or a recovery code
+    <input
+      type="text"
+      name="proof"
+      autocomplete="one-time-code"
+      autocapitalize="characters"
+      spellcheck="false"
+      maxlength="64"
+      required
+      class="code-input"
+    />
+  </label>`;
 
 export function signInView(state: FormState): SafeHtml {
   return html`<section class="card" aria-labelledby="title">
-  <h1 id="title">Sign in</h1>
-  <p class="lead">Welcome back. Enter your email and password.</p>
-  ${alert('error', state.error)}${alert('success', state.notice)}
-  <form method="post" action="/sign-in" class="stack" novalidate>
-    ${csrfField(state.csrfToken)}
-    <label>Email
-      <input type="email" name="email" autocomplete="username" required value="${state.email ?? ''}" ${state.error ? html`aria-invalid="true"` : ''} autofocus>
-    </label>
-    <label>Password
-      <input type="password" name="password" autocomplete="current-password" required>
-    </label>
-    <button type="submit" class="button">Sign in</button>
-  </form>
-  <p class="switch">New here? <a href="/sign-up">Create an account</a></p>
-</section>`;
+    <h1 id="title">Sign in</h1>
+    <p class="lead">Welcome back. Enter your email and password.</p>
+    ${alert('error', state.error)}${alert('success', state.notice)}
+    <form method="post" action="/sign-in" class="stack" novalidate>
+      ${csrfField(state.csrfToken)}
+      <label
+        >Email
+        <input
+          type="email"
+          name="email"
+          autocomplete="username"
+          required
+          value="${state.email ?? ''}"
+          ${state.email ? '' : html`autofocus`}
+        />
+      </label>
+      <label
+        >Password
+        <input type="password" name="password" autocomplete="current-password" required ${state.email ? html`autofocus` : ''} />
+      </label>
+      <button type="submit" class="button">Sign in</button>
+    </form>
+    <p class="switch">New here? <a href="/sign-up">Create an account</a></p>
+  </section>`;
 }
 
 export function signUpView(state: FormState & { minLength: number }): SafeHtml {
   return html`<section class="card" aria-labelledby="title">
-  <h1 id="title">Create your account</h1>
-  <p class="lead">It takes a minute. You can add a second factor right after.</p>
-  ${alert('error', state.error)}
-  <form method="post" action="/sign-up" class="stack" novalidate>
-    ${csrfField(state.csrfToken)}
-    <label>Email
-      <input type="email" name="email" autocomplete="email" required value="${state.email ?? ''}" autofocus>
-    </label>
-    <label>Password
-      <input type="password" name="password" autocomplete="new-password" required minlength="${state.minLength}" aria-describedby="password-hint">
-      <span class="hint" id="password-hint">At least ${state.minLength} characters. A few unrelated words make a strong password that is easy to remember.</span>
-    </label>
-    <button type="submit" class="button">Create account</button>
-  </form>
-  <p class="switch">Already have an account? <a href="/sign-in">Sign in</a></p>
-</section>`;
+    <h1 id="title">Create your account</h1>
+    <p class="lead">It takes a minute. You can add a second factor right after.</p>
+    ${alert('error', state.error)}
+    <form method="post" action="/sign-up" class="stack" novalidate>
+      ${csrfField(state.csrfToken)}
+      <label
+        >Email
+        <input type="email" name="email" autocomplete="email" required value="${state.email ?? ''}" autofocus />
+      </label>
+      <label
+        >Password
+        <input
+          type="password"
+          name="password"
+          autocomplete="new-password"
+          required
+          minlength="${state.minLength}"
+          aria-describedby="password-hint"
+        />
+        <span class="hint" id="password-hint"
+          >At least ${state.minLength} characters. A few unrelated words make a strong password that is easy to remember.</span
+        >
+      </label>
+      <button type="submit" class="button">Create account</button>
+    </form>
+    <p class="switch">Already have an account? <a href="/sign-in">Sign in</a></p>
+  </section>`;
 }
 
-const dateTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+export interface AccountState extends FormState {
+  user: User;
+  session: Session;
+  overview: SecurityOverview;
+  minLength: number;
+  digits: number;
+  recoveryCodeCount: number;
+}
 
-export function accountView(state: FormState & { user: User; session: Session; minLength: number }): SafeHtml {
+function factorItem(state: AccountState, factor: Factor, isLast: boolean): SafeHtml {
+  return html`<li class="factor">
+    <div class="factor-main">
+      <span class="factor-icon" aria-hidden="true"></span>
+      <div>
+        <strong>${factor.label}</strong>
+        <div class="hint">
+          Authenticator app · added
+          ${formatTime(factor.createdAt)}${factor.lastUsedAt ? html` · last used ${formatTime(factor.lastUsedAt)}` : ''}
+        </div>
+      </div>
+    </div>
+    <details class="inline-action">
+      <summary>Remove</summary>
+      <form method="post" action="/account/factors/${factor.id}/remove" class="stack">
+        ${csrfField(state.csrfToken)} ${proofInput()}
+        ${isLast ? html`<label class="checkbox"><input type="checkbox" name="confirmTurningOff" value="on" required /> I understand this turns two-step verification off and voids my recovery codes</label>` : ''}
+        <button type="submit" class="button button-danger">Remove ${factor.label}</button>
+      </form>
+    </details>
+  </li>`;
+}
+
+export function accountView(state: AccountState): SafeHtml {
+  const { overview } = state;
   return html`<section class="card card-wide" aria-labelledby="title">
-  <h1 id="title">Account security</h1>
-  <p class="lead">Manage how you sign in.</p>
-  ${alert('error', state.error)}${alert('success', state.notice)}
-  <dl class="facts">
-    <dt>Email</dt><dd>${state.user.email}</dd>
-    <dt>Signed in</dt><dd>${dateTime(state.session.authTime)}</dd>
-    <dt>Session ends</dt><dd>${dateTime(state.session.expiresAt)} at the latest</dd>
-  </dl>
+    <h1 id="title">Account security</h1>
+    <p class="lead">Manage how you sign in to your account.</p>
+    ${alert('error', state.error)}${alert('success', state.notice)}
+    <dl class="facts">
+      <dt>Email</dt>
+      <dd>${state.user.email}</dd>
+      <dt>Signed in</dt>
+      <dd>${formatTime(state.session.authTime)}${state.session.aal === 2 ? ' with two-step verification' : ''}</dd>
+      <dt>Session ends</dt>
+      <dd>${formatTime(state.session.expiresAt)} at the latest</dd>
+    </dl>
 
-  <h2 id="password-title">Change password</h2>
-  <form method="post" action="/account/password" class="stack" aria-labelledby="password-title">
-    ${csrfField(state.csrfToken)}
-    <label>Current password
-      <input type="password" name="currentPassword" autocomplete="current-password" required>
-    </label>
-    <label>New password
-      <input type="password" name="newPassword" autocomplete="new-password" required minlength="${state.minLength}">
-      <span class="hint">At least ${state.minLength} characters.</span>
-    </label>
-    <label class="checkbox"><input type="checkbox" name="endOtherSessions" value="on" checked> Sign out everywhere else</label>
-    <button type="submit" class="button">Change password</button>
-  </form>
-</section>`;
+    <h2 id="mfa-title">
+      Two-step verification
+      <span class="badge ${overview.mfaEnabled ? 'badge-on' : 'badge-off'}">${overview.mfaEnabled ? 'On' : 'Off'}</span>
+    </h2>
+    ${
+      overview.mfaEnabled
+        ? html`<p>When you sign in, we ask for a code from one of these after your password.</p>
+            <ul class="factors" aria-labelledby="mfa-title">
+              ${overview.factors.map((factor) => factorItem(state, factor, overview.factors.length === 1))}
+            </ul>
+            <a class="button button-secondary" href="/account/authenticator">Add another authenticator app</a>
+
+            <h3 id="recovery-title">Recovery codes</h3>
+            <p>
+              <strong>${overview.recoveryCodesRemaining}</strong> of ${state.recoveryCodeCount} left. Each works once, if you lose
+              your phone.
+            </p>
+            <details class="inline-action">
+              <summary>Get new recovery codes</summary>
+              <form method="post" action="/account/recovery-codes" class="stack">
+                ${csrfField(state.csrfToken)}
+                <p class="hint">Your current codes stop working as soon as the new ones are made.</p>
+                ${proofInput()}
+                <button type="submit" class="button">Make new codes</button>
+              </form>
+            </details>`
+        : html`<p>
+              Protect your account with a second step: after your password, we ask for a code from an app on your phone. Someone
+              who steals your password still cannot get in.
+            </p>
+            <a class="button" href="/account/authenticator">Set up an authenticator app</a>`
+    }
+
+    <h2 id="password-title">Change password</h2>
+    <form method="post" action="/account/password" class="stack" aria-labelledby="password-title">
+      ${csrfField(state.csrfToken)}
+      <label
+        >Current password
+        <input type="password" name="currentPassword" autocomplete="current-password" required />
+      </label>
+      <label
+        >New password
+        <input type="password" name="newPassword" autocomplete="new-password" required minlength="${state.minLength}" />
+        <span class="hint">At least ${state.minLength} characters.</span>
+      </label>
+      <label class="checkbox"
+        ><input type="checkbox" name="endOtherSessions" value="on" checked /> Sign out everywhere else</label
+      >
+      <button type="submit" class="button">Change password</button>
+    </form>
+  </section>`;
 }

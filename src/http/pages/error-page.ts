@@ -15,12 +15,16 @@ export function errorPage(config: TesseraConfig, error: FastifyError | Error, re
         : 500;
   if (status === 500) request.log.error({ err: error }, 'unhandled error');
   const message =
-    status === 500 ? 'Something went wrong on our side. Please try again.' : status === 404 ? 'This page does not exist.' : error.message;
+    status === 500
+      ? 'Something went wrong on our side. Please try again.'
+      : status === 404
+        ? 'This page does not exist.'
+        : error.message;
   const body = html`<section class="card" aria-labelledby="title">
-  <h1 id="title">${status === 404 ? 'Page not found' : 'That did not work'}</h1>
-  <p class="lead">${message}</p>
-  <a class="button" href="/">Go to ${config.branding.productName}</a>
-</section>`;
+    <h1 id="title">${status === 404 ? 'Page not found' : 'That did not work'}</h1>
+    <p class="lead">${message}</p>
+    <a class="button" href="/">Go to ${config.branding.productName}</a>
+  </section>`;
   return reply
     .status(status)
     .type('text/html; charset=utf-8')

@@ -23,5 +23,7 @@ function render(value: Interpolation): string {
 
 /** Template literal that escapes every interpolated value unless it is already SafeHtml. */
 export function html(strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml {
-  return new SafeHtml(strings.reduce((out, part, index) => out + part + (index < values.length ? render(values[index]!) : ''), ''));
+  return new SafeHtml(
+    strings.reduce((out, part, index) => out + part + (index < values.length ? render(values[index]!) : ''), ''),
+  );
 }

@@ -13,33 +13,35 @@ export interface PageContext {
 export function layout(context: PageContext, title: string, body: SafeHtml): SafeHtml {
   const { branding } = context;
   return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · ${branding.productName}</title>
-<link rel="stylesheet" href="/assets/styles.css">
-<link rel="stylesheet" href="/assets/theme.css">
-</head>
-<body>
-<header class="topbar">
-  <a class="brand" href="/">${branding.logoUrl ? html`<img src="${branding.logoUrl}" alt="" class="brand-logo">` : ''}<span>${branding.productName}</span></a>
-  ${
-    context.signedInAs
-      ? html`<form method="post" action="/sign-out" class="topbar-signout">
-    <span class="topbar-user">${context.signedInAs}</span>
-    <input type="hidden" name="_csrf" value="${context.csrfToken ?? ''}">
-    <button type="submit" class="button-link">Sign out</button>
-  </form>`
-      : ''
-  }
-</header>
-<main id="main">
-${body}
-</main>
-<footer class="footer">Protected by ${branding.productName}</footer>
-</body>
-</html>`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title} · ${branding.productName}</title>
+        <link rel="stylesheet" href="/assets/styles.css" />
+        <link rel="stylesheet" href="/assets/theme.css" />
+      </head>
+      <body>
+        <header class="topbar">
+          <a class="brand" href="/"
+            >${branding.logoUrl ? html`<img src="${branding.logoUrl}" alt="" class="brand-logo" />` : ''}<span
+              >${branding.productName}</span
+            ></a
+          >
+          ${
+            context.signedInAs
+              ? html`<form method="post" action="/sign-out" class="topbar-signout">
+                  <span class="topbar-user">${context.signedInAs}</span>
+                  <input type="hidden" name="_csrf" value="${context.csrfToken ?? ''}" />
+                  <button type="submit" class="button-link">Sign out</button>
+                </form>`
+              : ''
+          }
+        </header>
+        <main id="main">${body}</main>
+        <footer class="footer">Protected by ${branding.productName}</footer>
+      </body>
+    </html>`;
 }
 
 /** An error or notice above a form; announced to screen readers. */

@@ -1,0 +1,120 @@
+import type { CoreDeps } from '../deps.js';
+import { newId } from '../deps.js';
+import { TesseraError } from '../errors.js';
+import { newRecoveryCodes } from '../factors/recovery-codes.js';
+import { matchTotpStep, newTotpSecret, otpauthUri } from '../factors/totp.js';
+import type { Factor, Session, User } from '../ports.js';
+import { claimPasswordAttempt } from './first-factor-throttle.js';
+import { factorSecretContext } from './second-factor-check.js';
+import { verifyPassword } from './sign-in.js';
+
+/** How long a person has to scan the QR code and type the first code. */
+const enrollmentLifetimeMs = 15 * 60_000;
+
+const enrollmentContext = (user: User, session: Session) => `totp-enrollment:${user.id}:${session.id}`;
+
+export interface TotpEnrollment {
+  /** Base32 secret for manual entry. */
+  secret: string;
+  otpauthUri: string;
+  /**
+   * The pending enrollment, sealed and bound to this user and session. Nothing is stored until
+   * the first code proves the app has the secret, so an abandoned set-up leaves no trace.
+   */
+  enrollmentToken: string;
+  expiresAt: number;
+}
+
+/** Starts adding an authenticator app; the password is asked again first. */
+export async function startTotpEnrollment(
+  deps: CoreDeps,
+  input: { user: User; session: Session; password: string; ip: string },
+): Promise<TotpEnrollment> {
+  const throttleKey = await claimPasswordAttempt(deps, input.user.email, input.ip);
+  if (!(await verifyPassword(deps, input.user, input.password))) {
+    throw new TesseraError('ERR_INVALID_CREDENTIALS', 'The password is not right.');
+  }
+  await deps.store.throttles.clear(throttleKey);
+
+  const secret = newTotpSecret(deps.random);
+  const expiresAt = deps.clock.now() + enrollmentLifetimeMs;
+  return {
+    secret,
+    otpauthUri: otpauthUri(secret, deps.settings.branding.productName, input.user.email, deps.settings.totp),
+    enrollmentToken: deps.secretBox.seal(JSON.stringify({ secret, expiresAt }), enrollmentContext(input.user, input.session)),
+    expiresAt,
+  };
+}
+
+/** The enrollment behind a token, to show the QR code again after a wrong code; undefined once expired. */
+export function describeTotpEnrollment(
+  deps: CoreDeps,
+  input: { user: User; session: Session; enrollmentToken: string },
+): TotpEnrollment | undefined {
+  const enrollment = openEnrollment(deps, input);
+  if (!enrollment) return undefined;
+  return {
+    secret: enrollment.secret,
+    otpauthUri: otpauthUri(enrollment.secret, deps.settings.branding.productName, input.user.email, deps.settings.totp),
+    enrollmentToken: input.enrollmentToken,
+    expiresAt: enrollment.expiresAt,
+  };
+}
+
+function openEnrollment(
+  deps: CoreDeps,
+  input: { user: User; session: Session; enrollmentToken: string },
+): { secret: string; expiresAt: number } | undefined {
+  const opened = deps.secretBox.open(input.enrollmentToken, enrollmentContext(input.user, input.session));
+  const enrollment = opened === undefined ? undefined : (JSON.parse(opened) as { secret: string; expiresAt: number });
+  return enrollment && enrollment.expiresAt > deps.clock.now() ? enrollment : undefined;
+}
+
+/**
+ * Finishes adding an authenticator app once a code from it is right (recovery codes are not
+ * accepted here). The first factor comes with a new set of recovery codes, shown once.
+ */
+export async function confirmTotpEnrollment(
+  deps: CoreDeps,
+  input: { user: User; session: Session; enrollmentToken: string; code: string; label?: string; ip: string },
+): Promise<{ factor: Factor; recoveryCodes: string[] | null }> {
+  const now = deps.clock.now();
+  const enrollment = openEnrollment(deps, input);
+  if (!enrollment) {
+    throw new TesseraError('ERR_ENROLLMENT_EXPIRED', 'This set-up has expired. Start again to get a new QR code.');
+  }
+  const step = matchTotpStep(enrollment.secret, input.code.trim(), now, deps.settings.totp);
+  if (step === undefined) {
+    throw new TesseraError('ERR_CODE_INVALID', 'That code is not right. Check the time on your phone and enter the newest code.');
+  }
+
+  const isFirstFactor = (await deps.store.factors.listForUser(input.user.id)).length === 0;
+  const factorId = newId(deps.random);
+  const factor: Factor = {
+    id: factorId,
+    userId: input.user.id,
+    kind: 'totp',
+    label: input.label?.trim() || 'Authenticator app',
+    secretSealed: deps.secretBox.seal(enrollment.secret, factorSecretContext({ userId: input.user.id, id: factorId })),
+    secretFingerprint: deps.keyedHash.hash(`totp-secret:${enrollment.secret}`),
+    lastUsedStep: step,
+    createdAt: now,
+    lastUsedAt: now,
+  };
+  const recoveryCodes = isFirstFactor
+    ? newRecoveryCodes(deps.random, deps.settings.recoveryCodes.count, deps.settings.recoveryCodes.length)
+    : null;
+  const stored = await deps.store.factors.create(
+    factor,
+    recoveryCodes && recoveryCodes.map((code) => deps.keyedHash.hash(`recovery:${code}`)),
+  );
+  if (!stored) throw new TesseraError('ERR_ALREADY_ENROLLED', 'This authenticator app is already set up.');
+  await deps.store.events.record({
+    type: 'factor_added',
+    userId: input.user.id,
+    ip: input.ip,
+    at: now,
+    detail: { kind: 'totp', factorId },
+  });
+  return { factor, recoveryCodes };
+}

@@ -1,0 +1,72 @@
+import type { CoreDeps } from '../deps.js';
+import { TesseraError } from '../errors.js';
+import { newRecoveryCodes } from '../factors/recovery-codes.js';
+import type { Factor, User } from '../ports.js';
+import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
+
+export interface SecurityOverview {
+  mfaEnabled: boolean;
+  factors: Factor[];
+  recoveryCodesRemaining: number;
+}
+
+export async function securityOverview(deps: CoreDeps, user: User): Promise<SecurityOverview> {
+  const factors = await deps.store.factors.listForUser(user.id);
+  return { mfaEnabled: factors.length > 0, factors, recoveryCodesRemaining: await deps.store.recoveryCodes.countUnused(user.id) };
+}
+
+/**
+ * Removes a factor after a current second-factor proof. Removing the last one turns two-step
+ * verification off (and ends the recovery codes), so it needs an explicit confirmation, asked
+ * before any code is spent.
+ */
+export async function removeFactor(
+  deps: CoreDeps,
+  input: { user: User; factorId: string; proof: SecondFactorProof; confirmTurningOff: boolean; ip: string },
+): Promise<{ mfaEnabled: boolean }> {
+  const factors = await deps.store.factors.listForUser(input.user.id);
+  if (!factors.some((factor) => factor.id === input.factorId)) {
+    throw new TesseraError('ERR_NOT_FOUND', 'There is no such sign-in method on your account.');
+  }
+  const isLast = factors.length === 1;
+  if (isLast && !input.confirmTurningOff) {
+    throw new TesseraError(
+      'ERR_CONFIRMATION_REQUIRED',
+      'This is your last sign-in method: removing it turns two-step verification off and voids your recovery codes. Confirm to continue.',
+    );
+  }
+  await checkSecondFactor(deps, input.user, input.proof, input.ip);
+  if (!(await deps.store.factors.delete(input.user.id, input.factorId))) {
+    throw new TesseraError('ERR_NOT_FOUND', 'There is no such sign-in method on your account.');
+  }
+  const at = deps.clock.now();
+  await deps.store.events.record({
+    type: 'factor_removed',
+    userId: input.user.id,
+    ip: input.ip,
+    at,
+    detail: { factorId: input.factorId },
+  });
+  if (isLast) await deps.store.events.record({ type: 'mfa_disabled', userId: input.user.id, ip: input.ip, at });
+  return { mfaEnabled: !isLast };
+}
+
+/** Replaces every recovery code with a new set, shown once; needs a current second-factor proof. */
+export async function regenerateRecoveryCodes(
+  deps: CoreDeps,
+  input: { user: User; proof: SecondFactorProof; ip: string },
+): Promise<string[]> {
+  if ((await deps.store.factors.listForUser(input.user.id)).length === 0) {
+    throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Turn on two-step verification first; recovery codes come with it.');
+  }
+  await checkSecondFactor(deps, input.user, input.proof, input.ip);
+  const codes = newRecoveryCodes(deps.random, deps.settings.recoveryCodes.count, deps.settings.recoveryCodes.length);
+  const now = deps.clock.now();
+  await deps.store.recoveryCodes.replace(
+    input.user.id,
+    codes.map((code) => deps.keyedHash.hash(`recovery:${code}`)),
+    now,
+  );
+  await deps.store.events.record({ type: 'recovery_codes_regenerated', userId: input.user.id, ip: input.ip, at: now });
+  return codes;
+}

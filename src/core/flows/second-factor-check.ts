@@ -1,0 +1,96 @@
+import type { CoreDeps } from '../deps.js';
+import { TesseraError } from '../errors.js';
+import { matchTotpStep } from '../factors/totp.js';
+import { normalizeRecoveryCode } from '../factors/recovery-codes.js';
+import type { Factor, User } from '../ports.js';
+
+/** What a person offered as their second factor: a code from an app, or a recovery code. */
+export type SecondFactorProof = { code: string } | { recoveryCode: string };
+
+/** What matched, so the caller can record it. */
+export type SecondFactorMatch = { method: 'otp'; factor: Factor; step: number } | { method: 'recovery_code' };
+
+export function lockedError(lockedUntil: number, now: number): TesseraError {
+  const minutes = Math.max(1, Math.ceil((lockedUntil - now) / 60_000));
+  return new TesseraError(
+    'ERR_LOCKED',
+    `Too many wrong codes. Your account is locked for ${minutes} minute${minutes === 1 ? '' : 's'}; try again after that.`,
+    lockedUntil - now,
+  );
+}
+
+/** Associated data binding a sealed TOTP secret to its user and factor. */
+export const factorSecretContext = (factor: Pick<Factor, 'userId' | 'id'>) => `totp:${factor.userId}:${factor.id}`;
+
+/**
+ * Checks a second-factor proof against one person's factors. Every attempt is first counted
+ * against the account's one failure budget (so parallel guesses each count), single use is
+ * enforced by the store, and success resets the budget.
+ */
+export async function checkSecondFactor(
+  deps: CoreDeps,
+  user: User,
+  proof: SecondFactorProof,
+  ip: string,
+): Promise<SecondFactorMatch> {
+  const now = deps.clock.now();
+  const { maxFailures, durationMinutes } = deps.settings.lockout;
+  const claim = await deps.store.lockout.claim(user.id, now, maxFailures, durationMinutes * 60_000);
+  if (!claim.allowed) throw lockedError(claim.lockedUntil, now);
+
+  const match =
+    'code' in proof
+      ? await matchAuthenticatorCode(deps, user, proof.code.trim(), ip)
+      : await matchRecoveryCode(deps, user, proof.recoveryCode);
+  if (!match) {
+    await deps.store.events.record({
+      type: 'second_factor_failed',
+      userId: user.id,
+      ip,
+      at: now,
+      detail: { failures: claim.failures },
+    });
+    if (claim.failures >= maxFailures) {
+      await deps.store.events.record({
+        type: 'account_locked',
+        userId: user.id,
+        ip,
+        at: now,
+        detail: { minutes: durationMinutes },
+      });
+      throw lockedError(now + durationMinutes * 60_000, now);
+    }
+    throw new TesseraError('ERR_CODE_INVALID', 'That code is not right. Check it and try again.');
+  }
+  await deps.store.lockout.reset(user.id);
+  if (match.method === 'recovery_code') {
+    const remaining = await deps.store.recoveryCodes.countUnused(user.id);
+    await deps.store.events.record({ type: 'recovery_code_used', userId: user.id, ip, at: now, detail: { remaining } });
+  }
+  return match;
+}
+
+async function matchAuthenticatorCode(
+  deps: CoreDeps,
+  user: User,
+  code: string,
+  ip: string,
+): Promise<SecondFactorMatch | undefined> {
+  const now = deps.clock.now();
+  for (const factor of await deps.store.factors.listForUser(user.id)) {
+    const secret = deps.secretBox.open(factor.secretSealed, factorSecretContext(factor));
+    const step = secret === undefined ? undefined : matchTotpStep(secret, code, now, deps.settings.totp);
+    if (step === undefined) continue;
+    if (await deps.store.factors.acceptTotpStep(factor.id, step, now)) return { method: 'otp', factor, step };
+    await deps.store.events.record({ type: 'totp_replay', userId: user.id, ip, at: now, detail: { factorId: factor.id, step } });
+    return undefined;
+  }
+  return undefined;
+}
+
+async function matchRecoveryCode(deps: CoreDeps, user: User, input: string): Promise<SecondFactorMatch | undefined> {
+  const code = normalizeRecoveryCode(input);
+  if (code.length === 0 || code.length > 64) return undefined;
+  const used = await deps.store.recoveryCodes.consume(user.id, deps.keyedHash.candidates(`recovery:${code}`), deps.clock.now());
+  return used ? { method: 'recovery_code' } : undefined;
+}

@@ -1,0 +1,132 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { CoreDeps } from '../../core/deps.js';
+import { confirmTotpEnrollment, startTotpEnrollment } from '../../core/flows/enroll-totp.js';
+import { regenerateRecoveryCodes, removeFactor, securityOverview } from '../../core/flows/manage-factors.js';
+import { requireAuth } from '../authentication.js';
+import { toProof } from './proof.js';
+import { errorView, factorView, otpCode, password, secondFactorProof } from './schemas.js';
+import { toFactorView } from './views.js';
+
+const overviewView = z.object({
+  mfaEnabled: z.boolean(),
+  factors: z.array(factorView),
+  recoveryCodesRemaining: z.number().int(),
+});
+
+/** JSON routes for a person's own second factors and recovery codes. */
+export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (app, { deps }) => {
+  app.get(
+    '/factors',
+    {
+      schema: {
+        summary: 'Second factors and recovery codes left',
+        tags: ['factors'],
+        response: { 200: overviewView, 401: errorView },
+      },
+    },
+    async (request) => {
+      const overview = await securityOverview(deps, requireAuth(request).user);
+      return { ...overview, factors: overview.factors.map(toFactorView) };
+    },
+  );
+
+  app.post(
+    '/factors/totp',
+    {
+      schema: {
+        summary: 'Start adding an authenticator app',
+        description: 'Needs the password again. Nothing is stored until /factors/totp/confirm gets a right code.',
+        tags: ['factors'],
+        body: z.object({ password }),
+        response: {
+          200: z.object({ secret: z.string(), otpauthUri: z.string(), enrollmentToken: z.string(), expiresAt: z.number().int() }),
+          400: errorView,
+          401: errorView,
+          429: errorView,
+        },
+      },
+    },
+    async (request) => {
+      const { user, session } = requireAuth(request);
+      return startTotpEnrollment(deps, { user, session, password: request.body.password, ip: request.ip });
+    },
+  );
+
+  app.post(
+    '/factors/totp/confirm',
+    {
+      schema: {
+        summary: 'Finish adding an authenticator app with a code from it',
+        description: 'The first factor comes with recovery codes, returned only here.',
+        tags: ['factors'],
+        body: z.object({ enrollmentToken: z.string().min(1).max(2048), code: otpCode, label: z.string().max(60).optional() }),
+        response: {
+          201: z.object({ factor: factorView, recoveryCodes: z.array(z.string()).nullable() }),
+          400: errorView,
+          401: errorView,
+          409: errorView,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { user, session } = requireAuth(request);
+      const { factor, recoveryCodes } = await confirmTotpEnrollment(deps, { user, session, ...request.body, ip: request.ip });
+      return reply.status(201).send({ factor: toFactorView(factor), recoveryCodes });
+    },
+  );
+
+  app.delete(
+    '/factors/:factorId',
+    {
+      schema: {
+        summary: 'Remove a second factor',
+        description: 'Needs a current code. Removing the last factor turns MFA off and needs `confirmTurningOff: true`.',
+        tags: ['factors'],
+        params: z.object({ factorId: z.string().min(1).max(64) }),
+        body: secondFactorProof.and(z.object({ confirmTurningOff: z.boolean().default(false) })),
+        response: {
+          200: z.object({ mfaEnabled: z.boolean() }),
+          400: errorView,
+          401: errorView,
+          404: errorView,
+          409: errorView,
+          423: errorView,
+        },
+      },
+    },
+    async (request) => {
+      const { user } = requireAuth(request);
+      return removeFactor(deps, {
+        user,
+        factorId: request.params.factorId,
+        proof: toProof(request.body),
+        confirmTurningOff: request.body.confirmTurningOff,
+        ip: request.ip,
+      });
+    },
+  );
+
+  app.post(
+    '/recovery-codes',
+    {
+      schema: {
+        summary: 'Replace every recovery code with a new set',
+        tags: ['factors'],
+        body: secondFactorProof,
+        response: {
+          201: z.object({ recoveryCodes: z.array(z.string()) }),
+          400: errorView,
+          401: errorView,
+          409: errorView,
+          423: errorView,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { user } = requireAuth(request);
+      const recoveryCodes = await regenerateRecoveryCodes(deps, { user, proof: toProof(request.body), ip: request.ip });
+      return reply.status(201).send({ recoveryCodes });
+    },
+  );
+};

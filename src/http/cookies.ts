@@ -1,0 +1,38 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TesseraConfig } from '../config.js';
+
+/**
+ * `session` holds a signed-in session; `pending` holds a sign-in waiting for its second factor.
+ * Production uses the `__Host-` prefix (Secure, Path=/, no Domain: the browser refuses it from
+ * any other origin or over http). Development on http://localhost cannot rely on Secure cookies
+ * in every browser, so it uses plain names: `tessera_session`, `tessera_pending`.
+ */
+export type CookieKind = 'session' | 'pending';
+
+export function cookieName(config: TesseraConfig, kind: CookieKind): string {
+  return `${config.mode === 'production' ? '__Host-' : ''}tessera_${kind}`;
+}
+
+const attributes = (config: TesseraConfig) =>
+  ({ path: '/', httpOnly: true, sameSite: 'lax', secure: config.mode === 'production' }) as const;
+
+export function setCookie(
+  config: TesseraConfig,
+  reply: FastifyReply,
+  kind: CookieKind,
+  token: string,
+  maxAgeSeconds?: number,
+): void {
+  reply.setCookie(cookieName(config, kind), token, {
+    ...attributes(config),
+    ...(maxAgeSeconds ? { maxAge: maxAgeSeconds } : {}),
+  });
+}
+
+export function clearCookie(config: TesseraConfig, reply: FastifyReply, kind: CookieKind): void {
+  reply.clearCookie(cookieName(config, kind), attributes(config));
+}
+
+export function readCookie(config: TesseraConfig, request: FastifyRequest, kind: CookieKind): string | undefined {
+  return request.cookies[cookieName(config, kind)];
+}

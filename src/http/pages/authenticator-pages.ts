@@ -1,0 +1,152 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { TesseraConfig } from '../../config.js';
+import type { CoreDeps } from '../../core/deps.js';
+import {
+  confirmTotpEnrollment,
+  describeTotpEnrollment,
+  startTotpEnrollment,
+  type TotpEnrollment,
+} from '../../core/flows/enroll-totp.js';
+import { regenerateRecoveryCodes, removeFactor } from '../../core/flows/manage-factors.js';
+import { otpCode, password } from '../api/schemas.js';
+import { requireSignedInPage } from '../authentication.js';
+import { authenticatorIntroView, authenticatorScanView, recoveryCodesView } from './authenticator-views.js';
+import { formFailure, type Render } from './page-kit.js';
+import { proofFromField } from './proof-field.js';
+import { qrDataUrl } from './qr.js';
+
+const startForm = z.object({ password, consent: z.literal('on', 'tick the box to agree') });
+const confirmForm = z.object({
+  enrollmentToken: z.string().min(1).max(2048),
+  code: otpCode,
+  label: z.string().max(60).optional(),
+});
+const proofForm = z.object({ proof: z.string().trim().min(1, 'is required').max(64) });
+const removeForm = proofForm.extend({ confirmTurningOff: z.literal('on').optional() });
+
+type AccountRenderer = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error?: { status: number; message: string },
+) => Promise<FastifyReply>;
+
+/** Adding and removing an authenticator app, and recovery codes. */
+export function authenticatorPages(
+  app: FastifyInstance,
+  {
+    config,
+    deps,
+    render,
+    renderAccount,
+  }: { config: TesseraConfig; deps: CoreDeps; render: Render; renderAccount: AccountRenderer },
+) {
+  const guard = { preHandler: requireSignedInPage };
+
+  const renderScan = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    enrollment: TotpEnrollment,
+    extra: { error?: string; status?: number; label?: string } = {},
+  ) => {
+    const [qrCode, apps] = await Promise.all([
+      qrDataUrl(enrollment.otpauthUri, 200),
+      Promise.all(
+        config.totp.suggestedApps.map(async (suggested) => ({ ...suggested, qrCode: await qrDataUrl(suggested.url, 88) })),
+      ),
+    ]);
+    const view = (csrfToken: string) =>
+      authenticatorScanView({
+        csrfToken,
+        secret: enrollment.secret,
+        qrCode,
+        enrollmentToken: enrollment.enrollmentToken,
+        accountName: request.auth!.user.email,
+        issuer: config.branding.productName,
+        apps,
+        totp: config.totp,
+        error: extra.error,
+        label: extra.label,
+      });
+    return render(request, reply, 'Set up an authenticator app', view, extra.status);
+  };
+
+  const renderCodes = (request: FastifyRequest, reply: FastifyReply, codes: string[], firstTime: boolean) =>
+    render(request, reply, 'Recovery codes', () =>
+      recoveryCodesView({ codes, productName: config.branding.productName, accountName: request.auth!.user.email, firstTime }),
+    );
+
+  app.get('/account/authenticator', guard, async (request, reply) =>
+    render(request, reply, 'Set up an authenticator app', (csrfToken) => authenticatorIntroView({ csrfToken })),
+  );
+
+  app.post('/account/authenticator', guard, async (request, reply) => {
+    const { user, session } = request.auth!;
+    try {
+      const input = startForm.parse(request.body);
+      return renderScan(
+        request,
+        reply,
+        await startTotpEnrollment(deps, { user, session, password: input.password, ip: request.ip }),
+      );
+    } catch (error) {
+      const { status, message } = formFailure(error);
+      return render(
+        request,
+        reply,
+        'Set up an authenticator app',
+        (csrfToken) => authenticatorIntroView({ csrfToken, error: message }),
+        status,
+      );
+    }
+  });
+
+  app.post('/account/authenticator/confirm', guard, async (request, reply) => {
+    const { user, session } = request.auth!;
+    const parsed = confirmForm.safeParse(request.body);
+    const enrollment = parsed.success
+      ? describeTotpEnrollment(deps, { user, session, enrollmentToken: parsed.data.enrollmentToken })
+      : undefined;
+    try {
+      const input = confirmForm.parse(request.body);
+      const { recoveryCodes } = await confirmTotpEnrollment(deps, { user, session, ...input, ip: request.ip });
+      return recoveryCodes ? renderCodes(request, reply, recoveryCodes, true) : reply.redirect('/account', 303);
+    } catch (error) {
+      const failure = formFailure(error);
+      if (!enrollment) return renderAccount(request, reply, failure);
+      return renderScan(request, reply, enrollment, {
+        error: failure.message,
+        status: failure.status,
+        label: parsed.data?.label,
+      });
+    }
+  });
+
+  app.post('/account/factors/:factorId/remove', guard, async (request, reply) => {
+    const { user } = request.auth!;
+    try {
+      const input = removeForm.parse(request.body);
+      const { mfaEnabled } = await removeFactor(deps, {
+        user,
+        factorId: (request.params as { factorId: string }).factorId,
+        proof: proofFromField(input.proof),
+        confirmTurningOff: input.confirmTurningOff === 'on',
+        ip: request.ip,
+      });
+      return reply.redirect(mfaEnabled ? '/account?done=factor-removed' : '/account?done=mfa-off', 303);
+    } catch (error) {
+      return renderAccount(request, reply, formFailure(error));
+    }
+  });
+
+  app.post('/account/recovery-codes', guard, async (request, reply) => {
+    const { user } = request.auth!;
+    try {
+      const input = proofForm.parse(request.body);
+      const codes = await regenerateRecoveryCodes(deps, { user, proof: proofFromField(input.proof), ip: request.ip });
+      return renderCodes(request, reply, codes, false);
+    } catch (error) {
+      return renderAccount(request, reply, formFailure(error));
+    }
+  });
+}

@@ -1,0 +1,15 @@
+import type { FastifyInstance } from 'fastify';
+import type { TesseraConfig } from '../../config.js';
+import type { CoreDeps } from '../../core/deps.js';
+import { accountPages } from './account-pages.js';
+import { authenticatorPages } from './authenticator-pages.js';
+import { challengePages } from './challenge-pages.js';
+import { registerPageKit } from './page-kit.js';
+
+/** Every server-rendered page, in one scope with form parsing and CSRF tokens. */
+export async function pages(app: FastifyInstance, { config, deps }: { config: TesseraConfig; deps: CoreDeps }) {
+  const render = await registerPageKit(app, config);
+  const { renderAccount } = accountPages(app, { config, deps, render });
+  challengePages(app, { config, deps, render });
+  authenticatorPages(app, { config, deps, render, renderAccount });
+}

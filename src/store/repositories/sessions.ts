@@ -1,0 +1,56 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Amr, Session, SessionRepository } from '../../core/ports.js';
+import type { Database } from '../schema.js';
+
+const toSession = (row: Selectable<Database['sessions']>): Session => ({
+  id: row.id,
+  userId: row.user_id,
+  tokenHash: row.token_hash,
+  aal: row.aal === 2 ? 2 : 1,
+  amr: JSON.parse(row.amr) as Amr[],
+  authTime: row.auth_time,
+  mfaAt: row.mfa_at,
+  createdAt: row.created_at,
+  lastSeenAt: row.last_seen_at,
+  expiresAt: row.expires_at,
+});
+
+export function sessionRepository(db: Kysely<Database>): SessionRepository {
+  return {
+    async create(session) {
+      await db
+        .insertInto('sessions')
+        .values({
+          id: session.id,
+          user_id: session.userId,
+          token_hash: session.tokenHash,
+          aal: session.aal,
+          amr: JSON.stringify(session.amr),
+          auth_time: session.authTime,
+          mfa_at: session.mfaAt,
+          created_at: session.createdAt,
+          last_seen_at: session.lastSeenAt,
+          expires_at: session.expiresAt,
+        })
+        .execute();
+    },
+    async findByTokenHash(candidates) {
+      const row = await db.selectFrom('sessions').selectAll().where('token_hash', 'in', candidates).executeTakeFirst();
+      return row && toSession(row);
+    },
+    async touch(id, lastSeenAt) {
+      await db.updateTable('sessions').set({ last_seen_at: lastSeenAt }).where('id', '=', id).execute();
+    },
+    async delete(id) {
+      await db.deleteFrom('sessions').where('id', '=', id).execute();
+    },
+    async deleteOthers(userId, keepSessionId) {
+      const result = await db
+        .deleteFrom('sessions')
+        .where('user_id', '=', userId)
+        .where('id', '!=', keepSessionId)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { User, UserRepository } from '../../core/ports.js';
+import type { Database } from '../schema.js';
+
+const toUser = (row: Selectable<Database['users']>): User => ({
+  id: row.id,
+  email: row.email,
+  passwordHash: row.password_hash,
+  createdAt: row.created_at,
+});
+
+export function userRepository(db: Kysely<Database>): UserRepository {
+  return {
+    async create(user) {
+      const result = await db
+        .insertInto('users')
+        .values({ id: user.id, email: user.email, password_hash: user.passwordHash, created_at: user.createdAt })
+        .onConflict((conflict) => conflict.column('email').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+    async findByEmail(email) {
+      const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+      return row && toUser(row);
+    },
+    async findById(id) {
+      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toUser(row);
+    },
+    async updatePasswordHash(id, passwordHash) {
+      await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+    },
+  };
+}
