@@ -120,10 +120,7 @@ function factorItem(state: AccountState, factor: Factor, isLast: boolean): SafeH
       <span class="factor-icon" aria-hidden="true"></span>
       <div>
         <strong>${factor.label}</strong>
-        <div class="hint">
-          Authenticator app · added
-          ${formatTime(factor.createdAt)}${factor.lastUsedAt ? html` · last used ${formatTime(factor.lastUsedAt)}` : ''}
-        </div>
+        <div class="hint">Added ${formatTime(factor.createdAt)}${factor.lastUsedAt ? html` · last used ${formatTime(factor.lastUsedAt)}` : ''}</div>
       </div>
     </div>
     <details class="inline-action">

@@ -6,12 +6,14 @@ export function lockoutRepository(db: Kysely<Database>): LockoutRepository {
   return {
     async claim(userId, now, maxFailures, lockMs) {
       // One conditional UPDATE: parallel attempts each add exactly one, and none gets past a lock.
-      const failures = sql<number>`case when mfa_locked_until > 0 and mfa_locked_until <= ${now} then 1 else mfa_failures + 1 end`;
+      // Parameters are cast so PostgreSQL does not infer 32-bit integers for epoch milliseconds.
+      const nowParam = sql<number>`cast(${now} as bigint)`;
+      const failures = sql<number>`case when mfa_locked_until > 0 and mfa_locked_until <= ${nowParam} then 1 else mfa_failures + 1 end`;
       const row = await db
         .updateTable('users')
         .set({
           mfa_failures: failures,
-          mfa_locked_until: sql<number>`case when ${failures} >= ${maxFailures} then ${now + lockMs} else 0 end`,
+          mfa_locked_until: sql<number>`case when ${failures} >= ${maxFailures} then cast(${now + lockMs} as bigint) else 0 end`,
         })
         .where('id', '=', userId)
         .where('mfa_locked_until', '<=', now)

@@ -1,0 +1,31 @@
+import { Secret, TOTP } from 'otpauth';
+import { expect } from 'vitest';
+import type { TestBrowser } from './http-client.js';
+import type { TestServer } from './test-server.js';
+
+export const password = 'marble tangerine orbit';
+
+/** The code an authenticator app shows for `secret` at `ms` (default settings: SHA1, 6 digits, 30 s). */
+export function totpAt(secret: string, ms: number): string {
+  return TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: ms });
+}
+
+/** Signs a new account up through the API and turns on an authenticator app; returns its secret and recovery codes. */
+export async function signUpWithTotp(server: TestServer, browser: TestBrowser, email: string) {
+  expect((await browser.postJson('/api/v1/sign-up', { email, password })).statusCode).toBe(201);
+  const started = await browser.postJson('/api/v1/factors/totp', { password });
+  expect(started.statusCode).toBe(200);
+  const { secret, enrollmentToken } = started.json() as { secret: string; enrollmentToken: string };
+  const confirmed = await browser.postJson('/api/v1/factors/totp/confirm', { enrollmentToken, code: totpAt(secret, server.clock.now()) });
+  expect(confirmed.statusCode).toBe(201);
+  const { factor, recoveryCodes } = confirmed.json() as { factor: { id: string }; recoveryCodes: string[] };
+  return { secret, factorId: factor.id, recoveryCodes };
+}
+
+/** Signs out and gives the password again, leaving the browser with a pending sign-in. */
+export async function reachChallenge(browser: TestBrowser, email: string) {
+  await browser.postJson('/api/v1/sign-out');
+  const response = await browser.postJson('/api/v1/sign-in', { email, password });
+  expect(response.json()).toMatchObject({ status: 'second_factor_required' });
+  return response;
+}
