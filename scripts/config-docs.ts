@@ -27,7 +27,13 @@ export function fieldComments(): Map<string, string> {
   };
   const findObjectLiteral = (node: ts.Node): ts.ObjectLiteralExpression | undefined => {
     const callee = ts.isCallExpression(node) ? node.expression : undefined;
-    if (ts.isCallExpression(node) && callee && ts.isPropertyAccessExpression(callee) && callee.name.text === 'object' && callee.expression.getText(source) === 'z') {
+    if (
+      ts.isCallExpression(node) &&
+      callee &&
+      ts.isPropertyAccessExpression(callee) &&
+      callee.name.text === 'object' &&
+      callee.expression.getText(source) === 'z'
+    ) {
       const [argument] = node.arguments;
       return argument && ts.isObjectLiteralExpression(argument) ? argument : undefined;
     }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import type { TesseraConfig } from './config.js';
+import { configWarnings, type TesseraConfig } from './config.js';
 import type { CoreDeps } from './core/deps.js';
 import type { Clock, PasswordHasher } from './core/ports.js';
 import { argon2Hasher } from './crypto/argon2-hasher.js';
@@ -29,6 +29,7 @@ export interface ServerOverrides {
 /** Opens and migrates the database, wires the adapters into the core and builds the HTTP app. */
 export async function createServer(config: TesseraConfig, overrides: ServerOverrides = {}): Promise<TesseraServer> {
   const warn = overrides.warn ?? ((message: string) => process.stderr.write(`\n  ⚠  ${message}\n\n`));
+  for (const warning of configWarnings(config)) warn(warning);
   const keyring = loadKeyring(config, warn);
   const database = openDatabase(config.database.url, { schema: overrides.databaseSchema });
   await migrateToLatest(database);

@@ -50,7 +50,9 @@ describe.skipIf(!chromiumInstalled() && !inCi)('in Chromium', () => {
 
     const cookies = await page.context().cookies();
     expect(cookies.find((cookie) => cookie.name === 'tessera_session')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
-    const primary = await page.getByRole('button', { name: 'Change password' }).evaluate((element) => getComputedStyle(element).backgroundColor);
+    const primary = await page
+      .getByRole('button', { name: 'Change password' })
+      .evaluate((element) => getComputedStyle(element).backgroundColor);
     expect(primary).toBe('rgb(31, 75, 216)');
     expect(cspViolations).toEqual([]);
   });

@@ -16,7 +16,11 @@ describe('account API', () => {
   it('signs up, reports the session, signs out and ends the session', async () => {
     const signUp = await browser.postJson('/api/v1/sign-up', { email: 'Ada@Example.com', password });
     expect(signUp.statusCode).toBe(201);
-    expect(signUp.json()).toMatchObject({ status: 'signed_in', user: { email: 'ada@example.com' }, session: { aal: 1, amr: ['pwd'] } });
+    expect(signUp.json()).toMatchObject({
+      status: 'signed_in',
+      user: { email: 'ada@example.com' },
+      session: { aal: 1, amr: ['pwd'] },
+    });
 
     const me = await browser.get('/api/v1/me');
     expect(me.statusCode).toBe(200);
@@ -98,7 +102,10 @@ describe('account API', () => {
     const laptop = new TestBrowser(server.app);
     await laptop.postJson('/api/v1/sign-in', { email: 'ada@example.com', password });
 
-    const wrong = await browser.postJson('/api/v1/password', { currentPassword: 'not it at all', newPassword: 'violet canyon drum' });
+    const wrong = await browser.postJson('/api/v1/password', {
+      currentPassword: 'not it at all',
+      newPassword: 'violet canyon drum',
+    });
     expect(wrong.statusCode).toBe(401);
     const changed = await browser.postJson('/api/v1/password', { currentPassword: password, newPassword: 'violet canyon drum' });
     expect(changed.json()).toEqual({ endedSessions: 1 });
@@ -107,12 +114,19 @@ describe('account API', () => {
     expect((await browser.get('/api/v1/me')).statusCode).toBe(200);
     const old = await new TestBrowser(server.app).postJson('/api/v1/sign-in', { email: 'ada@example.com', password });
     expect(old.statusCode).toBe(401);
-    const fresh = await new TestBrowser(server.app).postJson('/api/v1/sign-in', { email: 'ada@example.com', password: 'violet canyon drum' });
+    const fresh = await new TestBrowser(server.app).postJson('/api/v1/sign-in', {
+      email: 'ada@example.com',
+      password: 'violet canyon drum',
+    });
     expect(fresh.statusCode).toBe(200);
   });
 
   it('refuses every account route without a session', async () => {
-    for (const [method, url] of [['GET', '/api/v1/me'], ['POST', '/api/v1/sign-out'], ['POST', '/api/v1/password']] as const) {
+    for (const [method, url] of [
+      ['GET', '/api/v1/me'],
+      ['POST', '/api/v1/sign-out'],
+      ['POST', '/api/v1/password'],
+    ] as const) {
       const response = await server.app.inject({ method, url, payload: method === 'POST' ? {} : undefined });
       expect(response.statusCode, url).toBe(method === 'POST' && url === '/api/v1/password' ? 400 : 401);
     }
@@ -141,7 +155,10 @@ describe('account API', () => {
         '/api/v1/sign-up',
       ].sort(),
     );
-    expect(document.paths['/api/v1/sign-in'].post.requestBody.content['application/json'].schema.required).toEqual(['email', 'password']);
+    expect(document.paths['/api/v1/sign-in'].post.requestBody.content['application/json'].schema.required).toEqual([
+      'email',
+      'password',
+    ]);
   });
 });
 
@@ -168,7 +185,9 @@ describe('per-IP limit and the client address', () => {
   });
 
   it('believes X-Forwarded-For from a configured trusted proxy and answers 429 with Retry-After', async () => {
-    const proxied = await startTestServer({ config: testConfig({ throttling: { ipAttempts: 3 }, server: { trustedProxies: ['10.0.0.1'] } }) });
+    const proxied = await startTestServer({
+      config: testConfig({ throttling: { ipAttempts: 3 }, server: { trustedProxies: ['10.0.0.1'] } }),
+    });
     expect(await burst(proxied, () => '203.0.113.1', '10.0.0.1')).toEqual([401, 401, 401, 429]);
     expect(await burst(proxied, () => '203.0.113.2', '10.0.0.1')).toEqual([401, 401, 401, 429]);
     const limited = await proxied.app.inject({

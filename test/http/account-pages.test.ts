@@ -79,7 +79,10 @@ describe('account pages', () => {
 
   it('changes the password on the account page after the current one is given', async () => {
     await browser.submitForm('/sign-up', '/sign-up', { email: 'ada@example.com', password });
-    const wrong = await browser.submitForm('/account', '/account/password', { currentPassword: 'nope nope nope', newPassword: 'violet canyon drum' });
+    const wrong = await browser.submitForm('/account', '/account/password', {
+      currentPassword: 'nope nope nope',
+      newPassword: 'violet canyon drum',
+    });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.body).toContain('The current password is not right.');
     const changed = await browser.submitForm('/account', '/account/password', {

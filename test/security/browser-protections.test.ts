@@ -21,7 +21,11 @@ describe('cross-site request forgery', () => {
     ['Sec-Fetch-Site: same-site', { 'sec-fetch-site': 'same-site' }],
     ['Origin: null', { origin: 'null' }],
   ])('refuses a cookie-authenticated API password change with %s', async (_name, headers) => {
-    const response = await victim.postJson('/api/v1/password', { currentPassword: password, newPassword: 'violet canyon drum' }, headers);
+    const response = await victim.postJson(
+      '/api/v1/password',
+      { currentPassword: password, newPassword: 'violet canyon drum' },
+      headers,
+    );
     expect(response.statusCode).toBe(403);
     expect(response.json().error.code).toBe('ERR_CSRF');
     const stillOld = await new TestBrowser(server.app).postJson('/api/v1/sign-in', { email: 'ada@example.com', password });
@@ -29,7 +33,12 @@ describe('cross-site request forgery', () => {
   });
 
   it('refuses a cross-site sign-out and form post even with a valid form token', async () => {
-    const signOut = await victim.submitForm('/account', '/sign-out', {}, { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' });
+    const signOut = await victim.submitForm(
+      '/account',
+      '/sign-out',
+      {},
+      { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
+    );
     expect(signOut.statusCode).toBe(403);
     expect((await victim.get('/api/v1/me')).statusCode).toBe(200);
   });
@@ -50,7 +59,11 @@ describe('cross-site request forgery', () => {
     const response = await victim.request({
       method: 'POST',
       url: '/account/password',
-      payload: new URLSearchParams({ _csrf: attackerToken, currentPassword: password, newPassword: 'violet canyon drum' }).toString(),
+      payload: new URLSearchParams({
+        _csrf: attackerToken,
+        currentPassword: password,
+        newPassword: 'violet canyon drum',
+      }).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(response.statusCode).toBe(403);
@@ -86,8 +99,14 @@ describe('production cookies', () => {
       },
       file: '/dev/null',
     });
-    const server = await startTestServer({ config: { ...testConfig({ mode: 'production' }), server: production.server, mode: 'production' } });
-    const response = await server.app.inject({ method: 'POST', url: '/api/v1/sign-up', payload: { email: 'ada@example.com', password } });
+    const server = await startTestServer({
+      config: { ...testConfig({ mode: 'production' }), server: production.server, mode: 'production' },
+    });
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/sign-up',
+      payload: { email: 'ada@example.com', password },
+    });
     const cookie = [response.headers['set-cookie']].flat().find((header) => header?.startsWith('__Host-tessera_session=')) ?? '';
     expect(cookie).toMatch(/^__Host-tessera_session=[\w-]{43};/);
     expect(cookie).toContain('Path=/');

@@ -30,7 +30,14 @@ describe.each(databaseKinds)('second-factor attacks on %s', (database) => {
     return tokens;
   };
   const settle = (attempts: Promise<unknown>[]) =>
-    Promise.all(attempts.map((attempt) => attempt.then(() => 'ok', (error: { code: string }) => error.code ?? String(error))));
+    Promise.all(
+      attempts.map((attempt) =>
+        attempt.then(
+          () => 'ok',
+          (error: { code: string }) => error.code ?? String(error),
+        ),
+      ),
+    );
 
   it('refuses a TOTP code for an already used time step and records the reuse', async () => {
     await reachChallenge(browser, 'ada@example.com');
@@ -42,14 +49,19 @@ describe.each(databaseKinds)('second-factor attacks on %s', (database) => {
     const replay = await attacker.postJson('/api/v1/sign-in/second-factor', { code });
     expect(replay.statusCode).toBe(401);
     expect(replay.json().error.code).toBe('ERR_CODE_INVALID');
-    const events = await server.deps.store.events.listForUser((await server.deps.store.users.findByEmail('ada@example.com'))!.id, 50);
+    const events = await server.deps.store.events.listForUser(
+      (await server.deps.store.users.findByEmail('ada@example.com'))!.id,
+      50,
+    );
     expect(events.map((event) => event.type)).toContain('totp_replay');
   });
 
   it('refuses a code from an earlier step once a later one was used', async () => {
     const earlier = totpAt(enrolled.secret, server.clock.now() - 30_000);
     await reachChallenge(browser, 'ada@example.com');
-    expect((await browser.postJson('/api/v1/sign-in/second-factor', { code: totpAt(enrolled.secret, server.clock.now()) })).statusCode).toBe(200);
+    expect(
+      (await browser.postJson('/api/v1/sign-in/second-factor', { code: totpAt(enrolled.secret, server.clock.now()) })).statusCode,
+    ).toBe(200);
     await reachChallenge(browser, 'ada@example.com');
     expect((await browser.postJson('/api/v1/sign-in/second-factor', { code: earlier })).statusCode).toBe(401);
   });
@@ -57,7 +69,9 @@ describe.each(databaseKinds)('second-factor attacks on %s', (database) => {
   it('lets exactly one of ten parallel submissions of one valid code sign in', async () => {
     const tokens = await pendingSignIns(10);
     const code = totpAt(enrolled.secret, server.clock.now());
-    const results = await settle(tokens.map((pendingToken) => completeSecondFactor(server.deps, { pendingToken, proof: { code }, ip: '192.0.2.1' })));
+    const results = await settle(
+      tokens.map((pendingToken) => completeSecondFactor(server.deps, { pendingToken, proof: { code }, ip: '192.0.2.1' })),
+    );
     expect(results.filter((result) => result === 'ok')).toHaveLength(1);
     // Each attempt is counted before it is checked, so the tenth may meet the lock the burst reached.
     expect(results.filter((result) => result === 'ERR_CODE_INVALID' || result === 'ERR_LOCKED')).toHaveLength(9);
@@ -79,7 +93,9 @@ describe.each(databaseKinds)('second-factor attacks on %s', (database) => {
     const results = await settle(
       enrolled.recoveryCodes
         .slice(0, 5)
-        .map((recoveryCode) => completeSecondFactor(server.deps, { pendingToken: pendingToken!, proof: { recoveryCode }, ip: '192.0.2.1' })),
+        .map((recoveryCode) =>
+          completeSecondFactor(server.deps, { pendingToken: pendingToken!, proof: { recoveryCode }, ip: '192.0.2.1' }),
+        ),
     );
     expect(results.filter((result) => result === 'ok')).toHaveLength(1);
   });
@@ -87,7 +103,9 @@ describe.each(databaseKinds)('second-factor attacks on %s', (database) => {
   it('counts ten parallel wrong codes as ten failures and locks the account', async () => {
     const tokens = await pendingSignIns(12);
     const results = await settle(
-      tokens.map((pendingToken) => completeSecondFactor(server.deps, { pendingToken, proof: { code: '000000' }, ip: '192.0.2.1' })),
+      tokens.map((pendingToken) =>
+        completeSecondFactor(server.deps, { pendingToken, proof: { code: '000000' }, ip: '192.0.2.1' }),
+      ),
     );
     expect(results.filter((result) => result === 'ERR_CODE_INVALID')).toHaveLength(9);
     expect(results.filter((result) => result === 'ERR_LOCKED')).toHaveLength(3);
@@ -100,7 +118,9 @@ describe.each(databaseKinds)('second-factor attacks on %s', (database) => {
     const eveEnrolled = await signUpWithTotp(server, eve, 'eve@example.com');
     await reachChallenge(browser, 'ada@example.com');
     server.clock.advance(30_000);
-    const response = await browser.postJson('/api/v1/sign-in/second-factor', { code: totpAt(eveEnrolled.secret, server.clock.now()) });
+    const response = await browser.postJson('/api/v1/sign-in/second-factor', {
+      code: totpAt(eveEnrolled.secret, server.clock.now()),
+    });
     expect(response.statusCode).toBe(401);
     const eveRecovery = await browser.postJson('/api/v1/sign-in/second-factor', { recoveryCode: eveEnrolled.recoveryCodes[0] });
     expect(eveRecovery.statusCode).toBe(401);
@@ -164,7 +184,9 @@ describe('second-factor lockout', () => {
   it('resets the count after a success', async () => {
     await reachChallenge(browser, 'ada@example.com');
     for (let i = 0; i < 9; i++) await wrongCode(browser);
-    expect((await browser.postJson('/api/v1/sign-in/second-factor', { code: totpAt(enrolled.secret, server.clock.now()) })).statusCode).toBe(200);
+    expect(
+      (await browser.postJson('/api/v1/sign-in/second-factor', { code: totpAt(enrolled.secret, server.clock.now()) })).statusCode,
+    ).toBe(200);
     await reachChallenge(browser, 'ada@example.com');
     for (let i = 0; i < 9; i++) expect((await wrongCode(browser)).statusCode).toBe(401);
   });

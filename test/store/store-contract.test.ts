@@ -83,7 +83,6 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
     ]);
   });
 
-
   it('limits requests per IP in the database with the configured budget', async () => {
     const limiter = server.deps.ipLimiter;
     const results = await Promise.all(Array.from({ length: 35 }, () => limiter.consume('ip:198.51.100.7')));

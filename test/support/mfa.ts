@@ -16,7 +16,10 @@ export async function signUpWithTotp(server: TestServer, browser: TestBrowser, e
   const started = await browser.postJson('/api/v1/factors/totp', { password });
   expect(started.statusCode).toBe(200);
   const { secret, enrollmentToken } = started.json() as { secret: string; enrollmentToken: string };
-  const confirmed = await browser.postJson('/api/v1/factors/totp/confirm', { enrollmentToken, code: totpAt(secret, server.clock.now()) });
+  const confirmed = await browser.postJson('/api/v1/factors/totp/confirm', {
+    enrollmentToken,
+    code: totpAt(secret, server.clock.now()),
+  });
   expect(confirmed.statusCode).toBe(201);
   const { factor, recoveryCodes } = confirmed.json() as { factor: { id: string }; recoveryCodes: string[] };
   return { secret, factorId: factor.id, recoveryCodes };

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configFields, loadConfig } from '../../src/config.js';
+import { ConfigError, configFields, configWarnings, loadConfig } from '../../src/config.js';
 import { configDocsPath, fieldComments, renderConfigDocs } from '../../scripts/config-docs.js';
 
 const key = (id: string) => `${id}:${Buffer.alloc(32, 7).toString('base64')}`;
@@ -40,7 +40,8 @@ describe('configuration', () => {
   });
 
   it('names the field, its variable and the problem for a bad value', () => {
-    const attempt = () => loadConfig({ env: { TESSERA_PASSWORDS_MIN_LENGTH: '4', TESSERA_BRANDING_PRIMARY_COLOR: 'blue' }, file: yamlFile('') });
+    const attempt = () =>
+      loadConfig({ env: { TESSERA_PASSWORDS_MIN_LENGTH: '4', TESSERA_BRANDING_PRIMARY_COLOR: 'blue' }, file: yamlFile('') });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/passwords\.minLength \(TESSERA_PASSWORDS_MIN_LENGTH\): .*8/);
     expect(attempt).toThrow(/branding\.primaryColor \(TESSERA_BRANDING_PRIMARY_COLOR\): must be a colour like #1f4bd8/);
@@ -55,7 +56,8 @@ describe('configuration', () => {
   });
 
   it('refuses production without an https public URL or with development keys', () => {
-    const production = (env: Record<string, string>) => () => loadConfig({ env: { NODE_ENV: 'production', ...env }, file: yamlFile('') });
+    const production = (env: Record<string, string>) => () =>
+      loadConfig({ env: { NODE_ENV: 'production', ...env }, file: yamlFile('') });
     expect(production({ TESSERA_SECRETS_KEYS: key('k1') })).toThrow(/server\.publicUrl .*https/);
     expect(production({ TESSERA_SERVER_PUBLIC_URL: 'https://auth.example.com' })).toThrow(/secrets\.keys .*your own keys/);
     expect(production({ TESSERA_SERVER_PUBLIC_URL: 'https://auth.example.com', TESSERA_SECRETS_KEYS: key('dev1') })).toThrow(
@@ -72,5 +74,35 @@ describe('configuration', () => {
 
   it('keeps docs/configuration.md in sync with the schema (npm run docs:config)', () => {
     expect(readFileSync(configDocsPath, 'utf8')).toBe(renderConfigDocs());
+  });
+});
+
+describe('start-up warnings', () => {
+  it('warns that common apps ignore non-default TOTP settings', () => {
+    const config = loadConfig({ env: { TESSERA_TOTP_DIGITS: '8' }, file: yamlFile('') });
+    expect(configWarnings(config)).toEqual([expect.stringMatching(/Google Authenticator .* ignore/)]);
+  });
+
+  it('warns when recovery codes are shorter than 64 bits', () => {
+    const config = loadConfig({ env: { TESSERA_RECOVERY_CODES_LENGTH: '12' }, file: yamlFile('') });
+    expect(configWarnings(config)).toEqual([expect.stringMatching(/60-bit codes, below the 64 bits/)]);
+    expect(configWarnings(loadConfig({ env: {}, file: yamlFile('') }))).toEqual([]);
+  });
+
+  it('caps the lockout threshold at NIST’s 100 failures', () => {
+    expect(() => loadConfig({ env: { TESSERA_LOCKOUT_MAX_FAILURES: '101' }, file: yamlFile('') })).toThrow(
+      /lockout\.maxFailures/,
+    );
+  });
+
+  it('reads suggested authenticator apps from one environment variable', () => {
+    const config = loadConfig({
+      env: { TESSERA_TOTP_SUGGESTED_APPS: 'Aegis|https://getaegis.app,Raivo|https://raivo-otp.com' },
+      file: yamlFile(''),
+    });
+    expect(config.totp.suggestedApps).toEqual([
+      { name: 'Aegis', url: 'https://getaegis.app' },
+      { name: 'Raivo', url: 'https://raivo-otp.com' },
+    ]);
   });
 });

@@ -6,7 +6,10 @@ const base32 = (ascii: string) => {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = '';
   for (const byte of Buffer.from(ascii)) bits += byte.toString(2).padStart(8, '0');
-  return bits.match(/.{1,5}/g)!.map((chunk) => alphabet[parseInt(chunk.padEnd(5, '0'), 2)]).join('');
+  return bits
+    .match(/.{1,5}/g)!
+    .map((chunk) => alphabet[parseInt(chunk.padEnd(5, '0'), 2)])
+    .join('');
 };
 const sha1Seed = '12345678901234567890';
 const settings = { algorithm: 'SHA1', digits: 6, period: 30, window: 1, suggestedApps: [] } as const;
@@ -15,7 +18,10 @@ describe('TOTP', () => {
   it('matches the RFC 4226 Appendix D values as consecutive time steps', () => {
     const expected = ['755224', '287082', '359152', '969429', '338314', '254676', '287922', '162583', '399871', '520489'];
     expected.forEach((code, counter) => {
-      expect(matchTotpStep(base32(sha1Seed), code, counter * 30_000 + 1_000, { ...settings, window: 0 }), `counter ${counter}`).toBe(counter);
+      expect(
+        matchTotpStep(base32(sha1Seed), code, counter * 30_000 + 1_000, { ...settings, window: 0 }),
+        `counter ${counter}`,
+      ).toBe(counter);
     });
   });
 
@@ -35,7 +41,12 @@ describe('TOTP', () => {
   it.each(vectors)('matches the RFC 6238 Appendix B values at T=%i for SHA1, SHA256 and SHA512', (time, sha1, sha256, sha512) => {
     const codes = { SHA1: sha1, SHA256: sha256, SHA512: sha512 };
     for (const algorithm of ['SHA1', 'SHA256', 'SHA512'] as const) {
-      const step = matchTotpStep(base32(seeds[algorithm]), codes[algorithm], time * 1000, { ...settings, algorithm, digits: 8, window: 0 });
+      const step = matchTotpStep(base32(seeds[algorithm]), codes[algorithm], time * 1000, {
+        ...settings,
+        algorithm,
+        digits: 8,
+        window: 0,
+      });
       expect(step, algorithm).toBe(Math.floor(time / 30));
     }
   });

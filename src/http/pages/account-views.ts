@@ -95,9 +95,7 @@ export function signUpView(state: FormState & { minLength: number }): SafeHtml {
           minlength="${state.minLength}"
           aria-describedby="password-hint"
         />
-        <span class="hint" id="password-hint"
-          >At least ${state.minLength} characters. A few unrelated words make a strong password that is easy to remember.</span
-        >
+        <span class="hint" id="password-hint">At least ${state.minLength} characters. A few unrelated words make a strong password that is easy to remember.</span>
       </label>
       <button type="submit" class="button">Create account</button>
     </form>
@@ -194,9 +192,7 @@ export function accountView(state: AccountState): SafeHtml {
         <input type="password" name="newPassword" autocomplete="new-password" required minlength="${state.minLength}" />
         <span class="hint">At least ${state.minLength} characters.</span>
       </label>
-      <label class="checkbox"
-        ><input type="checkbox" name="endOtherSessions" value="on" checked /> Sign out everywhere else</label
-      >
+      <label class="checkbox"><input type="checkbox" name="endOtherSessions" value="on" checked /> Sign out everywhere else</label>
       <button type="submit" class="button">Change password</button>
     </form>
   </section>`;

@@ -17,10 +17,7 @@ export function authenticatorIntroView(state: FormState): SafeHtml {
         >Your password
         <input type="password" name="password" autocomplete="current-password" required autofocus />
       </label>
-      <label class="checkbox"
-        ><input type="checkbox" name="consent" value="on" required /> Ask me for a code from my authenticator app when I sign
-        in</label
-      >
+      <label class="checkbox"><input type="checkbox" name="consent" value="on" required /> Ask me for a code from my authenticator app when I sign in</label>
       <button type="submit" class="button">Continue</button>
     </form>
     <p class="switch"><a href="/account">Cancel</a></p>
@@ -51,12 +48,8 @@ export function authenticatorScanView(state: ScanState): SafeHtml {
           ${state.apps.map(
             (app) =>
               html`<li class="app">
-                <img src="${app.qrCode}" alt="" width="88" height="88" /><a
-                  href="${app.url}"
-                  rel="noopener noreferrer"
-                  target="_blank"
-                  >${app.name}</a
-                >
+                <img src="${app.qrCode}" alt="" width="88" height="88" />
+                <a href="${app.url}" rel="noopener noreferrer" target="_blank">${app.name}</a>
               </li>`,
           )}
         </ul>
@@ -107,6 +100,7 @@ export function recoveryCodesView(state: {
   firstTime: boolean;
 }): SafeHtml {
   const formatted = state.codes.map(formatRecoveryCode);
+  const fileName = `${state.productName.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-recovery-codes.txt`;
   const text = `${state.productName} recovery codes for ${state.accountName}\n\nEach code works once.\n\n${formatted.join('\n')}\n`;
   return html`<section class="card card-wide" aria-labelledby="title">
       <h1 id="title">Save your recovery codes</h1>
@@ -119,12 +113,7 @@ export function recoveryCodesView(state: {
         ${formatted.map((code) => html`<li><code>${code}</code></li>`)}
       </ol>
       <div class="actions">
-        <a
-          class="button button-secondary"
-          href="data:text/plain;charset=utf-8,${encodeURIComponent(text)}"
-          download="${state.productName.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-recovery-codes.txt"
-          >Download .txt</a
-        >
+        <a class="button button-secondary" href="data:text/plain;charset=utf-8,${encodeURIComponent(text)}" download="${fileName}">Download .txt</a>
         <button type="button" class="button button-secondary" data-print hidden>Print</button>
         <a class="button" href="/account">I have saved them</a>
       </div>

@@ -23,11 +23,7 @@ export function layout(context: PageContext, title: string, body: SafeHtml): Saf
       </head>
       <body>
         <header class="topbar">
-          <a class="brand" href="/"
-            >${branding.logoUrl ? html`<img src="${branding.logoUrl}" alt="" class="brand-logo" />` : ''}<span
-              >${branding.productName}</span
-            ></a
-          >
+          <a class="brand" href="/">${branding.logoUrl ? html`<img src="${branding.logoUrl}" alt="" class="brand-logo" />` : ''}<span>${branding.productName}</span></a>
           ${
             context.signedInAs
               ? html`<form method="post" action="/sign-out" class="topbar-signout">
