@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupSetupKey, matchTotpStep, newTotpSecret, otpauthUri } from '../../src/core/factors/totp.js';
+import { groupSetupKey, matchTotpStep, newTotpSecret, otpauthUri, type TotpSettings } from '../../src/core/factors/totp.js';
 import { systemRandom } from '../../src/crypto/keyring.js';
 
 const base32 = (ascii: string) => {
@@ -12,7 +12,7 @@ const base32 = (ascii: string) => {
     .join('');
 };
 const sha1Seed = '12345678901234567890';
-const settings = { algorithm: 'SHA1', digits: 6, period: 30, window: 1, suggestedApps: [] } as const;
+const settings: TotpSettings = { algorithm: 'SHA1', digits: 6, period: 30, window: 1 };
 
 describe('TOTP', () => {
   it('matches the RFC 4226 Appendix D values as consecutive time steps', () => {

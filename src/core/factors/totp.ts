@@ -2,7 +2,8 @@ import { Secret, TOTP } from 'otpauth';
 import type { TesseraConfig } from '../../config.js';
 import type { Random } from '../ports.js';
 
-export type TotpSettings = TesseraConfig['totp'];
+/** What code generation and checking depend on. */
+export type TotpSettings = Pick<TesseraConfig['totp'], 'algorithm' | 'digits' | 'period' | 'window'>;
 
 /** A new shared secret: 160 bits from the CSPRNG, as RFC 4226 recommends, in base32. */
 export function newTotpSecret(random: Random): string {
