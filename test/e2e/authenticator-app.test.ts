@@ -1,11 +1,12 @@
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { Secret, TOTP, URI } from 'otpauth';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
-import { startLiveServer } from '../support/live-server.js';
-import { chromiumInstalled, inCi } from '../support/services.js';
+import { expect, it } from 'vitest';
+import { describeInChromium } from '../support/e2e.js';
+
+// jsqr's types declare an ES default export, but the package is CommonJS; take the function either way.
+const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as unknown as typeof jsQRModule.default;
 
 /** Reads a QR code from an <img> whose src is a PNG data URL, as a phone camera would. */
 async function readQrCode(page: Page, selector: string): Promise<string | undefined> {
@@ -14,30 +15,18 @@ async function readQrCode(page: Page, selector: string): Promise<string | undefi
   return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data;
 }
 
-describe.skipIf(!chromiumInstalled() && !inCi)('in Chromium', () => {
-  let browser: Browser;
-  let server: Awaited<ReturnType<typeof startLiveServer>>;
-
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
+describeInChromium('in Chromium', (suite) => {
   const signIn = async (page: Page) => {
-    await page.goto(`${server.url}/sign-in`);
+    await page.goto(`${suite.server.url}/sign-in`);
     await page.getByLabel('Email').fill('lin@example.com');
     await page.getByLabel('Password').fill('copper lantern meadow');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${server.url}/sign-in/verify`);
+    await page.waitForURL(`${suite.server.url}/sign-in/verify`);
   };
 
   it('turns on an authenticator app from the setup key, then signs in with a code and with a recovery code', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/sign-up`);
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.server.url}/sign-up`);
     await page.getByLabel('Email').fill('lin@example.com');
     await page.getByLabel('Password').fill('copper lantern meadow');
     await page.getByRole('button', { name: 'Create account' }).click();
@@ -68,7 +57,7 @@ describe.skipIf(!chromiumInstalled() && !inCi)('in Chromium', () => {
     const nextStepCode = TOTP.generate({ secret: Secret.fromBase32(setupKey), timestamp: Date.now() + 30_000 });
     await page.getByLabel('Verification code').fill(nextStepCode);
     await page.getByRole('button', { name: 'Verify' }).click();
-    await page.waitForURL(`${server.url}/account`);
+    await page.waitForURL(`${suite.server.url}/account`);
     expect(await page.locator('main').innerText()).toContain('10 of 10 left');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -76,7 +65,7 @@ describe.skipIf(!chromiumInstalled() && !inCi)('in Chromium', () => {
     await page.getByRole('link', { name: 'Use a recovery code' }).click();
     await page.getByLabel('Recovery code').fill(recoveryCodes[0]!);
     await page.getByRole('button', { name: 'Verify' }).click();
-    await page.waitForURL(`${server.url}/account`);
+    await page.waitForURL(`${suite.server.url}/account`);
     expect(await page.locator('main').innerText()).toContain('9 of 10 left');
   });
 });

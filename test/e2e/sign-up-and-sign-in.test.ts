@@ -1,42 +1,27 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
-import { startLiveServer } from '../support/live-server.js';
-import { chromiumInstalled, inCi } from '../support/services.js';
+import { expect, it } from 'vitest';
+import { describeInChromium } from '../support/e2e.js';
 
-describe.skipIf(!chromiumInstalled() && !inCi)('in Chromium', () => {
-  let browser: Browser;
-  let server: Awaited<ReturnType<typeof startLiveServer>>;
-
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
+describeInChromium('in Chromium', (suite) => {
   it('signs up, signs out and signs back in with the password', async () => {
-    const page = await browser.newPage();
+    const page = await suite.browser.newPage();
     const cspViolations: string[] = [];
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
     });
 
-    await page.goto(`${server.url}/`);
+    await page.goto(`${suite.server.url}/`);
     await expect(page.getByRole('heading', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
     await page.getByRole('link', { name: 'Create an account' }).click();
 
     await page.getByLabel('Email').fill('grace@example.com');
     await page.getByLabel('Password').fill('copper lantern meadow');
     await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL(`${server.url}/account`);
+    await page.waitForURL(`${suite.server.url}/account`);
     expect(await page.getByRole('heading', { name: 'Account security' }).isVisible()).toBe(true);
     expect(await page.locator('dl.facts').innerText()).toContain('grace@example.com');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL(`${server.url}/sign-in`);
+    await page.waitForURL(`${suite.server.url}/sign-in`);
 
     await page.getByLabel('Email').fill('grace@example.com');
     await page.getByLabel('Password').fill('not my password');
@@ -45,7 +30,7 @@ describe.skipIf(!chromiumInstalled() && !inCi)('in Chromium', () => {
 
     await page.getByLabel('Password').fill('copper lantern meadow');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${server.url}/account`);
+    await page.waitForURL(`${suite.server.url}/account`);
     expect(await page.getByRole('heading', { name: 'Account security' }).isVisible()).toBe(true);
 
     const cookies = await page.context().cookies();

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../support/http-client.js';
+import { password } from '../support/mfa.js';
 import { startTestServer, testConfig, type TestServer } from '../support/test-server.js';
 
-const password = 'marble tangerine orbit';
 let server: TestServer;
 let browser: TestBrowser;
 

@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { TestBrowser } from '../support/http-client.js';
+import { password } from '../support/mfa.js';
 import { startTestServer, testConfig, type TestServer } from '../support/test-server.js';
-
-const password = 'marble tangerine orbit';
 
 describe('cross-site request forgery', () => {
   let server: TestServer;

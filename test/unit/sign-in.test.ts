@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resumeSession } from '../../src/core/flows/session.js';
 import { signInWithPassword } from '../../src/core/flows/sign-in.js';
 import { signUp } from '../../src/core/flows/sign-up.js';
+import { password } from '../support/mfa.js';
 import { CountingHasher, startTestServer, testConfig, type TestServer } from '../support/test-server.js';
 
-const password = 'marble tangerine orbit';
 let server: TestServer;
 let hasher: CountingHasher;
 
