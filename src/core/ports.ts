@@ -144,6 +144,7 @@ export interface RecoveryCodeRepository {
 }
 
 export interface PendingSignInRepository {
+  /** Stores the pending sign-in, clearing the same user's expired ones. */
   create(pending: PendingSignIn): Promise<void>;
   findByTokenHash(candidates: string[], now: number): Promise<PendingSignIn | undefined>;
   /** Deletes the pending sign-in if it is still there and unexpired; true for exactly one caller. */

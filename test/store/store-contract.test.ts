@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Session, Store, User } from '../../src/core/ports.js';
+import type { Factor, Session, Store, User } from '../../src/core/ports.js';
 import { databaseKinds } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -81,6 +81,85 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
       { type: 'sign_in', userId: 'u1', ip: '192.0.2.1', at: 2, detail: { amr: ['pwd'] } },
       { type: 'sign_up', userId: 'u1', ip: '192.0.2.1', at: 1 },
     ]);
+  });
+
+  const factor = (id: string, userId: string, fingerprint = `fp-${id}`): Factor => ({
+    id,
+    userId,
+    kind: 'totp',
+    label: 'Phone',
+    secretSealed: 'k1:sealed',
+    secretFingerprint: fingerprint,
+    lastUsedStep: 10,
+    createdAt: 1_000,
+    lastUsedAt: 1_000,
+  });
+
+  it('stores a factor with its recovery codes in one step and refuses the same secret twice', async () => {
+    await store.users.create(user('u1'));
+    expect(await store.factors.create(factor('f1', 'u1'), ['k1:a', 'k1:b'])).toBe(true);
+    expect(await store.factors.create(factor('f2', 'u1', 'fp-f1'), ['k1:c'])).toBe(false);
+    expect(await store.factors.listForUser('u1')).toEqual([factor('f1', 'u1')]);
+    expect(await store.recoveryCodes.countUnused('u1')).toBe(2);
+  });
+
+  it('accepts only TOTP steps later than the last accepted one, once each under parallel calls', async () => {
+    await store.users.create(user('u1'));
+    await store.factors.create(factor('f1', 'u1'), null);
+    expect(await store.factors.acceptTotpStep('f1', 10, 2_000)).toBe(false);
+    expect(await store.factors.acceptTotpStep('f1', 9, 2_000)).toBe(false);
+    const parallel = await Promise.all(Array.from({ length: 8 }, () => store.factors.acceptTotpStep('f1', 11, 2_000)));
+    expect(parallel.filter(Boolean)).toHaveLength(1);
+    expect((await store.factors.listForUser('u1'))[0]).toMatchObject({ lastUsedStep: 11, lastUsedAt: 2_000 });
+  });
+
+  it('consumes a recovery code once under parallel calls, only for its owner', async () => {
+    await store.users.create(user('u1'));
+    await store.users.create(user('u2'));
+    await store.recoveryCodes.replace('u1', ['k1:a', 'k1:b'], 1_000);
+    expect(await store.recoveryCodes.consume('u2', ['k1:a'], 2_000)).toBe(false);
+    const parallel = await Promise.all(
+      Array.from({ length: 8 }, () => store.recoveryCodes.consume('u1', ['k0:a', 'k1:a'], 2_000)),
+    );
+    expect(parallel.filter(Boolean)).toHaveLength(1);
+    expect(await store.recoveryCodes.countUnused('u1')).toBe(1);
+    await store.recoveryCodes.replace('u1', ['k1:c'], 3_000);
+    expect(await store.recoveryCodes.consume('u1', ['k1:b'], 3_000)).toBe(false);
+    expect(await store.recoveryCodes.countUnused('u1')).toBe(1);
+  });
+
+  it('removes the recovery codes with the last factor only', async () => {
+    await store.users.create(user('u1'));
+    await store.factors.create(factor('f1', 'u1'), ['k1:a']);
+    await store.factors.create(factor('f2', 'u1'), null);
+    expect(await store.factors.delete('u1', 'f1')).toBe(true);
+    expect(await store.recoveryCodes.countUnused('u1')).toBe(1);
+    expect(await store.factors.delete('u2', 'f2')).toBe(false);
+    expect(await store.factors.delete('u1', 'f2')).toBe(true);
+    expect(await store.recoveryCodes.countUnused('u1')).toBe(0);
+  });
+
+  it('consumes a pending sign-in exactly once and never after it expires', async () => {
+    await store.users.create(user('u1'));
+    const pending = { id: 'p1', tokenHash: 'k1:p1', userId: 'u1', amr: ['pwd' as const], createdAt: 1_000, expiresAt: 5_000 };
+    await store.pendingSignIns.create(pending);
+    expect(await store.pendingSignIns.findByTokenHash(['k1:p1'], 4_999)).toEqual(pending);
+    expect(await store.pendingSignIns.findByTokenHash(['k1:p1'], 5_000)).toBeUndefined();
+    const parallel = await Promise.all(Array.from({ length: 8 }, () => store.pendingSignIns.consume('p1', 2_000)));
+    expect(parallel.filter(Boolean)).toHaveLength(1);
+    await store.pendingSignIns.create({ ...pending, id: 'p2', tokenHash: 'k1:p2' });
+    expect(await store.pendingSignIns.consume('p2', 5_000)).toBe(false);
+  });
+
+  it('counts parallel lockout claims exactly, locks at the threshold and starts over after the lock', async () => {
+    await store.users.create(user('u1'));
+    const claims = await Promise.all(Array.from({ length: 7 }, () => store.lockout.claim('u1', 1_000, 5, 60_000)));
+    expect(claims.filter((claim) => claim.allowed)).toHaveLength(5);
+    expect(claims.filter((claim) => !claim.allowed)).toEqual(Array(2).fill({ allowed: false, lockedUntil: 61_000 }));
+    expect(await store.lockout.lockedUntil('u1')).toBe(61_000);
+    expect(await store.lockout.claim('u1', 61_000, 5, 60_000)).toEqual({ allowed: true, failures: 1 });
+    await store.lockout.reset('u1');
+    expect(await store.lockout.claim('u1', 62_000, 5, 60_000)).toEqual({ allowed: true, failures: 1 });
   });
 
   it('limits requests per IP in the database with the configured budget', async () => {

@@ -6,6 +6,11 @@ export function pendingSignInRepository(db: Kysely<Database>): PendingSignInRepo
   return {
     async create(pending) {
       await db
+        .deleteFrom('pending_sign_ins')
+        .where('user_id', '=', pending.userId)
+        .where('expires_at', '<=', pending.createdAt)
+        .execute();
+      await db
         .insertInto('pending_sign_ins')
         .values({
           id: pending.id,
