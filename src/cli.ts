@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'migrate') {
-    const database = openDatabase(config.database.url);
+    const database = await openDatabase(config.database.url);
     const applied = await migrateToLatest(database);
     await database.close();
     process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'The schema is up to date.\n');

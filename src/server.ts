@@ -31,7 +31,7 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
   const warn = overrides.warn ?? ((message: string) => process.stderr.write(`\n  ⚠  ${message}\n\n`));
   for (const warning of configWarnings(config)) warn(warning);
   const keyring = loadKeyring(config, warn);
-  const database = openDatabase(config.database.url, { schema: overrides.databaseSchema });
+  const database = await openDatabase(config.database.url, { schema: overrides.databaseSchema });
   await migrateToLatest(database);
   const deps: CoreDeps = {
     store: createKyselyStore(database),

@@ -1,9 +1,9 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import commonPasswordList from './data/common-passwords.json' with { type: 'json' };
 import type { CoreSettings } from './deps.js';
 import { TesseraError } from './errors.js';
 
-/** The 10,000 most common passwords of the xato corpus bundled with zxcvbn-ts, most common first. */
-const commonPasswords = new Set(dictionary['passwords-common'].slice(0, 10_000));
+/** The 10,000 most common passwords (xato corpus, via zxcvbn-ts; regenerate with `npm run data:passwords`). */
+const commonPasswords = new Set<string>(commonPasswordList);
 
 /**
  * NIST SP 800-63B asks for Unicode normalization before hashing, so the same passphrase typed

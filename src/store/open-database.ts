@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import type SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import type pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -19,34 +19,60 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-/** int8 columns hold epoch milliseconds, which fit a JavaScript number exactly. */
-const pgTypes = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
-
 /**
  * Opens `sqlite:<path>` (WAL mode, foreign keys on) or `postgres://…`. For PostgreSQL a schema
- * name isolates Tessera's tables, which is how tests get a fresh database per run.
+ * name isolates Tessera's tables, which is how tests get a fresh database per run. Only the
+ * driver in use is loaded.
  */
-export function openDatabase(url: string, options: { schema?: string } = {}): OpenDatabase {
+export async function openDatabase(url: string, options: { schema?: string } = {}): Promise<OpenDatabase> {
   if (url.startsWith('sqlite:')) {
+    const { default: SQLiteDatabase } = await import('better-sqlite3');
     const file = url.slice('sqlite:'.length);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const sqlite = new SQLite(file);
+    const sqlite = new SQLiteDatabase(file);
     sqlite.pragma('journal_mode = WAL');
+    // In WAL mode NORMAL syncs at checkpoints instead of at every commit: the database stays
+    // consistent, and a power cut can lose at most the last commits, not corrupt anything.
+    sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, dialect: 'sqlite', driver: sqlite, close: () => db.destroy() };
   }
-  const pool = new pg.Pool({
+  const { default: postgres } = await import('pg');
+  // int8 columns hold epoch milliseconds, which fit a JavaScript number exactly.
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === postgres.types.builtins.INT8
+        ? Number
+        : postgres.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+  };
+  const pool = new postgres.Pool({
     connectionString: url,
-    types: pgTypes,
+    types,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', driver: pool, schema: options.schema, close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every query afresh; preparing is a large share of a small query's cost, and
+ * Tessera's queries come from a fixed set, so each SQL text is prepared once and reused.
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 /** Brings the schema up to date; safe to run at every start. */

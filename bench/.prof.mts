@@ -1,0 +1,18 @@
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runVerifyLoad } from '/work/main/bench/lib/load.ts';
+import { port, startProcess, stopProcess } from '/work/main/bench/lib/processes.ts';
+import { seedTessera, tesseraEnv } from '/work/main/bench/lib/seed-tessera.ts';
+import { summariseProfile } from '/work/main/bench/lib/cpu-profile.ts';
+const dir = mkdtempSync(join(tmpdir(), 'bt-'));
+const url = `sqlite:${join(dir, 't.db')}`;
+const users = await seedTessera(url, dir, { users: 3000, prefix: 'x', pending: true });
+const p = port();
+const prof = join(dir, 'prof'); mkdirSync(prof);
+const s = await startProcess({ name: 't', command: process.execPath, args: ['--cpu-prof', `--cpu-prof-dir=${prof}`, 'bin/tessera.js', 'serve'], port: p, probePath: '/healthz', env: tesseraEnv(url, p, dir) });
+const r = await runVerifyLoad(users.map((u) => ({ url: s.url, path: '/api/v1/sign-in/second-factor', cookie: u.pendingCookie!, secret: u.secret, body: (code: string) => JSON.stringify({ code }) })));
+console.log(r);
+await stopProcess(s);
+const sum = summariseProfile(prof);
+console.table(sum.places); console.table(sum.functions);
