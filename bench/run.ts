@@ -140,7 +140,11 @@ try {
       postgresVerify.push(await runVerifyLoad(tesseraVerifyRequests(one.url, single.slice(warmup))));
       await stopProcess(one);
 
-      const double = await seedTessera(postgresUrl, pgDir, { users: tesseraVerifies + 2 * warmup, prefix: `q${run}`, pending: true });
+      const double = await seedTessera(postgresUrl, pgDir, {
+        users: tesseraVerifies + 2 * warmup,
+        prefix: `q${run}`,
+        pending: true,
+      });
       const [a, b] = await Promise.all([startTessera(postgresUrl, pgDir), startTessera(postgresUrl, pgDir)]);
       await Promise.all([
         runVerifyLoad(tesseraVerifyRequests(a!.url, double.splice(0, warmup)), 25),

@@ -19,8 +19,8 @@ function placeOf(url: string, functionName: string): string {
   const pkg = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
   if (pkg) return pkg[1]!;
   if (url.startsWith('node:')) return 'node internals';
-  const own = url.match(/\/(src\/[^?]+)/);
-  return own ? own[1]! : url;
+  const own = url.match(/\/(?:src|dist)\/([^?]+?)\.[jt]s$/);
+  return own ? `src/${own[1]}.ts` : url;
 }
 
 /**

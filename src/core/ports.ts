@@ -175,6 +175,8 @@ export interface EventRepository {
 
 /** Storage of everything Tessera keeps; SQLite and PostgreSQL implement the same contract. */
 export interface Store {
+  /** Runs `work` against a store whose writes all commit together, or not at all if it throws. */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   users: UserRepository;
   sessions: SessionRepository;
   throttles: ThrottleRepository;

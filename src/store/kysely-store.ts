@@ -1,6 +1,7 @@
 import type { Store } from '../core/ports.js';
 import type { OpenDatabase } from './open-database.js';
 import { eventRepository } from './repositories/events.js';
+import { inTransaction } from './repositories/in-transaction.js';
 import { factorRepository } from './repositories/factors.js';
 import { lockoutRepository } from './repositories/lockout.js';
 import { pendingSignInRepository } from './repositories/pending-sign-ins.js';
@@ -10,8 +11,9 @@ import { throttleRepository } from './repositories/throttles.js';
 import { userRepository } from './repositories/users.js';
 
 /** The Store port on Kysely; the same queries run on SQLite and PostgreSQL. */
-export function createKyselyStore({ db, dialect }: OpenDatabase): Store {
+export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'dialect'>): Store {
   return {
+    transaction: (work) => inTransaction(db, (trx) => work(createKyselyStore({ db: trx, dialect }))),
     users: userRepository(db),
     sessions: sessionRepository(db),
     throttles: throttleRepository(db, dialect),

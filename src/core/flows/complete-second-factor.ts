@@ -19,7 +19,8 @@ export async function completeSecondFactor(
   const user = await deps.store.users.findById(pending.userId);
   if (!user) throw expired();
 
-  const match = await checkSecondFactor(deps, user, input.proof, input.ip);
-  if (!(await deps.store.pendingSignIns.consume(pending.id, deps.clock.now()))) throw expired();
-  return completeSignIn(deps, { user, amr: [...pending.amr, match.method], ip: input.ip, secondFactor: true });
+  return checkSecondFactor(deps, user, input.proof, input.ip, async (store, match) => {
+    if (!(await store.pendingSignIns.consume(pending.id, deps.clock.now()))) throw expired();
+    return completeSignIn({ ...deps, store }, { user, amr: [...pending.amr, match.method], ip: input.ip, secondFactor: true });
+  });
 }

@@ -35,20 +35,21 @@ export async function removeFactor(
       'This is your last sign-in method: removing it turns two-step verification off and voids your recovery codes. Confirm to continue.',
     );
   }
-  await checkSecondFactor(deps, input.user, input.proof, input.ip);
-  if (!(await deps.store.factors.delete(input.user.id, input.factorId))) {
-    throw new TesseraError('ERR_NOT_FOUND', 'There is no such sign-in method on your account.');
-  }
-  const at = deps.clock.now();
-  await deps.store.events.record({
-    type: 'factor_removed',
-    userId: input.user.id,
-    ip: input.ip,
-    at,
-    detail: { factorId: input.factorId },
+  return checkSecondFactor(deps, input.user, input.proof, input.ip, async (store) => {
+    if (!(await store.factors.delete(input.user.id, input.factorId))) {
+      throw new TesseraError('ERR_NOT_FOUND', 'There is no such sign-in method on your account.');
+    }
+    const at = deps.clock.now();
+    await store.events.record({
+      type: 'factor_removed',
+      userId: input.user.id,
+      ip: input.ip,
+      at,
+      detail: { factorId: input.factorId },
+    });
+    if (isLast) await store.events.record({ type: 'mfa_disabled', userId: input.user.id, ip: input.ip, at });
+    return { mfaEnabled: !isLast };
   });
-  if (isLast) await deps.store.events.record({ type: 'mfa_disabled', userId: input.user.id, ip: input.ip, at });
-  return { mfaEnabled: !isLast };
 }
 
 /** Replaces every recovery code with a new set, shown once; needs a current second-factor proof. */
@@ -59,14 +60,12 @@ export async function regenerateRecoveryCodes(
   if ((await deps.store.factors.listForUser(input.user.id)).length === 0) {
     throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Turn on two-step verification first; recovery codes come with it.');
   }
-  await checkSecondFactor(deps, input.user, input.proof, input.ip);
   const codes = newRecoveryCodes(deps.random, deps.settings.recoveryCodes.count, deps.settings.recoveryCodes.length);
-  const now = deps.clock.now();
-  await deps.store.recoveryCodes.replace(
-    input.user.id,
-    codes.map((code) => deps.keyedHash.hash(`recovery:${code}`)),
-    now,
-  );
-  await deps.store.events.record({ type: 'recovery_codes_regenerated', userId: input.user.id, ip: input.ip, at: now });
-  return codes;
+  return checkSecondFactor(deps, input.user, input.proof, input.ip, async (store) => {
+    const now = deps.clock.now();
+    const hashes = codes.map((code) => deps.keyedHash.hash(`recovery:${code}`));
+    await store.recoveryCodes.replace(input.user.id, hashes, now);
+    await store.events.record({ type: 'recovery_codes_regenerated', userId: input.user.id, ip: input.ip, at: now });
+    return codes;
+  });
 }

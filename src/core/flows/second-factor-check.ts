@@ -2,7 +2,7 @@ import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { matchTotpStep } from '../factors/totp.js';
 import { normalizeRecoveryCode } from '../factors/recovery-codes.js';
-import type { Factor, User } from '../ports.js';
+import type { Factor, Store, User } from '../ports.js';
 
 /** What a person offered as their second factor: a code from an app, or a recovery code. */
 export type SecondFactorProof = { code: string } | { recoveryCode: string };
@@ -23,16 +23,18 @@ export function lockedError(lockedUntil: number, now: number): TesseraError {
 export const factorSecretContext = (factor: Pick<Factor, 'userId' | 'id'>) => `totp:${factor.userId}:${factor.id}`;
 
 /**
- * Checks a second-factor proof against one person's factors. Every attempt is first counted
- * against the account's one failure budget (so parallel guesses each count), single use is
- * enforced by the store, and success resets the budget.
+ * Checks a second-factor proof against one person's factors, then runs `andThen` — the change
+ * the proof was for — in the same transaction that resets the failure budget. Every attempt is
+ * first counted against the account's one budget, in its own commit, so parallel guesses each
+ * count and a failure stays counted; single use of the code is enforced by the store.
  */
-export async function checkSecondFactor(
+export async function checkSecondFactor<T>(
   deps: CoreDeps,
   user: User,
   proof: SecondFactorProof,
   ip: string,
-): Promise<SecondFactorMatch> {
+  andThen: (store: Store, match: SecondFactorMatch) => Promise<T>,
+): Promise<T> {
   const now = deps.clock.now();
   const { maxFailures, durationMinutes } = deps.settings.lockout;
   const claim = await deps.store.lockout.claim(user.id, now, maxFailures, durationMinutes * 60_000);
@@ -62,12 +64,14 @@ export async function checkSecondFactor(
     }
     throw new TesseraError('ERR_CODE_INVALID', 'That code is not right. Check it and try again.');
   }
-  await deps.store.lockout.reset(user.id);
-  if (match.method === 'recovery_code') {
-    const remaining = await deps.store.recoveryCodes.countUnused(user.id);
-    await deps.store.events.record({ type: 'recovery_code_used', userId: user.id, ip, at: now, detail: { remaining } });
-  }
-  return match;
+  return deps.store.transaction(async (store) => {
+    await store.lockout.reset(user.id);
+    if (match.method === 'recovery_code') {
+      const remaining = await store.recoveryCodes.countUnused(user.id);
+      await store.events.record({ type: 'recovery_code_used', userId: user.id, ip, at: now, detail: { remaining } });
+    }
+    return andThen(store, match);
+  });
 }
 
 async function matchAuthenticatorCode(

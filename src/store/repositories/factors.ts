@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Factor, FactorRepository } from '../../core/ports.js';
 import type { Database } from '../schema.js';
+import { inTransaction } from './in-transaction.js';
 
 const toFactor = (row: Selectable<Database['factors']>): Factor => ({
   id: row.id,
@@ -23,7 +24,7 @@ export function factorRepository(db: Kysely<Database>): FactorRepository {
     },
 
     create(factor, recoveryCodeHashes) {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const inserted = await trx
           .insertInto('factors')
           .values({
@@ -70,7 +71,7 @@ export function factorRepository(db: Kysely<Database>): FactorRepository {
     },
 
     delete(userId, factorId) {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const result = await trx
           .deleteFrom('factors')
           .where('id', '=', factorId)

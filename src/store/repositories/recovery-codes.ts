@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { RecoveryCodeRepository } from '../../core/ports.js';
 import type { Database } from '../schema.js';
+import { inTransaction } from './in-transaction.js';
 
 export function recoveryCodeRepository(db: Kysely<Database>): RecoveryCodeRepository {
   return {
     async replace(userId, codeHashes, now) {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
         await trx
           .insertInto('recovery_codes')

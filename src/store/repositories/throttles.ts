@@ -2,11 +2,12 @@ import type { Kysely } from 'kysely';
 import type { ThrottleRepository } from '../../core/ports.js';
 import type { Dialect } from '../open-database.js';
 import type { Database } from '../schema.js';
+import { inTransaction } from './in-transaction.js';
 
 export function throttleRepository(db: Kysely<Database>, dialect: Dialect): ThrottleRepository {
   return {
     claim(key, now, blockFor) {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         await trx
           .insertInto('attempt_throttles')
           .values({ key, failures: 0, blocked_until: 0, updated_at: now })
