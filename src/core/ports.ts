@@ -211,14 +211,25 @@ export interface RateLimiter {
   consume(key: string): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }>;
 }
 
-/** A message to a person's verified email address or phone. */
+/** A message to a person's email address or phone. */
 export interface OutboundMessage {
   channel: 'email' | 'sms' | 'voice';
+  /** An email address, or a phone number in E.164. */
   to: string;
+  /** What the message is for, e.g. `email_verification` or `sign_in_code`: for logs and the outbox. */
+  purpose: string;
+  /** The email subject; ignored for SMS and voice. */
   subject: string;
+  /** The whole message as plain text; email providers also render it into the branded HTML template. */
   text: string;
 }
 
+/** Sends messages through the configured provider. */
 export interface Delivery {
-  send(message: OutboundMessage): Promise<void>;
+  /**
+   * Sends one message. Never throws for a provider failure: it resolves `delivered: false` and
+   * the attempt is logged (provider, outcome, latency), so callers can show people a plain
+   * "we couldn't send the code" and never a provider's error.
+   */
+  send(message: OutboundMessage): Promise<{ delivered: boolean; provider: string }>;
 }
