@@ -72,8 +72,8 @@ the fix.
 
 Development (any \`NODE_ENV\` but \`production\`) generates a key into \`data/dev-keys.json\` and
 says so loudly at start. With \`NODE_ENV=production\` Tessera refuses to start with development
-keys or without an \`https://\` public URL, and its cookies become \`__Host-\` prefixed and
-\`Secure\`.
+keys, without an \`https://\` public URL or without a way to send messages (SMTP or a webhook),
+and its cookies become \`__Host-\` prefixed and \`Secure\`.
 
 | field | environment variable | default | meaning |
 |---|---|---|---|
@@ -87,6 +87,28 @@ factor: if most of your people will not turn on a second factor, set
 \`passwords.minLength: 15\`. There are no composition rules; every password is checked against
 the 10,000 most common ones, Unicode-normalised (NFKC) and hashed whole with argon2id
 (19 MiB, 2 passes, 1 lane).
+
+## Sending email and SMS
+
+Email goes through \`delivery.smtp\` when its host is set, with a plain-text and a branded HTML
+part; otherwise through the webhook. SMS and voice messages go through the webhook. With
+neither, development keeps every message in the database and shows them at \`/dev/outbox\`,
+linked from every page's footer; production refuses to start, and has no such page. Every
+attempt is logged with provider, outcome and latency, the address masked and never the text;
+people only ever see that the message could not be sent.
+
+The webhook receives \`POST\` requests with a JSON body
+\`{ "id", "channel", "to", "purpose", "subject", "text", "sentAt" }\` (\`channel\` is \`email\`,
+\`sms\` or \`voice\`; \`sentAt\` is an ISO 8601 time) and these headers:
+
+- \`X-Tessera-Timestamp\`: the sending time in unix seconds;
+- \`X-Tessera-Signature\`: \`v1=\` and the hex HMAC-SHA256, keyed with \`delivery.webhook.secret\`,
+  of the timestamp, a \`.\` and the raw request body.
+
+Check the signature over the body bytes exactly as received, compare in constant time, and
+refuse timestamps more than a few minutes old. Answer any \`2xx\` once the message is on its way;
+anything else, or no answer within \`delivery.webhook.timeoutMs\`, counts as not sent. Redirects
+are not followed.
 
 ## Sessions and cookies
 

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { createAccount } from './core/flows/sign-up.js';
 import { TesseraError } from './core/errors.js';
@@ -27,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
 
   if (command === 'serve') {
-    const server = await createServer(config, { logger: { level: config.logging.level } });
+    const server = await createServer(config, { logger: pino({ level: config.logging.level }) });
     await server.app.listen({ host: config.server.host, port: config.server.port });
     process.stdout.write(`\n  ${config.branding.productName} is running at ${config.server.publicUrl}\n\n`);
     const stop = async () => {

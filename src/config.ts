@@ -5,6 +5,7 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1f4bd8');
+const flag = z.union([z.boolean(), z.stringbool()], { error: 'must be true or false' });
 const list = <T extends z.ZodType>(item: T) =>
   z.preprocess(
     (value) =>
@@ -166,6 +167,22 @@ export const configSchema = z.object({
       length: z.coerce.number().int().min(8).max(32).default(16),
     })
     .prefault({}),
+  emailCodes: z
+    .object({
+      /** Digits in an emailed code, from 4 to 10; below 6 start-up warns. Default: `6`. */
+      digits: z.coerce.number().int().min(4).max(10).default(6),
+      /** Minutes an emailed code stays valid; longer helps slow mail. Default: `10`. */
+      lifetimeMinutes: z.coerce.number().int().min(1).max(60).default(10),
+      /** Tries one emailed code allows before a new one must be sent. Default: `5`. */
+      maxAttempts: z.coerce.number().int().min(1).max(10).default(5),
+      /** Seconds before another code can be sent. Default: `30`. */
+      resendCooldownSeconds: z.coerce.number().int().min(0).max(600).default(30),
+      /** Codes one person can be sent per hour. Default: `10`. */
+      hourlyLimitPerPerson: positiveInt.default(10),
+      /** Codes one address can be sent per hour, whoever asks. Default: `10`. */
+      hourlyLimitPerDestination: positiveInt.default(10),
+    })
+    .prefault({}),
   lockout: z
     .object({
       /**
@@ -181,6 +198,49 @@ export const configSchema = z.object({
     .object({
       /** Minutes between the password and the second factor before sign-in starts over. Default: `10`. */
       pendingMinutes: z.coerce.number().int().min(1).max(30).default(10),
+    })
+    .prefault({}),
+  delivery: z
+    .object({
+      smtp: z
+        .object({
+          /**
+           * SMTP server that sends email, e.g. `smtp.example.com`; empty leaves email to the
+           * webhook or, in development, the outbox. Default: empty.
+           */
+          host: z.string().default(''),
+          /** SMTP port: 587 upgrades with STARTTLS, 465 needs `secure`. Default: `587`. */
+          port: port.default(587),
+          /** Speak TLS from the first byte (implicit TLS, usually port 465) instead of STARTTLS. Default: `false`. */
+          secure: flag.default(false),
+          /** SMTP user name; empty sends without signing in. Default: empty. */
+          user: z.string().default(''),
+          /** SMTP password. Default: empty. */
+          password: z.string().default(''),
+          /** Sender of every email. Default: `Tessera <no-reply@localhost>`. */
+          from: z.string().min(3).default('Tessera <no-reply@localhost>'),
+        })
+        .prefault({}),
+      webhook: z
+        .object({
+          /**
+           * URL of your own gateway, which receives each message as a signed JSON POST:
+           * SMS and voice, and email when no SMTP server is set. Empty turns it off. Default: empty.
+           */
+          url: z.union([z.literal(''), z.url()]).default(''),
+          /**
+           * Shared secret for the `X-Tessera-Signature` HMAC-SHA256 header; required with a URL,
+           * at least 32 characters (`openssl rand -hex 32`). Default: empty.
+           */
+          secret: z.string().default(''),
+          /** Milliseconds to wait for the gateway's answer before the message counts as not sent. Default: `5000`. */
+          timeoutMs: z.coerce.number().int().min(100).max(60_000).default(5000),
+        })
+        .refine((webhook) => !webhook.url || webhook.secret.length >= 32, {
+          path: ['secret'],
+          message: 'required when delivery.webhook.url is set: at least 32 characters, e.g. openssl rand -hex 32',
+        })
+        .prefault({}),
     })
     .prefault({}),
   secrets: z
@@ -288,6 +348,11 @@ export function configWarnings(config: TesseraConfig): string[] {
         'anything but SHA1, 6 digits, 30 s and would show wrong codes.',
     );
   }
+  if (config.emailCodes.digits < 6) {
+    warnings.push(
+      `emailCodes.digits ${config.emailCodes.digits} is below the 6 digits NIST asks for; such codes rely on the attempt cap alone.`,
+    );
+  }
   const bits = config.recoveryCodes.length * 5;
   if (bits < 64) {
     warnings.push(
@@ -313,6 +378,12 @@ function assertProductionReady(config: TesseraConfig): void {
   if (config.secrets.keys.some((key) => key.id.startsWith('dev'))) {
     problems.push(
       `secrets.keys (${envName(['secrets', 'keys'])}): development keys (ids starting with "dev") are refused in production`,
+    );
+  }
+  if (!config.delivery.smtp.host && !config.delivery.webhook.url) {
+    problems.push(
+      `delivery.smtp.host (${envName(['delivery', 'smtp', 'host'])}) or delivery.webhook.url (${envName(['delivery', 'webhook', 'url'])}): ` +
+        'production needs a way to send codes; set up SMTP, a webhook or both (the development outbox is refused)',
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,8 +1,10 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { configWarnings, type TesseraConfig } from './config.js';
 import type { CoreDeps } from './core/deps.js';
 import type { Clock, PasswordHasher } from './core/ports.js';
 import { argon2Hasher } from './crypto/argon2-hasher.js';
+import { createDelivery } from './delivery/create-delivery.js';
 import { loadKeyring, systemRandom } from './crypto/keyring.js';
 import { buildApp } from './http/app.js';
 import { createStoreRateLimiter } from './store/ip-limiter.js';
@@ -22,7 +24,8 @@ export interface ServerOverrides {
   clock?: Clock;
   passwords?: PasswordHasher;
   databaseSchema?: string;
-  logger?: FastifyServerOptions['logger'];
+  /** The pino logger of the HTTP app and message delivery; without one nothing is logged. */
+  logger?: FastifyBaseLogger;
   warn?: (message: string) => void;
 }
 
@@ -44,6 +47,7 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
       points: config.throttling.ipAttempts,
       windowSeconds: config.throttling.ipWindowSeconds,
     }),
+    delivery: createDelivery(config, database, overrides.logger ?? pino({ enabled: false })),
     settings: config,
   };
   const app = await buildApp({ config, deps, logger: overrides.logger });

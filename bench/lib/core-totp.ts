@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { matchTotpStep, type TotpSettings } from '../../src/core/factors/totp.js';
-import { factorSecretContext } from '../../src/core/flows/second-factor-check.js';
+import { factorSecretContext } from '../../src/core/factors/factor-secret.js';
 import { Keyring } from '../../src/crypto/keyring.js';
 
 const settings: TotpSettings = { algorithm: 'SHA1', digits: 6, period: 30, window: 1 };

@@ -2,7 +2,7 @@ import { configSchema, type TesseraConfig } from '../../src/config.js';
 import { newId } from '../../src/core/deps.js';
 import { newTotpSecret } from '../../src/core/factors/totp.js';
 import { afterFirstFactor } from '../../src/core/flows/after-first-factor.js';
-import { factorSecretContext } from '../../src/core/flows/second-factor-check.js';
+import { factorSecretContext } from '../../src/core/factors/factor-secret.js';
 import { argon2Hasher } from '../../src/crypto/argon2-hasher.js';
 import { createServer } from '../../src/server.js';
 

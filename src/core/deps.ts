@@ -1,10 +1,10 @@
 import type { TesseraConfig } from '../config.js';
-import type { Clock, KeyedHasher, PasswordHasher, Random, RateLimiter, SecretBox, Store } from './ports.js';
+import type { Clock, Delivery, KeyedHasher, PasswordHasher, Random, RateLimiter, SecretBox, Store } from './ports.js';
 
 /** The part of the configuration the core reads. */
 export type CoreSettings = Pick<
   TesseraConfig,
-  'passwords' | 'sessions' | 'throttling' | 'totp' | 'recoveryCodes' | 'lockout' | 'signIn' | 'branding'
+  'passwords' | 'sessions' | 'throttling' | 'totp' | 'recoveryCodes' | 'lockout' | 'signIn' | 'branding' | 'emailCodes'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */
@@ -16,6 +16,7 @@ export interface CoreDeps {
   keyedHash: KeyedHasher;
   secretBox: SecretBox;
   ipLimiter: RateLimiter;
+  delivery: Delivery;
   settings: CoreSettings;
 }
 

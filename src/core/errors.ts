@@ -17,6 +17,9 @@ export const errorCodes = [
   'ERR_CONFIRMATION_REQUIRED',
   'ERR_MFA_NOT_ENABLED',
   'ERR_NOT_FOUND',
+  'ERR_RESEND_TOO_SOON',
+  'ERR_SEND_LIMIT',
+  'ERR_DELIVERY_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -22,19 +22,23 @@ export interface User {
 
 /**
  * Authentication method references: RFC 8176 values where one exists, and Tessera's own
- * `recovery_code` for a sign-in completed with a recovery code.
+ * `recovery_code` (a recovery code) and `email` (a code sent by email, which NIST does not
+ * count as out-of-band).
  */
-export type Amr = 'pwd' | 'otp' | 'sms' | 'tel' | 'hwk' | 'swk' | 'user' | 'mfa' | 'recovery_code';
+export type Amr = 'pwd' | 'otp' | 'sms' | 'tel' | 'hwk' | 'swk' | 'user' | 'mfa' | 'recovery_code' | 'email';
 
 /** A second factor bound to an account. Only complete enrollments are stored. */
 export interface Factor {
   id: string;
   userId: string;
-  kind: 'totp';
+  kind: 'totp' | 'email';
   label: string;
-  /** The TOTP secret sealed with the server key, the user and factor ids as associated data. */
+  /**
+   * What the factor rests on, sealed with the server key and the user and factor ids as
+   * associated data: the TOTP secret, or the email address codes are sent to.
+   */
   secretSealed: string;
-  /** Keyed hash of the secret; the store refuses a second factor with the same one. */
+  /** Keyed hash of that secret or address; the store refuses a second factor with the same one. */
   secretFingerprint: string;
   /** The last accepted TOTP time step; a code for this step or an earlier one is refused. */
   lastUsedStep: number | null;
@@ -151,6 +155,46 @@ export interface PendingSignInRepository {
   consume(id: string, now: number): Promise<boolean>;
 }
 
+/** A code sent by email (later SMS or voice), stored as a keyed hash and bound to what it was sent for. */
+export interface OobChallenge {
+  id: string;
+  userId: string;
+  /** `sign_in`: completes one pending sign-in; `enroll_email`: proves the address while turning email codes on. */
+  purpose: 'sign_in' | 'enroll_email';
+  /** The pending sign-in a `sign_in` code was sent for; null for enrollment. */
+  pendingSignInId: string | null;
+  /** The factor the code went through; null for enrollment. */
+  factorId: string | null;
+  codeHash: string;
+  attempts: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface OobChallengeRepository {
+  /** Stores the challenge, replacing any earlier one for the same user, purpose and pending sign-in. */
+  replace(challenge: OobChallenge): Promise<void>;
+  /** The live challenge for this user, purpose and pending sign-in, if any. */
+  find(
+    userId: string,
+    purpose: OobChallenge['purpose'],
+    pendingSignInId: string | null,
+    now: number,
+  ): Promise<OobChallenge | undefined>;
+  /** Counts one attempt unless the cap is reached or the challenge expired; false when no attempt is left. */
+  claimAttempt(id: string, maxAttempts: number, now: number): Promise<boolean>;
+  /** Deletes the challenge; true for exactly one caller. */
+  consume(id: string): Promise<boolean>;
+  /** Records that a code was sent, for cooldowns and hourly caps. */
+  recordSend(userId: string, destinationHash: string, at: number): Promise<void>;
+  /** Sends since `since`: by this user, and to this destination by anyone. */
+  countSends(
+    userId: string,
+    destinationHash: string,
+    since: number,
+  ): Promise<{ byUser: number; toDestination: number; lastAt: number }>;
+}
+
 /** The per-account budget of wrong second-factor codes, shared by every factor. */
 export interface LockoutRepository {
   /**
@@ -173,6 +217,19 @@ export interface EventRepository {
   listForUser(userId: string, limit: number): Promise<SecurityEvent[]>;
 }
 
+/** A message the development outbox kept instead of sending it. */
+export interface OutboxMessage extends OutboundMessage {
+  id: string;
+  createdAt: number;
+}
+
+/** The development outbox: messages kept in the database, so every instance and restart sees them. */
+export interface OutboxRepository {
+  record(message: OutboundMessage, at: number): Promise<void>;
+  /** The newest `limit` messages, newest first. */
+  latest(limit: number): Promise<OutboxMessage[]>;
+}
+
 /** Storage of everything Tessera keeps; SQLite and PostgreSQL implement the same contract. */
 export interface Store {
   /** Runs `work` against a store whose writes all commit together, or not at all if it throws. */
@@ -185,6 +242,8 @@ export interface Store {
   recoveryCodes: RecoveryCodeRepository;
   pendingSignIns: PendingSignInRepository;
   lockout: LockoutRepository;
+  oobChallenges: OobChallengeRepository;
+  outbox: OutboxRepository;
 }
 
 export interface PasswordHasher {

@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { fileURLToPath } from 'node:url';
 import type { TesseraConfig } from '../config.js';
@@ -18,13 +18,13 @@ import { registerBrowserProtections } from './security.js';
 export interface AppOptions {
   config: TesseraConfig;
   deps: CoreDeps;
-  logger?: FastifyServerOptions['logger'];
+  logger?: FastifyBaseLogger;
 }
 
 /** The whole HTTP surface: pages, the JSON API under /api/v1 and its OpenAPI document. */
-export async function buildApp({ config, deps, logger = false }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, deps, logger }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger,
+    loggerInstance: logger,
     trustProxy: config.server.trustedProxies.length > 0 ? config.server.trustedProxies : false,
     bodyLimit: 64 * 1024,
   });

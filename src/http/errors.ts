@@ -20,6 +20,9 @@ export const statusByCode: Record<ErrorCode, number> = {
   ERR_CONFIRMATION_REQUIRED: 409,
   ERR_MFA_NOT_ENABLED: 409,
   ERR_NOT_FOUND: 404,
+  ERR_RESEND_TOO_SOON: 429,
+  ERR_SEND_LIMIT: 429,
+  ERR_DELIVERY_FAILED: 503,
 };
 
 /** The JSON body of every API error: a stable code and a sentence a person can act on. */

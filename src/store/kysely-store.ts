@@ -4,6 +4,8 @@ import { eventRepository } from './repositories/events.js';
 import { inTransaction } from './repositories/in-transaction.js';
 import { factorRepository } from './repositories/factors.js';
 import { lockoutRepository } from './repositories/lockout.js';
+import { oobChallengeRepository } from './repositories/oob-challenges.js';
+import { outboxRepository } from './repositories/outbox.js';
 import { pendingSignInRepository } from './repositories/pending-sign-ins.js';
 import { recoveryCodeRepository } from './repositories/recovery-codes.js';
 import { sessionRepository } from './repositories/sessions.js';
@@ -22,5 +24,7 @@ export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'di
     recoveryCodes: recoveryCodeRepository(db),
     pendingSignIns: pendingSignInRepository(db),
     lockout: lockoutRepository(db),
+    oobChallenges: oobChallengeRepository(db),
+    outbox: outboxRepository(db),
   };
 }

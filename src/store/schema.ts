@@ -66,4 +66,32 @@ export interface Database {
     created_at: number;
     expires_at: number;
   };
+  oob_challenges: {
+    id: string;
+    user_id: string;
+    purpose: string;
+    pending_sign_in_id: string | null;
+    factor_id: string | null;
+    /** Keyed hash of the code; the code itself is never stored. */
+    code_hash: string;
+    attempts: number;
+    created_at: number;
+    expires_at: number;
+  };
+  code_sends: {
+    id: string;
+    user_id: string;
+    /** Keyed hash of the address or number, so caps hold per destination without storing it again. */
+    destination_hash: string;
+    sent_at: number;
+  };
+  outbox_messages: {
+    id: string;
+    channel: string;
+    to_address: string;
+    purpose: string;
+    subject: string;
+    text: string;
+    created_at: number;
+  };
 }

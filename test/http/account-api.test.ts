@@ -143,6 +143,8 @@ describe('account API', () => {
     expect(Object.keys(document.paths).sort()).toEqual(
       [
         '/api/v1/factors',
+        '/api/v1/factors/email',
+        '/api/v1/factors/email/confirm',
         '/api/v1/factors/totp',
         '/api/v1/factors/totp/confirm',
         '/api/v1/factors/{factorId}',
@@ -150,6 +152,7 @@ describe('account API', () => {
         '/api/v1/password',
         '/api/v1/recovery-codes',
         '/api/v1/sign-in',
+        '/api/v1/sign-in/email-code',
         '/api/v1/sign-in/second-factor',
         '/api/v1/sign-out',
         '/api/v1/sign-up',

@@ -95,6 +95,7 @@ describe('production cookies', () => {
         NODE_ENV: 'production',
         TESSERA_SERVER_PUBLIC_URL: 'https://auth.example.com',
         TESSERA_SECRETS_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
+        TESSERA_DELIVERY_SMTP_HOST: 'smtp.example.com',
       },
       file: '/dev/null',
     });

@@ -168,4 +168,18 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
     expect(results.filter((result) => result.allowed)).toHaveLength(30);
     expect(await limiter.consume('ip:198.51.100.8')).toEqual({ allowed: true });
   });
+
+  it('keeps outbox messages whole and lists the newest first, up to the limit', async () => {
+    const message = (subject: string) =>
+      ({ channel: 'email', to: 'ada@example.com', purpose: 'sign_in_code', subject, text: `${subject}:\n\n482913\n` }) as const;
+    await store.outbox.record(message('first'), 1_000);
+    await store.outbox.record(message('third'), 3_000);
+    await store.outbox.record({ ...message('second'), channel: 'sms', to: '+447700900123' }, 2_000);
+    const latest = await store.outbox.latest(2);
+    expect(latest).toEqual([
+      { ...message('third'), id: expect.any(String), createdAt: 3_000 },
+      { ...message('second'), channel: 'sms', to: '+447700900123', id: expect.any(String), createdAt: 2_000 },
+    ]);
+    expect(latest[0]!.id).not.toBe(latest[1]!.id);
+  });
 });

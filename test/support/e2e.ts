@@ -13,11 +13,15 @@ export interface ChromiumSuite {
  * A describe block with one live server and one headless Chromium for its tests; skipped with
  * the start-up notice when Chromium is missing, except under CI.
  */
-export function describeInChromium(name: string, body: (suite: ChromiumSuite) => void): void {
+export function describeInChromium(
+  name: string,
+  body: (suite: ChromiumSuite) => void,
+  overrides: Parameters<typeof startLiveServer>[0] = {},
+): void {
   describe.skipIf(!chromiumInstalled() && !inCi)(name, () => {
     const suite = {} as ChromiumSuite;
     beforeAll(async () => {
-      suite.server = await startLiveServer();
+      suite.server = await startLiveServer(overrides);
       suite.browser = await launchChromium();
     });
     afterAll(async () => {

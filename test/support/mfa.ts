@@ -32,3 +32,21 @@ export async function reachChallenge(browser: TestBrowser, email: string) {
   expect(response.json()).toMatchObject({ status: 'second_factor_required' });
   return response;
 }
+
+/** The code in the newest message the development outbox kept for `to`. */
+export async function latestEmailedCode(server: TestServer, to: string): Promise<string> {
+  const [message] = (await server.deps.store.outbox.latest(50)).filter((candidate) => candidate.to === to);
+  const code = message && /^(\d{4,10})$/m.exec(message.text)?.[1];
+  if (!code) throw new Error(`no emailed code for ${to} in the outbox`);
+  return code;
+}
+
+/** Signs a new account up through the API and turns on email codes; returns the recovery codes. */
+export async function signUpWithEmailCodes(server: TestServer, browser: TestBrowser, email: string) {
+  expect((await browser.postJson('/api/v1/sign-up', { email, password })).statusCode).toBe(201);
+  expect((await browser.postJson('/api/v1/factors/email', { password })).statusCode).toBe(200);
+  const confirmed = await browser.postJson('/api/v1/factors/email/confirm', { code: await latestEmailedCode(server, email) });
+  expect(confirmed.statusCode).toBe(201);
+  server.clock.advance(31_000);
+  return confirmed.json() as { factor: { id: string }; recoveryCodes: string[] };
+}

@@ -63,8 +63,76 @@ describe('configuration', () => {
     expect(production({ TESSERA_SERVER_PUBLIC_URL: 'https://auth.example.com', TESSERA_SECRETS_KEYS: key('dev1') })).toThrow(
       /development keys/,
     );
-    const config = production({ TESSERA_SERVER_PUBLIC_URL: 'https://auth.example.com', TESSERA_SECRETS_KEYS: key('k1') })();
+    const config = production({
+      TESSERA_SERVER_PUBLIC_URL: 'https://auth.example.com',
+      TESSERA_SECRETS_KEYS: key('k1'),
+      TESSERA_DELIVERY_SMTP_HOST: 'smtp.example.com',
+    })();
     expect(config.mode).toBe('production');
+  });
+
+  it('refuses production with neither SMTP nor a webhook to send codes, naming both fields', () => {
+    const production = (env: Record<string, string>) => () =>
+      loadConfig({
+        env: {
+          NODE_ENV: 'production',
+          TESSERA_SERVER_PUBLIC_URL: 'https://auth.example.com',
+          TESSERA_SECRETS_KEYS: key('k1'),
+          ...env,
+        },
+        file: yamlFile(''),
+      });
+    expect(production({})).toThrow(
+      /delivery\.smtp\.host \(TESSERA_DELIVERY_SMTP_HOST\) or delivery\.webhook\.url \(TESSERA_DELIVERY_WEBHOOK_URL\): .*outbox is refused/,
+    );
+    expect(production({ TESSERA_DELIVERY_SMTP_HOST: 'smtp.example.com' })().delivery.smtp.host).toBe('smtp.example.com');
+    const webhookOnly = production({
+      TESSERA_DELIVERY_WEBHOOK_URL: 'https://gateway.example.com/messages',
+      TESSERA_DELIVERY_WEBHOOK_SECRET: 'x'.repeat(32),
+    })();
+    expect(webhookOnly.delivery.webhook.url).toBe('https://gateway.example.com/messages');
+  });
+
+  it('refuses a webhook URL without a shared secret of at least 32 characters', () => {
+    const withSecret = (secret?: string) => () =>
+      loadConfig({
+        env: {
+          TESSERA_DELIVERY_WEBHOOK_URL: 'https://gateway.example.com/messages',
+          ...(secret === undefined ? {} : { TESSERA_DELIVERY_WEBHOOK_SECRET: secret }),
+        },
+        file: yamlFile(''),
+      });
+    expect(withSecret()).toThrow(
+      /delivery\.webhook\.secret \(TESSERA_DELIVERY_WEBHOOK_SECRET\): required when delivery\.webhook\.url is set/,
+    );
+    expect(withSecret('too short')).toThrow(/at least 32 characters/);
+    expect(withSecret('s'.repeat(32))().delivery.webhook.secret).toBe('s'.repeat(32));
+  });
+
+  it('reads SMTP settings from the environment and the file, true and false included', () => {
+    const fromEnv = loadConfig({
+      env: {
+        TESSERA_DELIVERY_SMTP_HOST: 'smtp.example.com',
+        TESSERA_DELIVERY_SMTP_PORT: '465',
+        TESSERA_DELIVERY_SMTP_SECURE: 'true',
+      },
+      file: yamlFile(''),
+    });
+    expect(fromEnv.delivery.smtp).toMatchObject({
+      host: 'smtp.example.com',
+      port: 465,
+      secure: true,
+      from: 'Tessera <no-reply@localhost>',
+    });
+    const fromFile = loadConfig({
+      env: { TESSERA_DELIVERY_SMTP_SECURE: 'false' },
+      file: yamlFile('delivery:\n  smtp:\n    secure: true\n'),
+    });
+    expect(fromFile.delivery.smtp.secure).toBe(false);
+    expect(loadConfig({ env: {}, file: yamlFile('delivery:\n  smtp:\n    secure: true\n') }).delivery.smtp.secure).toBe(true);
+    expect(() => loadConfig({ env: { TESSERA_DELIVERY_SMTP_SECURE: 'maybe' }, file: yamlFile('') })).toThrow(
+      /delivery\.smtp\.secure \(TESSERA_DELIVERY_SMTP_SECURE\): must be true or false/,
+    );
   });
 
   it('documents every field with its default in TSDoc', () => {

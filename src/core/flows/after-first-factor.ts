@@ -1,10 +1,10 @@
 import type { CoreDeps } from '../deps.js';
 import { newId } from '../deps.js';
-import type { Amr, PendingSignIn, User } from '../ports.js';
+import type { Amr, Factor, PendingSignIn, User } from '../ports.js';
 import { completeSignIn, type SignedIn } from './complete-sign-in.js';
 import { lockedError } from './second-factor-check.js';
 
-export type SecondFactorMethod = 'totp' | 'recovery_code';
+export type SecondFactorMethod = 'totp' | 'email' | 'recovery_code';
 
 export type AfterFirstFactor =
   | ({ kind: 'signed_in' } & SignedIn)
@@ -39,7 +39,13 @@ export async function afterFirstFactor(deps: CoreDeps, input: { user: User; amr:
     expiresAt: now + deps.settings.signIn.pendingMinutes * 60_000,
   };
   await deps.store.pendingSignIns.create(pending);
-  return { kind: 'second_factor_required', pending, pendingToken, methods: ['totp', 'recovery_code'] };
+  return { kind: 'second_factor_required', pending, pendingToken, methods: methodsOf(factors) };
+}
+
+/** The ways a person can answer the challenge, in the order they are offered. */
+export function methodsOf(factors: Factor[]): SecondFactorMethod[] {
+  const kinds = new Set(factors.map((factor) => factor.kind));
+  return [...(['totp', 'email'] as const).filter((kind) => kinds.has(kind)), 'recovery_code'];
 }
 
 /** The pending sign-in behind a browser's pending cookie, if it has not expired or been used. */

@@ -19,8 +19,13 @@ export async function completeSecondFactor(
   const user = await deps.store.users.findById(pending.userId);
   if (!user) throw expired();
 
-  return checkSecondFactor(deps, user, input.proof, input.ip, async (store, match) => {
-    if (!(await store.pendingSignIns.consume(pending.id, deps.clock.now()))) throw expired();
-    return completeSignIn({ ...deps, store }, { user, amr: [...pending.amr, match.method], ip: input.ip, secondFactor: true });
-  });
+  return checkSecondFactor(
+    deps,
+    user,
+    { proof: input.proof, ip: input.ip, pendingSignInId: pending.id },
+    async (store, match) => {
+      if (!(await store.pendingSignIns.consume(pending.id, deps.clock.now()))) throw expired();
+      return completeSignIn({ ...deps, store }, { user, amr: [...pending.amr, match.method], ip: input.ip, secondFactor: true });
+    },
+  );
 }

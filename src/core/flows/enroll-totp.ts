@@ -5,7 +5,7 @@ import { newRecoveryCodes } from '../factors/recovery-codes.js';
 import { matchTotpStep, newTotpSecret, otpauthUri } from '../factors/totp.js';
 import type { Factor, Session, User } from '../ports.js';
 import { claimPasswordAttempt } from './first-factor-throttle.js';
-import { factorSecretContext } from './second-factor-check.js';
+import { factorSecretContext } from '../factors/factor-secret.js';
 import { verifyPassword } from './sign-in.js';
 
 /** How long a person has to scan the QR code and type the first code. */

@@ -35,7 +35,7 @@ export async function removeFactor(
       'This is your last sign-in method: removing it turns two-step verification off and voids your recovery codes. Confirm to continue.',
     );
   }
-  return checkSecondFactor(deps, input.user, input.proof, input.ip, async (store) => {
+  return checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async (store) => {
     if (!(await store.factors.delete(input.user.id, input.factorId))) {
       throw new TesseraError('ERR_NOT_FOUND', 'There is no such sign-in method on your account.');
     }
@@ -61,7 +61,7 @@ export async function regenerateRecoveryCodes(
     throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Turn on two-step verification first; recovery codes come with it.');
   }
   const codes = newRecoveryCodes(deps.random, deps.settings.recoveryCodes.count, deps.settings.recoveryCodes.length);
-  return checkSecondFactor(deps, input.user, input.proof, input.ip, async (store) => {
+  return checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async (store) => {
     const now = deps.clock.now();
     const hashes = codes.map((code) => deps.keyedHash.hash(`recovery:${code}`));
     await store.recoveryCodes.replace(input.user.id, hashes, now);

@@ -1,5 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
+import { factorSecretContext } from '../factors/factor-secret.js';
+import { takeOobCode } from './take-oob-code.js';
 import { matchTotpStep } from '../factors/totp.js';
 import { normalizeRecoveryCode } from '../factors/recovery-codes.js';
 import type { Factor, Store, User } from '../ports.js';
@@ -8,7 +10,16 @@ import type { Factor, Store, User } from '../ports.js';
 export type SecondFactorProof = { code: string } | { recoveryCode: string };
 
 /** What matched, so the caller can record it. */
-export type SecondFactorMatch = { method: 'otp'; factor: Factor; step: number } | { method: 'recovery_code' };
+export type SecondFactorMatch =
+  { method: 'otp'; factor: Factor; step: number } | { method: 'email'; factorId: string | null } | { method: 'recovery_code' };
+
+/** One attempt: the proof, where it came from, and the pending sign-in it answers, if any. */
+export interface SecondFactorAttempt {
+  proof: SecondFactorProof;
+  ip: string;
+  /** At sign-in, the pending sign-in whose emailed code may be the answer. */
+  pendingSignInId?: string;
+}
 
 export function lockedError(lockedUntil: number, now: number): TesseraError {
   const minutes = Math.max(1, Math.ceil((lockedUntil - now) / 60_000));
@@ -19,9 +30,6 @@ export function lockedError(lockedUntil: number, now: number): TesseraError {
   );
 }
 
-/** Associated data binding a sealed TOTP secret to its user and factor. */
-export const factorSecretContext = (factor: Pick<Factor, 'userId' | 'id'>) => `totp:${factor.userId}:${factor.id}`;
-
 /**
  * Checks a second-factor proof against one person's factors, then runs `andThen` — the change
  * the proof was for — in the same transaction that resets the failure budget. Every attempt is
@@ -31,8 +39,7 @@ export const factorSecretContext = (factor: Pick<Factor, 'userId' | 'id'>) => `t
 export async function checkSecondFactor<T>(
   deps: CoreDeps,
   user: User,
-  proof: SecondFactorProof,
-  ip: string,
+  { proof, ip, pendingSignInId }: SecondFactorAttempt,
   andThen: (store: Store, match: SecondFactorMatch) => Promise<T>,
 ): Promise<T> {
   const now = deps.clock.now();
@@ -42,7 +49,8 @@ export async function checkSecondFactor<T>(
 
   const match =
     'code' in proof
-      ? await matchAuthenticatorCode(deps, user, proof.code.trim(), ip)
+      ? ((await matchAuthenticatorCode(deps, user, proof.code.trim(), ip)) ??
+        (pendingSignInId ? await matchEmailedCode(deps, user, proof.code.trim(), pendingSignInId) : undefined))
       : await matchRecoveryCode(deps, user, proof.recoveryCode);
   if (!match) {
     await deps.store.events.record({
@@ -81,7 +89,8 @@ async function matchAuthenticatorCode(
   ip: string,
 ): Promise<SecondFactorMatch | undefined> {
   const now = deps.clock.now();
-  for (const factor of await deps.store.factors.listForUser(user.id)) {
+  const factors = (await deps.store.factors.listForUser(user.id)).filter((factor) => factor.kind === 'totp');
+  for (const factor of factors) {
     const secret = deps.secretBox.open(factor.secretSealed, factorSecretContext(factor));
     const step = secret === undefined ? undefined : matchTotpStep(secret, code, now, deps.settings.totp);
     if (step === undefined) continue;
@@ -90,6 +99,17 @@ async function matchAuthenticatorCode(
     return undefined;
   }
   return undefined;
+}
+
+async function matchEmailedCode(
+  deps: CoreDeps,
+  user: User,
+  code: string,
+  pendingSignInId: string,
+): Promise<SecondFactorMatch | undefined> {
+  const challenge = await deps.store.oobChallenges.find(user.id, 'sign_in', pendingSignInId, deps.clock.now());
+  if (!challenge || !(await takeOobCode(deps, challenge, code))) return undefined;
+  return { method: 'email', factorId: challenge.factorId };
 }
 
 async function matchRecoveryCode(deps: CoreDeps, user: User, input: string): Promise<SecondFactorMatch | undefined> {

@@ -5,6 +5,7 @@ import type { CoreDeps } from '../../core/deps.js';
 import { TesseraError } from '../../core/errors.js';
 import { changePassword } from '../../core/flows/change-password.js';
 import { completeSecondFactor } from '../../core/flows/complete-second-factor.js';
+import { sendSignInEmailCode } from '../../core/flows/email-codes.js';
 import { signOut } from '../../core/flows/session.js';
 import { signInWithPassword } from '../../core/flows/sign-in.js';
 import { signUp } from '../../core/flows/sign-up.js';
@@ -12,7 +13,7 @@ import { requireAuth } from '../authentication.js';
 import { clearCookie, readCookie } from '../cookies.js';
 import { applyFirstFactorOutcome, applySignedIn } from '../sign-in-response.js';
 import { toProof } from './proof.js';
-import { credentials, errorView, firstFactorView, password, secondFactorProof, signedInView } from './schemas.js';
+import { codeSentView, credentials, errorView, firstFactorView, password, secondFactorProof, signedInView } from './schemas.js';
 import { toFirstFactorView, toSignedInView } from './views.js';
 
 /** JSON account routes under /api/v1: the same flows the pages call. */
@@ -73,6 +74,23 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       });
       applySignedIn(config, reply, signedIn);
       return toSignedInView(signedIn.user, signedIn.session);
+    },
+  );
+
+  app.post(
+    '/sign-in/email-code',
+    {
+      schema: {
+        summary: 'Email a code for the pending sign-in',
+        description: 'Sends nothing until called. The code completes only this pending sign-in, through /sign-in/second-factor.',
+        tags: ['account'],
+        response: { 200: codeSentView, 401: errorView, 404: errorView, 429: errorView, 503: errorView },
+      },
+    },
+    async (request) => {
+      const pendingToken = readCookie(config, request, 'pending');
+      if (!pendingToken) throw new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has expired. Please sign in again.');
+      return sendSignInEmailCode(deps, { pendingToken });
     },
   );
 

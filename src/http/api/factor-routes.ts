@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.js';
+import { confirmEmailFactor, startEmailFactor } from '../../core/flows/email-codes.js';
 import { confirmTotpEnrollment, startTotpEnrollment } from '../../core/flows/enroll-totp.js';
 import { regenerateRecoveryCodes, removeFactor, securityOverview } from '../../core/flows/manage-factors.js';
 import { requireAuth } from '../authentication.js';
 import { toProof } from './proof.js';
-import { errorView, factorView, otpCode, password, secondFactorProof } from './schemas.js';
+import { codeSentView, errorView, factorView, otpCode, password, secondFactorProof } from './schemas.js';
 import { toFactorView } from './views.js';
 
 const overviewView = z.object({
@@ -72,6 +73,47 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     async (request, reply) => {
       const { user, session } = requireAuth(request);
       const { factor, recoveryCodes } = await confirmTotpEnrollment(deps, { user, session, ...request.body, ip: request.ip });
+      return reply.status(201).send({ factor: toFactorView(factor), recoveryCodes });
+    },
+  );
+
+  app.post(
+    '/factors/email',
+    {
+      schema: {
+        summary: 'Start turning on email codes for the account address',
+        description: 'Needs the password again; sends a code to the address, to be given to /factors/email/confirm.',
+        tags: ['factors'],
+        body: z.object({ password }),
+        response: { 200: codeSentView, 400: errorView, 401: errorView, 409: errorView, 429: errorView, 503: errorView },
+      },
+    },
+    async (request) =>
+      startEmailFactor(deps, { user: requireAuth(request).user, password: request.body.password, ip: request.ip }),
+  );
+
+  app.post(
+    '/factors/email/confirm',
+    {
+      schema: {
+        summary: 'Finish turning on email codes with the code that was sent',
+        tags: ['factors'],
+        body: z.object({ code: otpCode }),
+        response: {
+          201: z.object({ factor: factorView, recoveryCodes: z.array(z.string()).nullable() }),
+          400: errorView,
+          401: errorView,
+          409: errorView,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { user } = requireAuth(request);
+      const { factor, recoveryCodes } = await confirmEmailFactor(deps, {
+        user,
+        code: request.body.code,
+        ip: request.ip,
+      });
       return reply.status(201).send({ factor: toFactorView(factor), recoveryCodes });
     },
   );

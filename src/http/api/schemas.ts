@@ -26,17 +26,23 @@ export const firstFactorView = z.union([
   signedInView,
   z.object({
     status: z.literal('second_factor_required'),
-    methods: z.array(z.enum(['totp', 'recovery_code'])),
+    methods: z.array(z.enum(['totp', 'email', 'recovery_code'])),
     expiresAt: z.number().int(),
   }),
 ]);
 
 export const factorView = z.object({
   id: z.string(),
-  kind: z.literal('totp'),
+  kind: z.enum(['totp', 'email']),
   label: z.string(),
   createdAt: z.number().int(),
   lastUsedAt: z.number().int().nullable(),
+});
+
+export const codeSentView = z.object({
+  sentTo: z.string(),
+  expiresAt: z.number().int(),
+  resendAt: z.number().int(),
 });
 
 export const errorView = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

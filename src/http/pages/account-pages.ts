@@ -25,6 +25,7 @@ const notices: Record<string, string> = {
   password: 'Your password was changed.',
   'factor-removed': 'The authenticator app was removed.',
   'mfa-off': 'Two-step verification is off. You can turn it on again at any time.',
+  'email-on': 'Email codes are on.',
 };
 
 /** Sign-up, sign-in, sign-out and the account security page. */

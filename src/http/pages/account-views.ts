@@ -118,7 +118,7 @@ function factorItem(state: AccountState, factor: Factor, isLast: boolean): SafeH
       <span class="factor-icon" aria-hidden="true"></span>
       <div>
         <strong>${factor.label}</strong>
-        <div class="hint">Added ${formatTime(factor.createdAt)}${factor.lastUsedAt ? html` · last used ${formatTime(factor.lastUsedAt)}` : ''}</div>
+        <div class="hint">${factor.kind === 'email' ? 'Email codes' : 'Authenticator app'} · added ${formatTime(factor.createdAt)}${factor.lastUsedAt ? html` · last used ${formatTime(factor.lastUsedAt)}` : ''}</div>
       </div>
     </div>
     <details class="inline-action">
@@ -157,7 +157,10 @@ export function accountView(state: AccountState): SafeHtml {
             <ul class="factors" aria-labelledby="mfa-title">
               ${overview.factors.map((factor) => factorItem(state, factor, overview.factors.length === 1))}
             </ul>
-            <a class="button button-secondary" href="/account/authenticator">Add another authenticator app</a>
+            <div class="actions">
+              <a class="button button-secondary" href="/account/authenticator">Add an authenticator app</a>
+              ${overview.factors.some((factor) => factor.kind === 'email') ? '' : html`<a class="button button-secondary" href="/account/email-codes">Turn on email codes</a>`}
+            </div>
 
             <h3 id="recovery-title">Recovery codes</h3>
             <p>
@@ -177,7 +180,10 @@ export function accountView(state: AccountState): SafeHtml {
               Protect your account with a second step: after your password, we ask for a code from an app on your phone. Someone
               who steals your password still cannot get in.
             </p>
-            <a class="button" href="/account/authenticator">Set up an authenticator app</a>`
+            <div class="actions">
+              <a class="button" href="/account/authenticator">Set up an authenticator app</a>
+              <a class="button button-secondary" href="/account/email-codes">Use email codes instead</a>
+            </div>`
     }
 
     <h2 id="password-title">Change password</h2>

@@ -1,38 +1,89 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { TesseraConfig } from '../../config.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { TesseraError } from '../../core/errors.js';
-import { findPendingSignIn } from '../../core/flows/after-first-factor.js';
 import { completeSecondFactor } from '../../core/flows/complete-second-factor.js';
+import { describeChallenge, sendSignInEmailCode } from '../../core/flows/email-codes.js';
 import { otpCode, recoveryCode } from '../api/schemas.js';
 import { clearCookie, readCookie } from '../cookies.js';
 import { applySignedIn } from '../sign-in-response.js';
 import { signInView } from './account-views.js';
-import { challengeView } from './challenge-views.js';
+import { type ChallengeMethod, type ChallengeState, challengeView } from './challenge-views.js';
 import { formFailure, type Render } from './page-kit.js';
 
 const challengeForm = z.union([z.object({ code: otpCode }), z.object({ recoveryCode })]);
+const methodNames: Record<string, ChallengeMethod> = { totp: 'totp', email: 'email', recovery: 'recovery' };
 
 /** The second step of signing in, reachable only with a live pending sign-in in this browser. */
 export function challengePages(
   app: FastifyInstance,
   { config, deps, render }: { config: TesseraConfig; deps: CoreDeps; render: Render },
 ) {
+  /** The challenge page for this browser's pending sign-in, or the sign-in page when there is none. */
+  const renderChallenge = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    wanted: ChallengeMethod | undefined,
+    extra: Partial<Pick<ChallengeState, 'error' | 'notice' | 'emailSent'>> & { status?: number } = {},
+  ) => {
+    const pendingToken = readCookie(config, request, 'pending');
+    const challenge = pendingToken ? await describeChallenge(deps, pendingToken) : undefined;
+    if (!challenge) {
+      clearCookie(config, reply, 'pending');
+      const error = extra.error ?? (pendingToken ? 'Your sign-in has expired. Please sign in again.' : undefined);
+      return render(
+        request,
+        reply,
+        'Sign in',
+        (csrfToken) => signInView({ csrfToken, error }),
+        extra.status ?? (error ? 401 : 200),
+      );
+    }
+    const offered = challenge.methods.map((method) => (method === 'recovery_code' ? 'recovery' : method));
+    const method = wanted && offered.includes(wanted) ? wanted : (offered[0] as ChallengeMethod);
+    const view = (csrfToken: string) =>
+      challengeView({
+        csrfToken,
+        method,
+        methods: challenge.methods,
+        digits: config.totp.digits,
+        emailDigits: config.emailCodes.digits,
+        emailTo: challenge.emailTo,
+        error: extra.error,
+        notice: extra.notice,
+        emailSent: extra.emailSent,
+      });
+    return render(request, reply, 'Two-step verification', view, extra.status);
+  };
+
   app.get('/sign-in/verify', async (request, reply) => {
-    const token = readCookie(config, request, 'pending');
-    if (!token || !(await findPendingSignIn(deps, token))) return reply.redirect('/sign-in', 303);
-    const method = (request.query as { method?: string }).method === 'recovery' ? 'recovery' : 'totp';
-    return render(request, reply, 'Two-step verification', (csrfToken) =>
-      challengeView({ csrfToken, method, digits: config.totp.digits }),
-    );
+    if (!readCookie(config, request, 'pending')) return reply.redirect('/sign-in', 303);
+    return renderChallenge(request, reply, methodNames[String((request.query as { method?: string }).method)]);
+  });
+
+  app.post('/sign-in/verify/email', async (request, reply) => {
+    const pendingToken = readCookie(config, request, 'pending');
+    if (!pendingToken) return reply.redirect('/sign-in', 303);
+    try {
+      const sent = await sendSignInEmailCode(deps, { pendingToken });
+      return renderChallenge(request, reply, 'email', { emailSent: true, notice: `We sent a code to ${sent.sentTo}.` });
+    } catch (error) {
+      const { status, message } = formFailure(error);
+      return renderChallenge(request, reply, 'email', {
+        error: message,
+        status,
+        emailSent: error instanceof TesseraError && error.code === 'ERR_RESEND_TOO_SOON',
+      });
+    }
   });
 
   app.post('/sign-in/verify', async (request, reply) => {
     const pendingToken = readCookie(config, request, 'pending');
     if (!pendingToken) return reply.redirect('/sign-in', 303);
-    const method =
-      typeof (request.body as { recoveryCode?: unknown } | undefined)?.recoveryCode === 'string' ? 'recovery' : 'totp';
+    const body = request.body as { recoveryCode?: unknown; method?: unknown } | undefined;
+    const method: ChallengeMethod =
+      typeof body?.recoveryCode === 'string' ? 'recovery' : (methodNames[String(body?.method)] ?? 'totp');
     try {
       const signedIn = await completeSecondFactor(deps, {
         pendingToken,
@@ -43,12 +94,7 @@ export function challengePages(
       return reply.redirect('/account', 303);
     } catch (error) {
       const { status, message } = formFailure(error);
-      if (error instanceof TesseraError && error.code === 'ERR_SIGN_IN_EXPIRED') {
-        clearCookie(config, reply, 'pending');
-        return render(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken, error: message }), status);
-      }
-      const view = (csrfToken: string) => challengeView({ csrfToken, method, digits: config.totp.digits, error: message });
-      return render(request, reply, 'Two-step verification', view, status);
+      return renderChallenge(request, reply, method, { error: message, status, emailSent: method === 'email' });
     }
   });
 }

@@ -28,5 +28,11 @@ export function errorPage(config: TesseraConfig, error: FastifyError | Error, re
   return reply
     .status(status)
     .type('text/html; charset=utf-8')
-    .send(layout({ branding: config.branding }, status === 404 ? 'Page not found' : 'Error', body).toString());
+    .send(
+      layout(
+        { branding: config.branding, devOutbox: config.mode === 'development' },
+        status === 404 ? 'Page not found' : 'Error',
+        body,
+      ).toString(),
+    );
 }

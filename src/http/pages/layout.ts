@@ -7,6 +7,8 @@ export interface PageContext {
   signedInAs?: string;
   /** CSRF token for the header's sign-out form. */
   csrfToken?: string;
+  /** Links the footer to the development outbox, which exists in development only. */
+  devOutbox: boolean;
 }
 
 /** The frame of every page: header with the product name, one centred card, footer. */
@@ -35,7 +37,9 @@ export function layout(context: PageContext, title: string, body: SafeHtml): Saf
           }
         </header>
         <main id="main">${body}</main>
-        <footer class="footer">Protected by ${branding.productName}</footer>
+        <footer class="footer">
+          Protected by ${branding.productName}${context.devOutbox ? html` · <a href="/dev/outbox">Development outbox</a>` : ''}
+        </footer>
       </body>
     </html>`;
 }

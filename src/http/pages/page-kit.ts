@@ -43,7 +43,16 @@ export async function registerPageKit(app: FastifyInstance, config: TesseraConfi
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
       .send(
-        layout({ branding: config.branding, signedInAs: request.auth?.user.email, csrfToken }, title, view(csrfToken)).toString(),
+        layout(
+          {
+            branding: config.branding,
+            signedInAs: request.auth?.user.email,
+            csrfToken,
+            devOutbox: config.mode === 'development',
+          },
+          title,
+          view(csrfToken),
+        ).toString(),
       );
   };
 }

@@ -4,6 +4,8 @@ import type { CoreDeps } from '../../core/deps.js';
 import { accountPages } from './account-pages.js';
 import { authenticatorPages } from './authenticator-pages.js';
 import { challengePages } from './challenge-pages.js';
+import { emailCodePages } from './email-code-pages.js';
+import { outboxPages } from './outbox-pages.js';
 import { registerPageKit } from './page-kit.js';
 
 /** Every server-rendered page, in one scope with form parsing and CSRF tokens. */
@@ -12,4 +14,6 @@ export async function pages(app: FastifyInstance, { config, deps }: { config: Te
   const { renderAccount } = accountPages(app, { config, deps, render });
   challengePages(app, { config, deps, render });
   authenticatorPages(app, { config, deps, render, renderAccount });
+  emailCodePages(app, { config, deps, render });
+  outboxPages(app, { config, deps, render });
 }

@@ -1,11 +1,15 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as accountsAndSessions from './001-accounts-and-sessions.js';
 import * as secondFactors from './002-second-factors.js';
+import * as outbox from './003-outbox.js';
+import * as emailCodes from './004-email-codes.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
   getMigrations: async (): Promise<Record<string, Migration>> => ({
     '001-accounts-and-sessions': accountsAndSessions,
     '002-second-factors': secondFactors,
+    '003-outbox': outbox,
+    '004-email-codes': emailCodes,
   }),
 };

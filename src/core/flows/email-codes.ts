@@ -1,0 +1,192 @@
+import type { CoreDeps } from '../deps.js';
+import { newId } from '../deps.js';
+import { TesseraError } from '../errors.js';
+import { maskEmail, newOobCode } from '../factors/oob-code.js';
+import { newRecoveryCodes } from '../factors/recovery-codes.js';
+import type { Factor, OobChallenge, User } from '../ports.js';
+import { findPendingSignIn, methodsOf, type SecondFactorMethod } from './after-first-factor.js';
+import { claimPasswordAttempt } from './first-factor-throttle.js';
+import { factorSecretContext } from '../factors/factor-secret.js';
+import { takeOobCode } from './take-oob-code.js';
+import { verifyPassword } from './sign-in.js';
+
+/** Where a code went and when another may be asked for; shown to the person. */
+export interface CodeSent {
+  sentTo: string;
+  expiresAt: number;
+  resendAt: number;
+}
+
+const purposeText: Record<OobChallenge['purpose'], (product: string) => { subject: string; lead: string }> = {
+  sign_in: (product) => ({ subject: `Your ${product} sign-in code`, lead: `Your ${product} sign-in code is` }),
+  enroll_email: (product) => ({
+    subject: `Confirm email codes for ${product}`,
+    lead: `Your code to turn on email codes for ${product} is`,
+  }),
+};
+
+/**
+ * Sends a fresh code for one purpose, replacing the earlier one (whose failed attempts do not
+ * come back: the account budget is separate and untouched). Refused within the cooldown and
+ * beyond the hourly caps per person and per address.
+ */
+async function sendCode(
+  deps: CoreDeps,
+  input: {
+    user: User;
+    address: string;
+    purpose: OobChallenge['purpose'];
+    pendingSignInId: string | null;
+    factorId: string | null;
+  },
+): Promise<CodeSent> {
+  const settings = deps.settings.emailCodes;
+  const now = deps.clock.now();
+  const destinationHash = deps.keyedHash.hash(`destination:${input.address.toLowerCase()}`);
+  const sends = await deps.store.oobChallenges.countSends(input.user.id, destinationHash, now - 3_600_000);
+  const resendAt = sends.lastAt + settings.resendCooldownSeconds * 1000;
+  if (resendAt > now) {
+    const seconds = Math.ceil((resendAt - now) / 1000);
+    throw new TesseraError(
+      'ERR_RESEND_TOO_SOON',
+      `A code was just sent. You can ask for another in ${seconds} seconds.`,
+      resendAt - now,
+    );
+  }
+  if (sends.byUser >= settings.hourlyLimitPerPerson || sends.toDestination >= settings.hourlyLimitPerDestination) {
+    throw new TesseraError(
+      'ERR_SEND_LIMIT',
+      'Too many codes were sent in the last hour. Try again later or use another method.',
+      3_600_000,
+    );
+  }
+
+  const code = newOobCode(deps.random, settings.digits);
+  const challengeId = newId(deps.random);
+  const expiresAt = now + settings.lifetimeMinutes * 60_000;
+  await deps.store.oobChallenges.replace({
+    id: challengeId,
+    userId: input.user.id,
+    purpose: input.purpose,
+    pendingSignInId: input.pendingSignInId,
+    factorId: input.factorId,
+    // Hashed with its challenge's id, so a code can only ever answer the challenge it was sent for.
+    codeHash: deps.keyedHash.hash(`oob:${challengeId}:${code}`),
+    attempts: 0,
+    createdAt: now,
+    expiresAt,
+  });
+  await deps.store.oobChallenges.recordSend(input.user.id, destinationHash, now);
+
+  const product = deps.settings.branding.productName;
+  const { subject, lead } = purposeText[input.purpose](product);
+  const { delivered } = await deps.delivery.send({
+    channel: 'email',
+    to: input.address,
+    purpose: input.purpose,
+    subject,
+    text: `${lead}\n\n${code}\n\nIt expires in ${settings.lifetimeMinutes} minutes. If you did not ask for it, someone may know your password: change it.\n`,
+  });
+  if (!delivered) throw new TesseraError('ERR_DELIVERY_FAILED', "We couldn't send the code. Try another method.");
+  return { sentTo: maskEmail(input.address), expiresAt, resendAt: now + settings.resendCooldownSeconds * 1000 };
+}
+
+/** The person's email factor and the address it sends to, if they have one. */
+export async function emailFactorOf(deps: CoreDeps, user: User): Promise<{ factor: Factor; address: string } | undefined> {
+  const factor = (await deps.store.factors.listForUser(user.id)).find((candidate) => candidate.kind === 'email');
+  const address = factor && deps.secretBox.open(factor.secretSealed, factorSecretContext(factor));
+  return factor && address ? { factor, address } : undefined;
+}
+
+/** What the challenge page offers this browser's pending sign-in: its methods and where an emailed code would go. */
+export async function describeChallenge(
+  deps: CoreDeps,
+  pendingToken: string,
+): Promise<{ methods: SecondFactorMethod[]; emailTo?: string } | undefined> {
+  const pending = await findPendingSignIn(deps, pendingToken);
+  const user = pending && (await deps.store.users.findById(pending.userId));
+  if (!user) return undefined;
+  const email = await emailFactorOf(deps, user);
+  return {
+    methods: methodsOf(await deps.store.factors.listForUser(user.id)),
+    ...(email ? { emailTo: maskEmail(email.address) } : {}),
+  };
+}
+
+/** "Send code" on the challenge: emails a code bound to this browser's pending sign-in. */
+export async function sendSignInEmailCode(deps: CoreDeps, input: { pendingToken: string }): Promise<CodeSent> {
+  const pending = await findPendingSignIn(deps, input.pendingToken);
+  const user = pending && (await deps.store.users.findById(pending.userId));
+  if (!pending || !user) throw new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has expired. Please sign in again.');
+  const email = await emailFactorOf(deps, user);
+  if (!email) throw new TesseraError('ERR_NOT_FOUND', 'Email codes are not turned on for this account.');
+  return sendCode(deps, {
+    user,
+    address: email.address,
+    purpose: 'sign_in',
+    pendingSignInId: pending.id,
+    factorId: email.factor.id,
+  });
+}
+
+/** Starts turning on email codes for the account's address: the password again, then a code to it. */
+export async function startEmailFactor(deps: CoreDeps, input: { user: User; password: string; ip: string }): Promise<CodeSent> {
+  const throttleKey = await claimPasswordAttempt(deps, input.user.email, input.ip);
+  if (!(await verifyPassword(deps, input.user, input.password))) {
+    throw new TesseraError('ERR_INVALID_CREDENTIALS', 'The password is not right.');
+  }
+  await deps.store.throttles.clear(throttleKey);
+  if (await emailFactorOf(deps, input.user)) throw new TesseraError('ERR_ALREADY_ENROLLED', 'Email codes are already on.');
+  return sendCode(deps, {
+    user: input.user,
+    address: input.user.email,
+    purpose: 'enroll_email',
+    pendingSignInId: null,
+    factorId: null,
+  });
+}
+
+/**
+ * Finishes turning on email codes once the code sent to the address comes back; the first
+ * factor comes with recovery codes, shown once.
+ */
+export async function confirmEmailFactor(
+  deps: CoreDeps,
+  input: { user: User; code: string; ip: string },
+): Promise<{ factor: Factor; recoveryCodes: string[] | null }> {
+  const now = deps.clock.now();
+  const challenge = await deps.store.oobChallenges.find(input.user.id, 'enroll_email', null, now);
+  if (!challenge) throw new TesseraError('ERR_ENROLLMENT_EXPIRED', 'This code has expired. Ask for a new one.');
+  const matches = await takeOobCode(deps, challenge, input.code.trim());
+  if (!matches) throw new TesseraError('ERR_CODE_INVALID', 'That code is not right. Check the email and try again.');
+
+  const isFirstFactor = (await deps.store.factors.listForUser(input.user.id)).length === 0;
+  const factorId = newId(deps.random);
+  const factor: Factor = {
+    id: factorId,
+    userId: input.user.id,
+    kind: 'email',
+    label: `Email to ${maskEmail(input.user.email)}`,
+    secretSealed: deps.secretBox.seal(input.user.email, factorSecretContext({ userId: input.user.id, id: factorId })),
+    secretFingerprint: deps.keyedHash.hash(`email:${input.user.email}`),
+    lastUsedStep: null,
+    createdAt: now,
+    lastUsedAt: now,
+  };
+  const recoveryCodes = isFirstFactor
+    ? newRecoveryCodes(deps.random, deps.settings.recoveryCodes.count, deps.settings.recoveryCodes.length)
+    : null;
+  const stored = await deps.store.factors.create(
+    factor,
+    recoveryCodes && recoveryCodes.map((code) => deps.keyedHash.hash(`recovery:${code}`)),
+  );
+  if (!stored) throw new TesseraError('ERR_ALREADY_ENROLLED', 'Email codes are already on.');
+  await deps.store.events.record({
+    type: 'factor_added',
+    userId: input.user.id,
+    ip: input.ip,
+    at: now,
+    detail: { kind: 'email', factorId },
+  });
+  return { factor, recoveryCodes };
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { TesseraConfig } from '../../config.js';
+import type { CoreDeps } from '../../core/deps.js';
+import { maskEmail } from '../../core/factors/oob-code.js';
+import { confirmEmailFactor, startEmailFactor } from '../../core/flows/email-codes.js';
+import { otpCode, password } from '../api/schemas.js';
+import { requireSignedInPage } from '../authentication.js';
+import { recoveryCodesView } from './authenticator-views.js';
+import { emailCodesConfirmView, emailCodesIntroView } from './email-code-views.js';
+import { formFailure, type Render } from './page-kit.js';
+
+const startForm = z.object({ password, consent: z.literal('on', 'tick the box to agree') });
+const confirmForm = z.object({ code: otpCode });
+
+/** Turning on email codes for the account's address. */
+export function emailCodePages(
+  app: FastifyInstance,
+  { config, deps, render }: { config: TesseraConfig; deps: CoreDeps; render: Render },
+) {
+  const guard = { preHandler: requireSignedInPage };
+  const title = 'Email codes';
+
+  app.get('/account/email-codes', guard, async (request, reply) =>
+    render(request, reply, title, (csrfToken) =>
+      emailCodesIntroView({ csrfToken, emailTo: maskEmail(request.auth!.user.email) }),
+    ),
+  );
+
+  app.post('/account/email-codes', guard, async (request, reply) => {
+    const { user } = request.auth!;
+    try {
+      const { password: given } = startForm.parse(request.body);
+      const sent = await startEmailFactor(deps, { user, password: given, ip: request.ip });
+      return render(request, reply, title, (csrfToken) =>
+        emailCodesConfirmView({ csrfToken, sentTo: sent.sentTo, digits: config.emailCodes.digits }),
+      );
+    } catch (error) {
+      const { status, message } = formFailure(error);
+      const view = (csrfToken: string) => emailCodesIntroView({ csrfToken, emailTo: maskEmail(user.email), error: message });
+      return render(request, reply, title, view, status);
+    }
+  });
+
+  app.post('/account/email-codes/confirm', guard, async (request, reply) => {
+    const { user } = request.auth!;
+    try {
+      const { code } = confirmForm.parse(request.body);
+      const { recoveryCodes } = await confirmEmailFactor(deps, { user, code, ip: request.ip });
+      if (!recoveryCodes) return reply.redirect('/account?done=email-on', 303);
+      return render(request, reply, 'Recovery codes', () =>
+        recoveryCodesView({
+          codes: recoveryCodes,
+          productName: config.branding.productName,
+          accountName: user.email,
+          firstTime: true,
+        }),
+      );
+    } catch (error) {
+      const { status, message } = formFailure(error);
+      const view = (csrfToken: string) =>
+        emailCodesConfirmView({ csrfToken, sentTo: maskEmail(user.email), digits: config.emailCodes.digits, error: message });
+      return render(request, reply, title, view, status);
+    }
+  });
+}

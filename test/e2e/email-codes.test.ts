@@ -1,0 +1,53 @@
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { describeInChromium } from '../support/e2e.js';
+
+describeInChromium(
+  'in Chromium',
+  (suite) => {
+    /** Reads the newest code emailed to `to` off the development outbox, in a second tab. */
+    const codeFromOutbox = async (page: Page, to: string) => {
+      const outbox = await page.context().newPage();
+      await outbox.goto(`${suite.server.url}/dev/outbox`);
+      const text = await outbox.locator('main').innerText();
+      await outbox.close();
+      const entry = text.split(to)[1] ?? '';
+      const code = /\b(\d{6})\b/.exec(entry)?.[1];
+      if (!code) throw new Error(`no code for ${to} on /dev/outbox`);
+      return code;
+    };
+
+    it('turns on email codes with a code read from /dev/outbox, then signs in with an emailed code', async () => {
+      const page = await (await suite.browser.newContext()).newPage();
+      await page.goto(`${suite.server.url}/sign-up`);
+      await page.getByLabel('Email').fill('mei@example.com');
+      await page.getByLabel('Password').fill('copper lantern meadow');
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('link', { name: 'Use email codes instead' }).click();
+
+      await page.getByLabel('Your password').fill('copper lantern meadow');
+      await page.getByLabel('Email me a code when I sign in').check();
+      await page.getByRole('button', { name: 'Send code' }).click();
+      expect(await page.getByRole('heading', { name: 'Check your email' }).isVisible()).toBe(true);
+      await page.getByLabel('Code from the email').fill(await codeFromOutbox(page, 'mei@example.com'));
+      await page.getByRole('button', { name: 'Turn on email codes' }).click();
+      expect(await page.getByRole('heading', { name: 'Save your recovery codes' }).isVisible()).toBe(true);
+      await page.getByRole('link', { name: 'I have saved them' }).click();
+      expect(await page.locator('main').innerText()).toContain('Email to m•••@e•••.com');
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByLabel('Email').fill('mei@example.com');
+      await page.getByLabel('Password').fill('copper lantern meadow');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${suite.server.url}/sign-in/verify`);
+      expect(await page.locator('.lead').innerText()).toBe('We will email a 6-digit code to m•••@e•••.com.');
+      await page.getByRole('button', { name: 'Send code' }).click();
+      expect(await page.getByRole('status').innerText()).toBe('We sent a code to m•••@e•••.com.');
+      await page.getByLabel('Verification code').fill(await codeFromOutbox(page, 'mei@example.com'));
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.waitForURL(`${suite.server.url}/account`);
+      expect(await page.locator('main').innerText()).toContain('with two-step verification');
+    });
+  },
+  { emailCodes: { resendCooldownSeconds: 0 } },
+);
