@@ -173,6 +173,8 @@ export const configSchema = z.object({
       digits: z.coerce.number().int().min(4).max(10).default(6),
       /** Minutes an emailed code stays valid; longer helps slow mail. Default: `10`. */
       lifetimeMinutes: z.coerce.number().int().min(1).max(60).default(10),
+      /** Hours a link that verifies an account's email address stays valid. Default: `24`. */
+      verificationLinkHours: z.coerce.number().int().min(1).max(168).default(24),
       /** Tries one emailed code allows before a new one must be sent. Default: `5`. */
       maxAttempts: z.coerce.number().int().min(1).max(10).default(5),
       /** Seconds before another code can be sent. Default: `30`. */

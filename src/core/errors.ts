@@ -20,6 +20,8 @@ export const errorCodes = [
   'ERR_RESEND_TOO_SOON',
   'ERR_SEND_LIMIT',
   'ERR_DELIVERY_FAILED',
+  'ERR_EMAIL_UNVERIFIED',
+  'ERR_LINK_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -18,6 +18,8 @@ export interface User {
   email: string;
   passwordHash: string;
   createdAt: number;
+  /** When a link sent to the address came back; until then it receives only verification messages. */
+  emailVerifiedAt: number | null;
 }
 
 /**
@@ -86,7 +88,8 @@ export interface SecurityEvent {
     | 'factor_removed'
     | 'mfa_disabled'
     | 'recovery_code_used'
-    | 'recovery_codes_regenerated';
+    | 'recovery_codes_regenerated'
+    | 'email_verified';
   userId: string | null;
   ip: string;
   at: number;
@@ -99,6 +102,7 @@ export interface UserRepository {
   findByEmail(email: string): Promise<User | undefined>;
   findById(id: string): Promise<User | undefined>;
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
+  markEmailVerified(id: string, at: number): Promise<void>;
 }
 
 export interface SessionRepository {
@@ -159,8 +163,11 @@ export interface PendingSignInRepository {
 export interface OobChallenge {
   id: string;
   userId: string;
-  /** `sign_in`: completes one pending sign-in; `enroll_email`: proves the address while turning email codes on. */
-  purpose: 'sign_in' | 'enroll_email';
+  /**
+   * `sign_in`: completes one pending sign-in; `enroll_email`: turns email codes on;
+   * `verify_email`: the link that verifies the account's address.
+   */
+  purpose: 'sign_in' | 'enroll_email' | 'verify_email';
   /** The pending sign-in a `sign_in` code was sent for; null for enrollment. */
   pendingSignInId: string | null;
   /** The factor the code went through; null for enrollment. */
@@ -181,16 +188,21 @@ export interface OobChallengeRepository {
     pendingSignInId: string | null,
     now: number,
   ): Promise<OobChallenge | undefined>;
+  findById(id: string, now: number): Promise<OobChallenge | undefined>;
   /** Counts one attempt unless the cap is reached or the challenge expired; false when no attempt is left. */
   claimAttempt(id: string, maxAttempts: number, now: number): Promise<boolean>;
   /** Deletes the challenge; true for exactly one caller. */
   consume(id: string): Promise<boolean>;
   /** Records that a code was sent, for cooldowns and hourly caps. */
-  recordSend(userId: string, destinationHash: string, at: number): Promise<void>;
-  /** Sends since `since`: by this user, and to this destination by anyone. */
+  recordSend(userId: string, destinationHash: string, purpose: OobChallenge['purpose'], at: number): Promise<void>;
+  /**
+   * Sends since `since`: by this user and to this destination (any purpose, for the hourly caps),
+   * and the time of this user's last send for `purpose` (for the resend cooldown).
+   */
   countSends(
     userId: string,
     destinationHash: string,
+    purpose: OobChallenge['purpose'],
     since: number,
   ): Promise<{ byUser: number; toDestination: number; lastAt: number }>;
 }

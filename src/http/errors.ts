@@ -23,6 +23,8 @@ export const statusByCode: Record<ErrorCode, number> = {
   ERR_RESEND_TOO_SOON: 429,
   ERR_SEND_LIMIT: 429,
   ERR_DELIVERY_FAILED: 503,
+  ERR_EMAIL_UNVERIFIED: 409,
+  ERR_LINK_INVALID: 400,
 };
 
 /** The JSON body of every API error: a stable code and a sentence a person can act on. */

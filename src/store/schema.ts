@@ -9,6 +9,7 @@ export interface Database {
     created_at: number;
     mfa_failures: Generated<number>;
     mfa_locked_until: Generated<number>;
+    email_verified_at: number | null;
   };
   sessions: {
     id: string;
@@ -83,6 +84,7 @@ export interface Database {
     user_id: string;
     /** Keyed hash of the address or number, so caps hold per destination without storing it again. */
     destination_hash: string;
+    purpose: string;
     sent_at: number;
   };
   outbox_messages: {

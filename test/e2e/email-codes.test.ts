@@ -23,6 +23,18 @@ describeInChromium(
       await page.getByLabel('Email').fill('mei@example.com');
       await page.getByLabel('Password').fill('copper lantern meadow');
       await page.getByRole('button', { name: 'Create account' }).click();
+      expect(await page.locator('dl.facts').innerText()).toContain('Not confirmed');
+
+      const outbox = await page.context().newPage();
+      await outbox.goto(`${suite.server.url}/dev/outbox`);
+      const link = /(http:\/\/\S+\/verify-email\?\S+)/.exec(await outbox.locator('main').innerText())?.[1];
+      await outbox.goto(link!);
+      await outbox.getByRole('button', { name: 'Confirm my email' }).click();
+      expect(await outbox.getByRole('heading', { name: 'Email confirmed' }).isVisible()).toBe(true);
+      await outbox.close();
+
+      await page.reload();
+      expect(await page.locator('dl.facts').innerText()).toContain('Confirmed');
       await page.getByRole('link', { name: 'Use email codes instead' }).click();
 
       await page.getByLabel('Your password').fill('copper lantern meadow');

@@ -142,6 +142,8 @@ describe('account API', () => {
     const document = (await browser.get('/api/v1/openapi.json')).json();
     expect(Object.keys(document.paths).sort()).toEqual(
       [
+        '/api/v1/email/verification',
+        '/api/v1/email/verify',
         '/api/v1/factors',
         '/api/v1/factors/email',
         '/api/v1/factors/email/confirm',

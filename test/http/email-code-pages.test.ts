@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../support/http-client.js';
-import { latestEmailedCode, password, signUpWithEmailCodes } from '../support/mfa.js';
+import { latestEmailedCode, latestVerificationLink, password, signUpWithEmailCodes } from '../support/mfa.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 let server: TestServer;
@@ -53,6 +53,11 @@ describe('turning on email codes on the pages', () => {
   it('shows the option on the account page once and hides it when on', async () => {
     const other = new TestBrowser(server.app);
     await other.submitForm('/sign-up', '/sign-up', { email: 'bo@example.com', password });
+    expect((await other.get('/account')).body).toContain('Not confirmed');
+    const { c, t } = await latestVerificationLink(server, 'bo@example.com');
+    expect((await other.get(`/verify-email?c=${c}&t=${encodeURIComponent(t)}`)).body).toContain('Confirm my email');
+    const confirmed = await other.submitForm(`/verify-email?c=${c}&t=${encodeURIComponent(t)}`, '/verify-email', { c, t });
+    expect(confirmed.body).toContain('Email confirmed');
     expect((await other.get('/account')).body).toContain('href="/account/email-codes"');
     const wrong = await other.submitForm('/account/email-codes', '/account/email-codes', {
       password: 'wrong password',

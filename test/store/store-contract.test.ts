@@ -3,7 +3,13 @@ import type { Factor, Session, Store, User } from '../../src/core/ports.js';
 import { databaseKinds } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
-const user = (id: string, email = `${id}@example.com`): User => ({ id, email, passwordHash: 'hash', createdAt: 1_000 });
+const user = (id: string, email = `${id}@example.com`): User => ({
+  id,
+  email,
+  passwordHash: 'hash',
+  createdAt: 1_000,
+  emailVerifiedAt: null,
+});
 const session = (id: string, userId: string, tokenHash = `k1:${id}`): Session => ({
   id,
   userId,

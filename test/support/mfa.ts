@@ -41,9 +41,21 @@ export async function latestEmailedCode(server: TestServer, to: string): Promise
   return code;
 }
 
-/** Signs a new account up through the API and turns on email codes; returns the recovery codes. */
+/** The `c` and `t` of the newest verification link the outbox kept for `to`. */
+export async function latestVerificationLink(server: TestServer, to: string): Promise<{ c: string; t: string }> {
+  const [message] = (await server.deps.store.outbox.latest(50)).filter(
+    (candidate) => candidate.to === to && candidate.purpose === 'verify_email',
+  );
+  const link = message && /(https?:\/\/\S+\/verify-email\?\S+)/.exec(message.text)?.[1];
+  if (!link) throw new Error(`no verification link for ${to} in the outbox`);
+  const url = new URL(link);
+  return { c: url.searchParams.get('c')!, t: url.searchParams.get('t')! };
+}
+
+/** Signs a new account up through the API, confirms its address and turns on email codes; returns the recovery codes. */
 export async function signUpWithEmailCodes(server: TestServer, browser: TestBrowser, email: string) {
   expect((await browser.postJson('/api/v1/sign-up', { email, password })).statusCode).toBe(201);
+  expect((await browser.postJson('/api/v1/email/verify', await latestVerificationLink(server, email))).statusCode).toBe(200);
   expect((await browser.postJson('/api/v1/factors/email', { password })).statusCode).toBe(200);
   const confirmed = await browser.postJson('/api/v1/factors/email/confirm', { code: await latestEmailedCode(server, email) });
   expect(confirmed.statusCode).toBe(201);

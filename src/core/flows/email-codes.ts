@@ -17,20 +17,46 @@ export interface CodeSent {
   resendAt: number;
 }
 
-const purposeText: Record<OobChallenge['purpose'], (product: string) => { subject: string; lead: string }> = {
-  sign_in: (product) => ({ subject: `Your ${product} sign-in code`, lead: `Your ${product} sign-in code is` }),
-  enroll_email: (product) => ({
-    subject: `Confirm email codes for ${product}`,
-    lead: `Your code to turn on email codes for ${product} is`,
-  }),
-};
+/** The secret a message carries and the message itself, per purpose. */
+interface Composed {
+  secret: string;
+  lifetimeMs: number;
+  subject: string;
+  text: string;
+}
+
+function compose(deps: CoreDeps, purpose: OobChallenge['purpose'], challengeId: string): Composed {
+  const product = deps.settings.branding.productName;
+  const { digits, lifetimeMinutes, verificationLinkHours } = deps.settings.emailCodes;
+  if (purpose === 'verify_email') {
+    const token = deps.random.bytes(32).toString('base64url');
+    const link = new URL('/verify-email', deps.settings.server.publicUrl);
+    link.searchParams.set('c', challengeId);
+    link.searchParams.set('t', token);
+    return {
+      secret: token,
+      lifetimeMs: verificationLinkHours * 3_600_000,
+      subject: `Confirm your email for ${product}`,
+      text: `Open this link to confirm this address for your ${product} account:\n\n${link.href}\n\nIt expires in ${verificationLinkHours} hours. If you did not create an account, ignore this email.\n`,
+    };
+  }
+  const code = newOobCode(deps.random, digits);
+  const lead = purpose === 'sign_in' ? `Your ${product} sign-in code is` : `Your code to turn on email codes for ${product} is`;
+  return {
+    secret: code,
+    lifetimeMs: lifetimeMinutes * 60_000,
+    subject: purpose === 'sign_in' ? `Your ${product} sign-in code` : `Confirm email codes for ${product}`,
+    text: `${lead}\n\n${code}\n\nIt expires in ${lifetimeMinutes} minutes. If you did not ask for it, someone may know your password: change it.\n`,
+  };
+}
 
 /**
- * Sends a fresh code for one purpose, replacing the earlier one (whose failed attempts do not
- * come back: the account budget is separate and untouched). Refused within the cooldown and
- * beyond the hourly caps per person and per address.
+ * Sends a fresh code or link for one purpose, replacing the earlier one (whose failed attempts
+ * do not come back: the account budget is separate and untouched). Refused within the resend
+ * cooldown for that purpose and beyond the hourly caps per person and per address; until the
+ * account's address is verified it receives nothing but the verification link.
  */
-async function sendCode(
+export async function sendCode(
   deps: CoreDeps,
   input: {
     user: User;
@@ -42,8 +68,14 @@ async function sendCode(
 ): Promise<CodeSent> {
   const settings = deps.settings.emailCodes;
   const now = deps.clock.now();
+  if (input.purpose !== 'verify_email' && input.address === input.user.email && input.user.emailVerifiedAt === null) {
+    throw new TesseraError(
+      'ERR_EMAIL_UNVERIFIED',
+      'Confirm your email address first: open the link we sent you, or ask for a new one.',
+    );
+  }
   const destinationHash = deps.keyedHash.hash(`destination:${input.address.toLowerCase()}`);
-  const sends = await deps.store.oobChallenges.countSends(input.user.id, destinationHash, now - 3_600_000);
+  const sends = await deps.store.oobChallenges.countSends(input.user.id, destinationHash, input.purpose, now - 3_600_000);
   const resendAt = sends.lastAt + settings.resendCooldownSeconds * 1000;
   if (resendAt > now) {
     const seconds = Math.ceil((resendAt - now) / 1000);
@@ -61,9 +93,9 @@ async function sendCode(
     );
   }
 
-  const code = newOobCode(deps.random, settings.digits);
   const challengeId = newId(deps.random);
-  const expiresAt = now + settings.lifetimeMinutes * 60_000;
+  const message = compose(deps, input.purpose, challengeId);
+  const expiresAt = now + message.lifetimeMs;
   await deps.store.oobChallenges.replace({
     id: challengeId,
     userId: input.user.id,
@@ -71,21 +103,18 @@ async function sendCode(
     pendingSignInId: input.pendingSignInId,
     factorId: input.factorId,
     // Hashed with its challenge's id, so a code can only ever answer the challenge it was sent for.
-    codeHash: deps.keyedHash.hash(`oob:${challengeId}:${code}`),
+    codeHash: deps.keyedHash.hash(`oob:${challengeId}:${message.secret}`),
     attempts: 0,
     createdAt: now,
     expiresAt,
   });
-  await deps.store.oobChallenges.recordSend(input.user.id, destinationHash, now);
-
-  const product = deps.settings.branding.productName;
-  const { subject, lead } = purposeText[input.purpose](product);
+  await deps.store.oobChallenges.recordSend(input.user.id, destinationHash, input.purpose, now);
   const { delivered } = await deps.delivery.send({
     channel: 'email',
     to: input.address,
     purpose: input.purpose,
-    subject,
-    text: `${lead}\n\n${code}\n\nIt expires in ${settings.lifetimeMinutes} minutes. If you did not ask for it, someone may know your password: change it.\n`,
+    subject: message.subject,
+    text: message.text,
   });
   if (!delivered) throw new TesseraError('ERR_DELIVERY_FAILED', "We couldn't send the code. Try another method.");
   return { sentTo: maskEmail(input.address), expiresAt, resendAt: now + settings.resendCooldownSeconds * 1000 };

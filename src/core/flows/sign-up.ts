@@ -4,6 +4,7 @@ import { TesseraError } from '../errors.js';
 import { assertAcceptablePassword, normalizePassword } from '../passwords.js';
 import type { User } from '../ports.js';
 import { afterFirstFactor, type AfterFirstFactor } from './after-first-factor.js';
+import { sendVerificationEmailIfPossible } from './verify-email.js';
 
 /** Emails are compared case-insensitively and without surrounding spaces. */
 export function normalizeEmail(email: string): string {
@@ -13,6 +14,7 @@ export function normalizeEmail(email: string): string {
 /** Creates an account with email and password and signs the new person in. */
 export async function signUp(deps: CoreDeps, input: { email: string; password: string; ip: string }): Promise<AfterFirstFactor> {
   const user = await createAccount(deps, input);
+  await sendVerificationEmailIfPossible(deps, user);
   return afterFirstFactor(deps, { user, amr: ['pwd'], ip: input.ip });
 }
 
@@ -30,6 +32,7 @@ export async function createAccount(deps: CoreDeps, input: { email: string; pass
     email: normalizeEmail(input.email),
     passwordHash: await deps.passwords.hash(normalizePassword(input.password)),
     createdAt: now,
+    emailVerifiedAt: null,
   };
   if (!(await deps.store.users.create(user))) {
     throw new TesseraError(

@@ -9,6 +9,7 @@ import { sendSignInEmailCode } from '../../core/flows/email-codes.js';
 import { signOut } from '../../core/flows/session.js';
 import { signInWithPassword } from '../../core/flows/sign-in.js';
 import { signUp } from '../../core/flows/sign-up.js';
+import { sendVerificationEmail, verifyEmail } from '../../core/flows/verify-email.js';
 import { requireAuth } from '../authentication.js';
 import { clearCookie, readCookie } from '../cookies.js';
 import { applyFirstFactorOutcome, applySignedIn } from '../sign-in-response.js';
@@ -102,6 +103,34 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       await signOut(deps, session, request.ip);
       clearCookie(config, reply, 'session');
       return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/email/verification',
+    {
+      schema: {
+        summary: 'Send a new link that confirms the account’s email address',
+        tags: ['account'],
+        response: { 200: codeSentView, 400: errorView, 401: errorView, 429: errorView, 503: errorView },
+      },
+    },
+    async (request) => sendVerificationEmail(deps, requireAuth(request).user),
+  );
+
+  app.post(
+    '/email/verify',
+    {
+      schema: {
+        summary: 'Confirm the email address with the `c` and `t` of the emailed link',
+        tags: ['account'],
+        body: z.object({ c: z.string().min(1).max(64), t: z.string().min(1).max(128) }),
+        response: { 200: z.object({ emailVerified: z.literal(true) }), 400: errorView },
+      },
+    },
+    async (request) => {
+      await verifyEmail(deps, { challengeId: request.body.c, token: request.body.t, ip: request.ip });
+      return { emailVerified: true as const };
     },
   );
 

@@ -14,7 +14,7 @@ export const secondFactorProof = z
   .object({ code: otpCode.optional(), recoveryCode: recoveryCode.optional() })
   .refine((proof) => (proof.code === undefined) !== (proof.recoveryCode === undefined), 'give either code or recoveryCode');
 
-export const userView = z.object({ id: z.string(), email: z.string() });
+export const userView = z.object({ id: z.string(), email: z.string(), emailVerified: z.boolean() });
 export const sessionView = z.object({
   aal: z.number().int(),
   amr: z.array(z.string()),

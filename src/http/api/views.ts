@@ -7,7 +7,7 @@ import type { factorView, firstFactorView, signedInView } from './schemas.js';
 export function toSignedInView(user: User, session: Session): z.infer<typeof signedInView> {
   return {
     status: 'signed_in',
-    user: { id: user.id, email: user.email },
+    user: { id: user.id, email: user.email, emailVerified: user.emailVerifiedAt !== null },
     session: { aal: session.aal, amr: session.amr, authTime: session.authTime, expiresAt: session.expiresAt },
   };
 }

@@ -26,7 +26,15 @@ const notices: Record<string, string> = {
   'factor-removed': 'The authenticator app was removed.',
   'mfa-off': 'Two-step verification is off. You can turn it on again at any time.',
   'email-on': 'Email codes are on.',
+  'verification-sent': 'We sent you a new link. Open it to confirm your address.',
 };
+
+/** Renders the account page, with the error of a form on it if there was one. */
+export type AccountRenderer = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error?: { status: number; message: string },
+) => Promise<FastifyReply>;
 
 /** Sign-up, sign-in, sign-out and the account security page. */
 export function accountPages(
@@ -39,7 +47,7 @@ export function accountPages(
   };
 
   /** The account page, with an optional error from a form on it. */
-  const renderAccount = async (request: FastifyRequest, reply: FastifyReply, error?: { status: number; message: string }) => {
+  const renderAccount: AccountRenderer = async (request, reply, error) => {
     const { user, session } = request.auth!;
     const overview = await securityOverview(deps, user);
     const notice = notices[String((request.query as { done?: string }).done)];

@@ -138,9 +138,18 @@ export function accountView(state: AccountState): SafeHtml {
     <h1 id="title">Account security</h1>
     <p class="lead">Manage how you sign in to your account.</p>
     ${alert('error', state.error)}${alert('success', state.notice)}
+    ${
+      state.user.emailVerifiedAt === null
+        ? html`<form method="post" action="/account/verify-email" class="notice-form">
+      ${csrfField(state.csrfToken)}
+      <p>Confirm your email address with the link we sent you, so it can receive sign-in codes and security notices.</p>
+      <button type="submit" class="button button-secondary">Send the link again</button>
+    </form>`
+        : ''
+    }
     <dl class="facts">
       <dt>Email</dt>
-      <dd>${state.user.email}</dd>
+      <dd>${state.user.email} ${state.user.emailVerifiedAt === null ? html`<span class="badge badge-off">Not confirmed</span>` : html`<span class="badge badge-on">Confirmed</span>`}</dd>
       <dt>Signed in</dt>
       <dd>${formatTime(state.session.authTime)}${state.session.aal === 2 ? ' with two-step verification' : ''}</dd>
       <dt>Session ends</dt>

@@ -11,6 +11,7 @@ import {
 import { regenerateRecoveryCodes, removeFactor } from '../../core/flows/manage-factors.js';
 import { otpCode, password } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
+import type { AccountRenderer } from './account-pages.js';
 import { authenticatorIntroView, authenticatorScanView, recoveryCodesView } from './authenticator-views.js';
 import { formFailure, type Render } from './page-kit.js';
 import { proofFromField } from './proof-field.js';
@@ -24,12 +25,6 @@ const confirmForm = z.object({
 });
 const proofForm = z.object({ proof: z.string().trim().min(1, 'is required').max(64) });
 const removeForm = proofForm.extend({ confirmTurningOff: z.literal('on').optional() });
-
-type AccountRenderer = (
-  request: FastifyRequest,
-  reply: FastifyReply,
-  error?: { status: number; message: string },
-) => Promise<FastifyReply>;
 
 /** Adding and removing an authenticator app, and recovery codes. */
 export function authenticatorPages(

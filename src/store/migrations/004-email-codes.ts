@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('users').addColumn('email_verified_at', 'bigint').execute();
+
   await db.schema
     .createTable('oob_challenges')
     .addColumn('id', 'text', (col) => col.primaryKey())
@@ -20,6 +22,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id', 'text', (col) => col.primaryKey())
     .addColumn('user_id', 'text', (col) => col.notNull().references('users.id').onDelete('cascade'))
     .addColumn('destination_hash', 'text', (col) => col.notNull())
+    .addColumn('purpose', 'text', (col) => col.notNull())
     .addColumn('sent_at', 'bigint', (col) => col.notNull())
     .execute();
   await db.schema.createIndex('code_sends_user_sent').on('code_sends').columns(['user_id', 'sent_at']).execute();
@@ -29,4 +32,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('code_sends').execute();
   await db.schema.dropTable('oob_challenges').execute();
+  await db.schema.alterTable('users').dropColumn('email_verified_at').execute();
 }

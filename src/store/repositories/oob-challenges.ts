@@ -58,6 +58,16 @@ export function oobChallengeRepository(db: Kysely<Database>): OobChallengeReposi
       return row && toChallenge(row);
     },
 
+    async findById(id, now) {
+      const row = await db
+        .selectFrom('oob_challenges')
+        .selectAll()
+        .where('id', '=', id)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return row && toChallenge(row);
+    },
+
     async claimAttempt(id, maxAttempts, now) {
       const result = await db
         .updateTable('oob_challenges')
@@ -74,17 +84,20 @@ export function oobChallengeRepository(db: Kysely<Database>): OobChallengeReposi
       return Number(result.numDeletedRows) === 1;
     },
 
-    async recordSend(userId, destinationHash, at) {
+    async recordSend(userId, destinationHash, purpose, at) {
       await db
         .insertInto('code_sends')
-        .values({ id: randomUUID(), user_id: userId, destination_hash: destinationHash, sent_at: at })
+        .values({ id: randomUUID(), user_id: userId, destination_hash: destinationHash, purpose, sent_at: at })
         .execute();
     },
 
-    async countSends(userId, destinationHash, since) {
+    async countSends(userId, destinationHash, purpose, since) {
       const byUser = await db
         .selectFrom('code_sends')
-        .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('sent_at').as('lastAt')])
+        .select((eb) => [
+          eb.fn.countAll<number>().as('count'),
+          eb.fn.max(eb.case().when('purpose', '=', purpose).then(eb.ref('sent_at')).end()).as('lastAt'),
+        ])
         .where('user_id', '=', userId)
         .where('sent_at', '>', since)
         .executeTakeFirstOrThrow();

@@ -7,6 +7,7 @@ const toUser = (row: Selectable<Database['users']>): User => ({
   email: row.email,
   passwordHash: row.password_hash,
   createdAt: row.created_at,
+  emailVerifiedAt: row.email_verified_at,
 });
 
 export function userRepository(db: Kysely<Database>): UserRepository {
@@ -14,7 +15,13 @@ export function userRepository(db: Kysely<Database>): UserRepository {
     async create(user) {
       const result = await db
         .insertInto('users')
-        .values({ id: user.id, email: user.email, password_hash: user.passwordHash, created_at: user.createdAt })
+        .values({
+          id: user.id,
+          email: user.email,
+          password_hash: user.passwordHash,
+          created_at: user.createdAt,
+          email_verified_at: user.emailVerifiedAt,
+        })
         .onConflict((conflict) => conflict.column('email').doNothing())
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
@@ -29,6 +36,14 @@ export function userRepository(db: Kysely<Database>): UserRepository {
     },
     async updatePasswordHash(id, passwordHash) {
       await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+    },
+    async markEmailVerified(id, at) {
+      await db
+        .updateTable('users')
+        .set({ email_verified_at: at })
+        .where('id', '=', id)
+        .where('email_verified_at', 'is', null)
+        .execute();
     },
   };
 }

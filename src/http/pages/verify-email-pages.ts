@@ -1,0 +1,86 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { CoreDeps } from '../../core/deps.js';
+import { sendVerificationEmail, verifyEmail } from '../../core/flows/verify-email.js';
+import { requireSignedInPage } from '../authentication.js';
+import type { AccountRenderer } from './account-pages.js';
+import { csrfField } from './account-views.js';
+import { html } from './html.js';
+import { alert } from './layout.js';
+import { formFailure, type Render } from './page-kit.js';
+
+const link = z.object({ c: z.string().min(1).max(64), t: z.string().min(1).max(128) });
+
+/**
+ * The link from the verification email. Opening it shows a button; only pressing it confirms,
+ * so mail scanners that fetch every link do not spend it.
+ */
+export function verifyEmailPages(
+  app: FastifyInstance,
+  { deps, render, renderAccountError }: { deps: CoreDeps; render: Render; renderAccountError: AccountRenderer },
+) {
+  const title = 'Confirm your email';
+
+  app.get('/verify-email', async (request, reply) => {
+    const parsed = link.safeParse(request.query);
+    return render(
+      request,
+      reply,
+      title,
+      (csrfToken) => html`<section class="card" aria-labelledby="title">
+  <h1 id="title">${title}</h1>
+  ${
+    parsed.success
+      ? html`<p class="lead">Press the button to confirm this address for your account.</p>
+  <form method="post" action="/verify-email" class="stack">
+    ${csrfField(csrfToken)}
+    <input type="hidden" name="c" value="${parsed.data.c}">
+    <input type="hidden" name="t" value="${parsed.data.t}">
+    <button type="submit" class="button">Confirm my email</button>
+  </form>`
+      : alert('error', 'This link is incomplete. Open it again from the email, or ask for a new one.')
+  }
+</section>`,
+      parsed.success ? 200 : 400,
+    );
+  });
+
+  app.post('/verify-email', async (request, reply) => {
+    try {
+      const { c, t } = link.parse(request.body);
+      await verifyEmail(deps, { challengeId: c, token: t, ip: request.ip });
+      return render(
+        request,
+        reply,
+        title,
+        () => html`<section class="card" aria-labelledby="title">
+  <h1 id="title">Email confirmed</h1>
+  <p class="lead">Thank you. Your address is confirmed; it can now receive sign-in codes and security notices.</p>
+  <a class="button" href="/account">Go to your account</a>
+</section>`,
+      );
+    } catch (error) {
+      const { status, message } = formFailure(error);
+      return render(
+        request,
+        reply,
+        title,
+        () => html`<section class="card" aria-labelledby="title">
+  <h1 id="title">${title}</h1>
+  ${alert('error', message)}
+  <a class="button" href="/account">Go to your account</a>
+</section>`,
+        status,
+      );
+    }
+  });
+
+  app.post('/account/verify-email', { preHandler: requireSignedInPage }, async (request, reply) => {
+    try {
+      await sendVerificationEmail(deps, request.auth!.user);
+      return reply.redirect('/account?done=verification-sent', 303);
+    } catch (error) {
+      return renderAccountError(request, reply, formFailure(error));
+    }
+  });
+}
