@@ -179,6 +179,13 @@ export const configSchema = z.object({
       maxAttempts: z.coerce.number().int().min(1).max(10).default(5),
       /** Seconds before another code can be sent. Default: `30`. */
       resendCooldownSeconds: z.coerce.number().int().min(0).max(600).default(30),
+      /**
+       * Send a code as soon as the challenge page opens when email is the first method offered,
+       * instead of waiting for "Send code". Default: `false`.
+       */
+      sendOnChallenge: z
+        .preprocess((value) => (typeof value === 'string' ? value === 'true' : value), z.boolean())
+        .default(false),
       /** Codes one person can be sent per hour. Default: `10`. */
       hourlyLimitPerPerson: positiveInt.default(10),
       /** Codes one address can be sent per hour, whoever asks. Default: `10`. */

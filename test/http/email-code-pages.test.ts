@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../support/http-client.js';
 import { latestEmailedCode, latestVerificationLink, password, signUpWithEmailCodes } from '../support/mfa.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { startTestServer, testConfig, type TestServer } from '../support/test-server.js';
 
 let server: TestServer;
 let browser: TestBrowser;
@@ -73,5 +73,21 @@ describe('turning on email codes on the pages', () => {
     const account = (await other.get('/account')).body;
     expect(account).toContain('Email to b•••@e•••.com');
     expect(account).not.toContain('Turn on email codes');
+  });
+});
+
+describe('sending the code automatically', () => {
+  it('emails a code when the challenge opens, once, if configured and email is the first method', async () => {
+    const auto = await startTestServer({ config: testConfig({ emailCodes: { sendOnChallenge: true } }) });
+    const client = new TestBrowser(auto.app);
+    await signUpWithEmailCodes(auto, client, 'cy@example.com');
+    await client.postJson('/api/v1/sign-out');
+    await client.submitForm('/sign-in', '/sign-in', { email: 'cy@example.com', password });
+    const before = (await auto.deps.store.outbox.latest(100)).length;
+    const page = await client.get('/sign-in/verify');
+    expect(page.body).toContain('We sent a code to c•••@e•••.com.');
+    expect((await client.get('/sign-in/verify')).body).toContain('name="code"');
+    expect((await auto.deps.store.outbox.latest(100)).length).toBe(before + 1);
+    await auto.close();
   });
 });

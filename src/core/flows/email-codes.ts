@@ -131,14 +131,16 @@ export async function emailFactorOf(deps: CoreDeps, user: User): Promise<{ facto
 export async function describeChallenge(
   deps: CoreDeps,
   pendingToken: string,
-): Promise<{ methods: SecondFactorMethod[]; emailTo?: string } | undefined> {
+): Promise<{ methods: SecondFactorMethod[]; emailTo?: string; emailSent: boolean } | undefined> {
   const pending = await findPendingSignIn(deps, pendingToken);
   const user = pending && (await deps.store.users.findById(pending.userId));
-  if (!user) return undefined;
+  if (!pending || !user) return undefined;
   const email = await emailFactorOf(deps, user);
+  const sent = await deps.store.oobChallenges.find(user.id, 'sign_in', pending.id, deps.clock.now());
   return {
     methods: methodsOf(await deps.store.factors.listForUser(user.id)),
     ...(email ? { emailTo: maskEmail(email.address) } : {}),
+    emailSent: sent !== undefined,
   };
 }
 

@@ -52,30 +52,37 @@ export function challengePages(
         emailTo: challenge.emailTo,
         error: extra.error,
         notice: extra.notice,
-        emailSent: extra.emailSent,
+        emailSent: extra.emailSent ?? challenge.emailSent,
       });
     return render(request, reply, 'Two-step verification', view, extra.status);
   };
 
-  app.get('/sign-in/verify', async (request, reply) => {
-    if (!readCookie(config, request, 'pending')) return reply.redirect('/sign-in', 303);
-    return renderChallenge(request, reply, methodNames[String((request.query as { method?: string }).method)]);
-  });
-
-  app.post('/sign-in/verify/email', async (request, reply) => {
-    const pendingToken = readCookie(config, request, 'pending');
-    if (!pendingToken) return reply.redirect('/sign-in', 303);
+  /** Emails a code for the pending sign-in and shows where it went, or why it could not be sent. */
+  const sendAndRender = async (request: FastifyRequest, reply: FastifyReply, pendingToken: string) => {
     try {
       const sent = await sendSignInEmailCode(deps, { pendingToken });
       return renderChallenge(request, reply, 'email', { emailSent: true, notice: `We sent a code to ${sent.sentTo}.` });
     } catch (error) {
       const { status, message } = formFailure(error);
-      return renderChallenge(request, reply, 'email', {
-        error: message,
-        status,
-        emailSent: error instanceof TesseraError && error.code === 'ERR_RESEND_TOO_SOON',
-      });
+      const emailSent = error instanceof TesseraError && error.code === 'ERR_RESEND_TOO_SOON';
+      return renderChallenge(request, reply, 'email', { error: message, status, emailSent });
     }
+  };
+
+  app.get('/sign-in/verify', async (request, reply) => {
+    const pendingToken = readCookie(config, request, 'pending');
+    if (!pendingToken) return reply.redirect('/sign-in', 303);
+    const wanted = methodNames[String((request.query as { method?: string }).method)];
+    const challenge = config.emailCodes.sendOnChallenge ? await describeChallenge(deps, pendingToken) : undefined;
+    const emailFirst = challenge && (wanted ?? challenge.methods[0]) === 'email';
+    if (emailFirst && !challenge.emailSent) return sendAndRender(request, reply, pendingToken);
+    return renderChallenge(request, reply, wanted);
+  });
+
+  app.post('/sign-in/verify/email', async (request, reply) => {
+    const pendingToken = readCookie(config, request, 'pending');
+    if (!pendingToken) return reply.redirect('/sign-in', 303);
+    return sendAndRender(request, reply, pendingToken);
   });
 
   app.post('/sign-in/verify', async (request, reply) => {
