@@ -89,7 +89,8 @@ export interface SecurityEvent {
     | 'mfa_disabled'
     | 'recovery_code_used'
     | 'recovery_codes_regenerated'
-    | 'email_verified';
+    | 'email_verified'
+    | 'email_changed';
   userId: string | null;
   ip: string;
   at: number;
@@ -103,6 +104,8 @@ export interface UserRepository {
   findById(id: string): Promise<User | undefined>;
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
   markEmailVerified(id: string, at: number): Promise<void>;
+  /** Moves the account to a confirmed new address; false when another account has it. */
+  changeEmail(id: string, email: string, verifiedAt: number): Promise<boolean>;
 }
 
 export interface SessionRepository {
@@ -165,14 +168,17 @@ export interface OobChallenge {
   userId: string;
   /**
    * `sign_in`: completes one pending sign-in; `enroll_email`: turns email codes on;
-   * `verify_email`: the link that verifies the account's address.
+   * `verify_email`: the link that verifies the account's address; `change_email`: the link that
+   * moves the account to a new address.
    */
-  purpose: 'sign_in' | 'enroll_email' | 'verify_email';
+  purpose: 'sign_in' | 'enroll_email' | 'verify_email' | 'change_email';
   /** The pending sign-in a `sign_in` code was sent for; null for enrollment. */
   pendingSignInId: string | null;
   /** The factor the code went through; null for enrollment. */
   factorId: string | null;
   codeHash: string;
+  /** The new address of an email change, sealed with the challenge id as associated data. */
+  payloadSealed: string | null;
   attempts: number;
   createdAt: number;
   expiresAt: number;

@@ -75,6 +75,8 @@ export interface Database {
     factor_id: string | null;
     /** Keyed hash of the code; the code itself is never stored. */
     code_hash: string;
+    /** What the challenge carries, sealed: the new address of an email change. */
+    payload_sealed: string | null;
     attempts: number;
     created_at: number;
     expires_at: number;

@@ -28,16 +28,20 @@ interface Composed {
 function compose(deps: CoreDeps, purpose: OobChallenge['purpose'], challengeId: string): Composed {
   const product = deps.settings.branding.productName;
   const { digits, lifetimeMinutes, verificationLinkHours } = deps.settings.emailCodes;
-  if (purpose === 'verify_email') {
+  if (purpose === 'verify_email' || purpose === 'change_email') {
     const token = deps.random.bytes(32).toString('base64url');
     const link = new URL('/verify-email', deps.settings.server.publicUrl);
     link.searchParams.set('c', challengeId);
     link.searchParams.set('t', token);
+    const why =
+      purpose === 'verify_email'
+        ? `confirm this address for your ${product} account`
+        : `make this the new address of your ${product} account`;
     return {
       secret: token,
       lifetimeMs: verificationLinkHours * 3_600_000,
-      subject: `Confirm your email for ${product}`,
-      text: `Open this link to confirm this address for your ${product} account:\n\n${link.href}\n\nIt expires in ${verificationLinkHours} hours. If you did not create an account, ignore this email.\n`,
+      subject: purpose === 'verify_email' ? `Confirm your email for ${product}` : `Confirm your new email for ${product}`,
+      text: `Open this link to ${why}:\n\n${link.href}\n\nIt expires in ${verificationLinkHours} hours. If you did not ask for this, ignore this email.\n`,
     };
   }
   const code = newOobCode(deps.random, digits);
@@ -64,6 +68,8 @@ export async function sendCode(
     purpose: OobChallenge['purpose'];
     pendingSignInId: string | null;
     factorId: string | null;
+    /** What the challenge carries, sealed under its id: the new address of an email change. */
+    payload?: string;
   },
 ): Promise<CodeSent> {
   const settings = deps.settings.emailCodes;
@@ -104,6 +110,7 @@ export async function sendCode(
     factorId: input.factorId,
     // Hashed with its challenge's id, so a code can only ever answer the challenge it was sent for.
     codeHash: deps.keyedHash.hash(`oob:${challengeId}:${message.secret}`),
+    payloadSealed: input.payload === undefined ? null : deps.secretBox.seal(input.payload, `oob:${challengeId}`),
     attempts: 0,
     createdAt: now,
     expiresAt,

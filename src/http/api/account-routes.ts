@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { TesseraConfig } from '../../config.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { TesseraError } from '../../core/errors.js';
+import { startEmailChange } from '../../core/flows/change-email.js';
 import { changePassword } from '../../core/flows/change-password.js';
 import { completeSecondFactor } from '../../core/flows/complete-second-factor.js';
 import { sendSignInEmailCode } from '../../core/flows/email-codes.js';
@@ -14,7 +15,18 @@ import { requireAuth } from '../authentication.js';
 import { clearCookie, readCookie } from '../cookies.js';
 import { applyFirstFactorOutcome, applySignedIn } from '../sign-in-response.js';
 import { toProof } from './proof.js';
-import { codeSentView, credentials, errorView, firstFactorView, password, secondFactorProof, signedInView } from './schemas.js';
+import {
+  codeSentView,
+  credentials,
+  email,
+  errorView,
+  otpCode,
+  recoveryCode,
+  firstFactorView,
+  password,
+  secondFactorProof,
+  signedInView,
+} from './schemas.js';
 import { toFirstFactorView, toSignedInView } from './views.js';
 
 /** JSON account routes under /api/v1: the same flows the pages call. */
@@ -116,6 +128,33 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       },
     },
     async (request) => sendVerificationEmail(deps, requireAuth(request).user),
+  );
+
+  app.post(
+    '/email/change',
+    {
+      schema: {
+        summary: 'Start moving the account to a new email address',
+        description:
+          'Needs the password and, with two-step verification on, a current `code` or `recoveryCode`. Sends a link to the new address; the account moves when it is confirmed through /email/verify.',
+        tags: ['account'],
+        body: z.object({ newEmail: email, password, code: otpCode.optional(), recoveryCode: recoveryCode.optional() }),
+        response: {
+          200: codeSentView,
+          400: errorView,
+          401: errorView,
+          409: errorView,
+          423: errorView,
+          429: errorView,
+          503: errorView,
+        },
+      },
+    },
+    async (request) => {
+      const { newEmail, password: given, code, recoveryCode: recovery } = request.body;
+      const proof = code !== undefined || recovery !== undefined ? toProof({ code, recoveryCode: recovery }) : undefined;
+      return startEmailChange(deps, { user: requireAuth(request).user, newEmail, password: given, proof, ip: request.ip });
+    },
   );
 
   app.post(

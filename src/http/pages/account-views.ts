@@ -195,6 +195,20 @@ export function accountView(state: AccountState): SafeHtml {
             </div>`
     }
 
+    <h2 id="email-title">Change email</h2>
+    <form method="post" action="/account/email" class="stack" aria-labelledby="email-title">
+      ${csrfField(state.csrfToken)}
+      <label>New email address
+        <input type="email" name="newEmail" autocomplete="email" required>
+      </label>
+      <label>Your password
+        <input type="password" name="password" autocomplete="current-password" required>
+      </label>
+      ${state.overview.mfaEnabled ? proofInput() : ''}
+      <p class="hint">We will send a link to the new address. Your address changes when you open it, and we tell the old one.</p>
+      <button type="submit" class="button">Send the link</button>
+    </form>
+
     <h2 id="password-title">Change password</h2>
     <form method="post" action="/account/password" class="stack" aria-labelledby="password-title">
       ${csrfField(state.csrfToken)}

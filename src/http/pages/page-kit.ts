@@ -70,6 +70,8 @@ const fieldLabels: Record<string, string> = {
   newPassword: 'New password',
   code: 'Code',
   recoveryCode: 'Recovery code',
+  newEmail: 'New email address',
+  proof: 'Code',
 };
 
 /** The message and status for a failed form: a schema problem or a domain error; anything else is rethrown. */

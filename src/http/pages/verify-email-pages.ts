@@ -1,15 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.js';
+import { startEmailChange } from '../../core/flows/change-email.js';
 import { sendVerificationEmail, verifyEmail } from '../../core/flows/verify-email.js';
+import { email, password } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
 import type { AccountRenderer } from './account-pages.js';
 import { csrfField } from './account-views.js';
 import { html } from './html.js';
 import { alert } from './layout.js';
 import { formFailure, type Render } from './page-kit.js';
+import { proofFromField } from './proof-field.js';
 
 const link = z.object({ c: z.string().min(1).max(64), t: z.string().min(1).max(128) });
+const emailChange = z.object({ newEmail: email, password, proof: z.string().trim().max(64).optional() });
 
 /**
  * The link from the verification email. Opening it shows a button; only pressing it confirms,
@@ -72,6 +76,22 @@ export function verifyEmailPages(
 </section>`,
         status,
       );
+    }
+  });
+
+  app.post('/account/email', { preHandler: requireSignedInPage }, async (request, reply) => {
+    try {
+      const input = emailChange.parse(request.body);
+      await startEmailChange(deps, {
+        user: request.auth!.user,
+        newEmail: input.newEmail,
+        password: input.password,
+        proof: input.proof ? proofFromField(input.proof) : undefined,
+        ip: request.ip,
+      });
+      return reply.redirect('/account?done=email-change-sent', 303);
+    } catch (error) {
+      return renderAccountError(request, reply, formFailure(error));
     }
   });
 

@@ -11,6 +11,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('pending_sign_in_id', 'text')
     .addColumn('factor_id', 'text', (col) => col.references('factors.id').onDelete('cascade'))
     .addColumn('code_hash', 'text', (col) => col.notNull())
+    .addColumn('payload_sealed', 'text')
     .addColumn('attempts', 'integer', (col) => col.notNull())
     .addColumn('created_at', 'bigint', (col) => col.notNull())
     .addColumn('expires_at', 'bigint', (col) => col.notNull())

@@ -37,6 +37,17 @@ export function userRepository(db: Kysely<Database>): UserRepository {
     async updatePasswordHash(id, passwordHash) {
       await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
     },
+    async changeEmail(id, email, verifiedAt) {
+      const taken = await db.selectFrom('users').select('id').where('email', '=', email).where('id', '!=', id).executeTakeFirst();
+      if (taken) return false;
+      try {
+        await db.updateTable('users').set({ email, email_verified_at: verifiedAt }).where('id', '=', id).execute();
+        return true;
+      } catch (error) {
+        if (/unique/i.test((error as Error).message)) return false;
+        throw error;
+      }
+    },
     async markEmailVerified(id, at) {
       await db
         .updateTable('users')
