@@ -91,3 +91,12 @@ describe('sending the code automatically', () => {
     await auto.close();
   });
 });
+
+describe('the development outbox', () => {
+  it('makes the verification link clickable', async () => {
+    const other = new TestBrowser(server.app);
+    await other.submitForm('/sign-up', '/sign-up', { email: 'di@example.com', password });
+    const page = await other.get('/dev/outbox');
+    expect(page.body).toMatch(/<a href="http:\/\/localhost:4000\/verify-email\?c=[\w-]+&amp;t=[\w-]+">/);
+  });
+});

@@ -28,10 +28,15 @@ export function outboxView(messages: OutboxMessage[]): SafeHtml {
                   <dt>Purpose</dt>
                   <dd>${message.purpose}</dd>
                 </dl>
-                <pre class="outbox-text">${message.text}</pre>
+                <pre class="outbox-text">${withLinks(message.text)}</pre>
               </li>`,
           )}
         </ol>`
     }
   </section>`;
+}
+
+/** The message text with its links clickable, so a verification link can be followed from here. */
+function withLinks(text: string): SafeHtml[] {
+  return text.split(/(https?:\/\/\S+)/).map((part, index) => (index % 2 ? html`<a href="${part}">${part}</a>` : html`${part}`));
 }
