@@ -163,3 +163,43 @@ describe('when the email cannot be sent', () => {
     await failing.close();
   });
 });
+
+describe('several addresses', () => {
+  it('adds a second address once a code sent to it comes back, and signs in through either', async () => {
+    await signUpWithEmailCodes(server, browser, 'ada@example.com');
+    const started = await browser.postJson('/api/v1/factors/email', { password, address: 'ada@backup.example' });
+    expect(started.json()).toMatchObject({ sentTo: 'a•••@b•••.example' });
+    const confirmed = await browser.postJson('/api/v1/factors/email/confirm', {
+      code: await latestEmailedCode(server, 'ada@backup.example'),
+    });
+    expect(confirmed.json()).toMatchObject({
+      factor: { kind: 'email', label: 'Email to a•••@b•••.example' },
+      recoveryCodes: null,
+    });
+    const twice = await browser.postJson('/api/v1/factors/email', { password, address: 'ada@backup.example' });
+    expect(twice.json().error.code).toBe('ERR_ALREADY_ENROLLED');
+
+    const backupId = confirmed.json().factor.id as string;
+    server.clock.advance(31_000);
+    await reachChallenge(browser, 'ada@example.com');
+    const sent = await browser.postJson('/api/v1/sign-in/email-code', { factorId: backupId });
+    expect(sent.json()).toMatchObject({ sentTo: 'a•••@b•••.example' });
+    const done = await answer(browser, await latestEmailedCode(server, 'ada@backup.example'));
+    expect(done.json()).toMatchObject({ session: { amr: ['pwd', 'email'] } });
+  });
+
+  it('lets an unconfirmed account prove another address instead, but not its own', async () => {
+    await browser.postJson('/api/v1/sign-up', { email: 'bo@example.com', password });
+    expect((await browser.postJson('/api/v1/factors/email', { password })).json().error.code).toBe('ERR_EMAIL_UNVERIFIED');
+    expect((await browser.postJson('/api/v1/factors/email', { password, address: 'bo@work.example' })).statusCode).toBe(200);
+  });
+
+  it('refuses to send a code through another person’s factor', async () => {
+    const eve = new TestBrowser(server.app);
+    const eveFactor = (await signUpWithEmailCodes(server, eve, 'eve@example.com')).factor.id;
+    await signUpWithEmailCodes(server, browser, 'ada@example.com');
+    await reachChallenge(browser, 'ada@example.com');
+    const response = await browser.postJson('/api/v1/sign-in/email-code', { factorId: eveFactor });
+    expect(response.statusCode).toBe(404);
+  });
+});

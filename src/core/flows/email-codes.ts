@@ -9,6 +9,7 @@ import { claimPasswordAttempt } from './first-factor-throttle.js';
 import { factorSecretContext } from '../factors/factor-secret.js';
 import { takeOobCode } from './take-oob-code.js';
 import { verifyPassword } from './sign-in.js';
+import { normalizeEmail } from './sign-up.js';
 
 /** Where a code went and when another may be asked for; shown to the person. */
 export interface CodeSent {
@@ -127,60 +128,81 @@ export async function sendCode(
   return { sentTo: maskEmail(input.address), expiresAt, resendAt: now + settings.resendCooldownSeconds * 1000 };
 }
 
-/** The person's email factor and the address it sends to, if they have one. */
-export async function emailFactorOf(deps: CoreDeps, user: User): Promise<{ factor: Factor; address: string } | undefined> {
-  const factor = (await deps.store.factors.listForUser(user.id)).find((candidate) => candidate.kind === 'email');
-  const address = factor && deps.secretBox.open(factor.secretSealed, factorSecretContext(factor));
-  return factor && address ? { factor, address } : undefined;
+/** The person's email factors with the address each sends to, oldest first. */
+export async function emailFactorsOf(deps: CoreDeps, user: User): Promise<{ factor: Factor; address: string }[]> {
+  const factors = (await deps.store.factors.listForUser(user.id)).filter((candidate) => candidate.kind === 'email');
+  return factors.flatMap((factor) => {
+    const address = deps.secretBox.open(factor.secretSealed, factorSecretContext(factor));
+    return address ? [{ factor, address }] : [];
+  });
 }
 
-/** What the challenge page offers this browser's pending sign-in: its methods and where an emailed code would go. */
+/** An address an emailed code can go to at sign-in, as the challenge page shows it. */
+export interface EmailTarget {
+  factorId: string;
+  sentTo: string;
+}
+
+/** What the challenge page offers this browser's pending sign-in: its methods and where an emailed code can go. */
 export async function describeChallenge(
   deps: CoreDeps,
   pendingToken: string,
-): Promise<{ methods: SecondFactorMethod[]; emailTo?: string; emailSent: boolean } | undefined> {
+): Promise<{ methods: SecondFactorMethod[]; emailTargets: EmailTarget[]; emailSent: boolean } | undefined> {
   const pending = await findPendingSignIn(deps, pendingToken);
   const user = pending && (await deps.store.users.findById(pending.userId));
   if (!pending || !user) return undefined;
-  const email = await emailFactorOf(deps, user);
   const sent = await deps.store.oobChallenges.find(user.id, 'sign_in', pending.id, deps.clock.now());
   return {
     methods: methodsOf(await deps.store.factors.listForUser(user.id)),
-    ...(email ? { emailTo: maskEmail(email.address) } : {}),
+    emailTargets: (await emailFactorsOf(deps, user)).map(({ factor, address }) => ({
+      factorId: factor.id,
+      sentTo: maskEmail(address),
+    })),
     emailSent: sent !== undefined,
   };
 }
 
-/** "Send code" on the challenge: emails a code bound to this browser's pending sign-in. */
-export async function sendSignInEmailCode(deps: CoreDeps, input: { pendingToken: string }): Promise<CodeSent> {
+/** "Send code" on the challenge: emails a code, bound to this browser's pending sign-in, to one of the person's addresses. */
+export async function sendSignInEmailCode(deps: CoreDeps, input: { pendingToken: string; factorId?: string }): Promise<CodeSent> {
   const pending = await findPendingSignIn(deps, input.pendingToken);
   const user = pending && (await deps.store.users.findById(pending.userId));
   if (!pending || !user) throw new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has expired. Please sign in again.');
-  const email = await emailFactorOf(deps, user);
-  if (!email) throw new TesseraError('ERR_NOT_FOUND', 'Email codes are not turned on for this account.');
+  const targets = await emailFactorsOf(deps, user);
+  const target = input.factorId === undefined ? targets[0] : targets.find(({ factor }) => factor.id === input.factorId);
+  if (!target) throw new TesseraError('ERR_NOT_FOUND', 'Email codes are not turned on for this address.');
   return sendCode(deps, {
     user,
-    address: email.address,
+    address: target.address,
     purpose: 'sign_in',
     pendingSignInId: pending.id,
-    factorId: email.factor.id,
+    factorId: target.factor.id,
   });
 }
 
-/** Starts turning on email codes for the account's address: the password again, then a code to it. */
-export async function startEmailFactor(deps: CoreDeps, input: { user: User; password: string; ip: string }): Promise<CodeSent> {
+/**
+ * Starts turning on email codes for an address — the account's own (once confirmed) or another
+ * one the person names: the password again, then a code to the address proves it.
+ */
+export async function startEmailFactor(
+  deps: CoreDeps,
+  input: { user: User; password: string; address?: string; ip: string },
+): Promise<CodeSent> {
+  const address = normalizeEmail(input.address || input.user.email);
   const throttleKey = await claimPasswordAttempt(deps, input.user.email, input.ip);
   if (!(await verifyPassword(deps, input.user, input.password))) {
     throw new TesseraError('ERR_INVALID_CREDENTIALS', 'The password is not right.');
   }
   await deps.store.throttles.clear(throttleKey);
-  if (await emailFactorOf(deps, input.user)) throw new TesseraError('ERR_ALREADY_ENROLLED', 'Email codes are already on.');
+  if ((await emailFactorsOf(deps, input.user)).some((existing) => existing.address === address)) {
+    throw new TesseraError('ERR_ALREADY_ENROLLED', 'Email codes are already on for this address.');
+  }
   return sendCode(deps, {
     user: input.user,
-    address: input.user.email,
+    address,
     purpose: 'enroll_email',
     pendingSignInId: null,
     factorId: null,
+    payload: address,
   });
 }
 
@@ -197,6 +219,8 @@ export async function confirmEmailFactor(
   if (!challenge) throw new TesseraError('ERR_ENROLLMENT_EXPIRED', 'This code has expired. Ask for a new one.');
   const matches = await takeOobCode(deps, challenge, input.code.trim());
   if (!matches) throw new TesseraError('ERR_CODE_INVALID', 'That code is not right. Check the email and try again.');
+  const address = challenge.payloadSealed && deps.secretBox.open(challenge.payloadSealed, `oob:${challenge.id}`);
+  if (!address) throw new TesseraError('ERR_ENROLLMENT_EXPIRED', 'This code has expired. Ask for a new one.');
 
   const isFirstFactor = (await deps.store.factors.listForUser(input.user.id)).length === 0;
   const factorId = newId(deps.random);
@@ -204,9 +228,9 @@ export async function confirmEmailFactor(
     id: factorId,
     userId: input.user.id,
     kind: 'email',
-    label: `Email to ${maskEmail(input.user.email)}`,
-    secretSealed: deps.secretBox.seal(input.user.email, factorSecretContext({ userId: input.user.id, id: factorId })),
-    secretFingerprint: deps.keyedHash.hash(`email:${input.user.email}`),
+    label: `Email to ${maskEmail(address)}`,
+    secretSealed: deps.secretBox.seal(address, factorSecretContext({ userId: input.user.id, id: factorId })),
+    secretFingerprint: deps.keyedHash.hash(`email:${address}`),
     lastUsedStep: null,
     createdAt: now,
     lastUsedAt: now,

@@ -95,6 +95,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     {
       schema: {
         summary: 'Email a code for the pending sign-in',
+        body: z.object({ factorId: z.string().min(1).max(64).optional() }).nullish(),
         description: 'Sends nothing until called. The code completes only this pending sign-in, through /sign-in/second-factor.',
         tags: ['account'],
         response: { 200: codeSentView, 401: errorView, 404: errorView, 429: errorView, 503: errorView },
@@ -103,7 +104,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     async (request) => {
       const pendingToken = readCookie(config, request, 'pending');
       if (!pendingToken) throw new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has expired. Please sign in again.');
-      return sendSignInEmailCode(deps, { pendingToken });
+      return sendSignInEmailCode(deps, { pendingToken, factorId: request.body?.factorId });
     },
   );
 

@@ -6,7 +6,7 @@ import { confirmTotpEnrollment, startTotpEnrollment } from '../../core/flows/enr
 import { regenerateRecoveryCodes, removeFactor, securityOverview } from '../../core/flows/manage-factors.js';
 import { requireAuth } from '../authentication.js';
 import { toProof } from './proof.js';
-import { codeSentView, errorView, factorView, otpCode, password, secondFactorProof } from './schemas.js';
+import { codeSentView, email, errorView, factorView, otpCode, password, secondFactorProof } from './schemas.js';
 import { toFactorView } from './views.js';
 
 const overviewView = z.object({
@@ -81,15 +81,15 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     '/factors/email',
     {
       schema: {
-        summary: 'Start turning on email codes for the account address',
-        description: 'Needs the password again; sends a code to the address, to be given to /factors/email/confirm.',
+        summary: 'Start turning on email codes for an address',
+        description:
+          'Needs the password again. Without `address`, the account address (once confirmed); with one, another address. Sends a code to it, to be given to /factors/email/confirm.',
         tags: ['factors'],
-        body: z.object({ password }),
+        body: z.object({ password, address: email.optional() }),
         response: { 200: codeSentView, 400: errorView, 401: errorView, 409: errorView, 429: errorView, 503: errorView },
       },
     },
-    async (request) =>
-      startEmailFactor(deps, { user: requireAuth(request).user, password: request.body.password, ip: request.ip }),
+    async (request) => startEmailFactor(deps, { user: requireAuth(request).user, ...request.body, ip: request.ip }),
   );
 
   app.post(

@@ -168,7 +168,7 @@ export function accountView(state: AccountState): SafeHtml {
             </ul>
             <div class="actions">
               <a class="button button-secondary" href="/account/authenticator">Add an authenticator app</a>
-              ${overview.factors.some((factor) => factor.kind === 'email') ? '' : html`<a class="button button-secondary" href="/account/email-codes">Turn on email codes</a>`}
+              <a class="button button-secondary" href="/account/email-codes">${overview.factors.some((factor) => factor.kind === 'email') ? 'Add an email address for codes' : 'Turn on email codes'}</a>
             </div>
 
             <h3 id="recovery-title">Recovery codes</h3>

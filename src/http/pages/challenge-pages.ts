@@ -49,7 +49,7 @@ export function challengePages(
         methods: challenge.methods,
         digits: config.totp.digits,
         emailDigits: config.emailCodes.digits,
-        emailTo: challenge.emailTo,
+        emailTargets: challenge.emailTargets,
         error: extra.error,
         notice: extra.notice,
         emailSent: extra.emailSent ?? challenge.emailSent,
@@ -58,9 +58,9 @@ export function challengePages(
   };
 
   /** Emails a code for the pending sign-in and shows where it went, or why it could not be sent. */
-  const sendAndRender = async (request: FastifyRequest, reply: FastifyReply, pendingToken: string) => {
+  const sendAndRender = async (request: FastifyRequest, reply: FastifyReply, pendingToken: string, factorId?: string) => {
     try {
-      const sent = await sendSignInEmailCode(deps, { pendingToken });
+      const sent = await sendSignInEmailCode(deps, { pendingToken, factorId });
       return renderChallenge(request, reply, 'email', { emailSent: true, notice: `We sent a code to ${sent.sentTo}.` });
     } catch (error) {
       const { status, message } = formFailure(error);
@@ -82,7 +82,8 @@ export function challengePages(
   app.post('/sign-in/verify/email', async (request, reply) => {
     const pendingToken = readCookie(config, request, 'pending');
     if (!pendingToken) return reply.redirect('/sign-in', 303);
-    return sendAndRender(request, reply, pendingToken);
+    const factorId = (request.body as { factorId?: unknown } | undefined)?.factorId;
+    return sendAndRender(request, reply, pendingToken, typeof factorId === 'string' ? factorId : undefined);
   });
 
   app.post('/sign-in/verify', async (request, reply) => {

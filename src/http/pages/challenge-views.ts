@@ -1,4 +1,5 @@
 import type { SecondFactorMethod } from '../../core/flows/after-first-factor.js';
+import type { EmailTarget } from '../../core/flows/email-codes.js';
 import { codeInput, csrfField, type FormState } from './account-views.js';
 import { html, type SafeHtml } from './html.js';
 import { alert } from './layout.js';
@@ -10,8 +11,8 @@ export interface ChallengeState extends FormState {
   methods: SecondFactorMethod[];
   digits: number;
   emailDigits: number;
-  /** The masked address an emailed code goes to. */
-  emailTo?: string;
+  /** The addresses an emailed code can go to, masked. */
+  emailTargets: EmailTarget[];
   /** Set once a code was emailed for this sign-in: the code form is shown. */
   emailSent?: boolean;
 }
@@ -20,8 +21,10 @@ const leads: Record<ChallengeMethod, (state: ChallengeState) => string> = {
   totp: (state) => `Open your authenticator app and enter the ${state.digits}-digit code for this account.`,
   email: (state) =>
     state.emailSent
-      ? `Enter the ${state.emailDigits}-digit code we emailed to ${state.emailTo}.`
-      : `We will email a ${state.emailDigits}-digit code to ${state.emailTo}.`,
+      ? `Enter the ${state.emailDigits}-digit code we emailed you.`
+      : state.emailTargets.length === 1
+        ? `We will email a ${state.emailDigits}-digit code to ${state.emailTargets[0]!.sentTo}.`
+        : `Choose where we email a ${state.emailDigits}-digit code.`,
   recovery: () => 'Enter one of the recovery codes you saved. Each code works once.',
 };
 
@@ -42,9 +45,13 @@ function otherMethods(state: ChallengeState): SafeHtml {
 
 /** The second step of signing in: a code from the app, an emailed code, or a recovery code. */
 export function challengeView(state: ChallengeState): SafeHtml {
+  const single = state.emailTargets.length === 1;
   const sendForm = html`<form method="post" action="/sign-in/verify/email" class="stack">
     ${csrfField(state.csrfToken)}
-    <button type="submit" class="button${state.emailSent ? ' button-secondary' : ''}">${state.emailSent ? 'Send a new code' : 'Send code'}</button>
+    ${state.emailTargets.map(
+      (target) =>
+        html`<button type="submit" name="factorId" value="${target.factorId}" class="button${state.emailSent ? ' button-secondary' : ''}">${state.emailSent ? 'Send a new code' : 'Send code'}${single ? '' : ` to ${target.sentTo}`}</button>`,
+    )}
   </form>`;
   const codeForm = html`<form method="post" action="/sign-in/verify" class="stack" novalidate>
     ${csrfField(state.csrfToken)}

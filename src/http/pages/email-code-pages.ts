@@ -4,13 +4,17 @@ import type { TesseraConfig } from '../../config.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { maskEmail } from '../../core/factors/oob-code.js';
 import { confirmEmailFactor, startEmailFactor } from '../../core/flows/email-codes.js';
-import { otpCode, password } from '../api/schemas.js';
+import { email, otpCode, password } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
 import { recoveryCodesView } from './authenticator-views.js';
 import { emailCodesConfirmView, emailCodesIntroView } from './email-code-views.js';
-import { formFailure, type Render } from './page-kit.js';
+import { formFailure, type Render, typedField } from './page-kit.js';
 
-const startForm = z.object({ password, consent: z.literal('on', 'tick the box to agree') });
+const startForm = z.object({
+  address: z.union([z.literal(''), email]).optional(),
+  password,
+  consent: z.literal('on', 'tick the box to agree'),
+});
 const confirmForm = z.object({ code: otpCode });
 
 /** Turning on email codes for the account's address. */
@@ -30,14 +34,16 @@ export function emailCodePages(
   app.post('/account/email-codes', guard, async (request, reply) => {
     const { user } = request.auth!;
     try {
-      const { password: given } = startForm.parse(request.body);
-      const sent = await startEmailFactor(deps, { user, password: given, ip: request.ip });
+      const { password: given, address } = startForm.parse(request.body);
+      const sent = await startEmailFactor(deps, { user, password: given, address: address || undefined, ip: request.ip });
       return render(request, reply, title, (csrfToken) =>
         emailCodesConfirmView({ csrfToken, sentTo: sent.sentTo, digits: config.emailCodes.digits }),
       );
     } catch (error) {
       const { status, message } = formFailure(error);
-      const view = (csrfToken: string) => emailCodesIntroView({ csrfToken, emailTo: maskEmail(user.email), error: message });
+      const address = typedField(request.body, 'address');
+      const view = (csrfToken: string) =>
+        emailCodesIntroView({ csrfToken, emailTo: maskEmail(user.email), address, error: message });
       return render(request, reply, title, view, status);
     }
   });
@@ -59,7 +65,7 @@ export function emailCodePages(
     } catch (error) {
       const { status, message } = formFailure(error);
       const view = (csrfToken: string) =>
-        emailCodesConfirmView({ csrfToken, sentTo: maskEmail(user.email), digits: config.emailCodes.digits, error: message });
+        emailCodesConfirmView({ csrfToken, sentTo: 'your address', digits: config.emailCodes.digits, error: message });
       return render(request, reply, title, view, status);
     }
   });

@@ -3,13 +3,16 @@ import { html, type SafeHtml } from './html.js';
 import { alert } from './layout.js';
 
 /** Step one of turning on email codes: the password again, and a clear yes. */
-export function emailCodesIntroView(state: FormState & { emailTo: string }): SafeHtml {
+export function emailCodesIntroView(state: FormState & { emailTo: string; address?: string }): SafeHtml {
   return html`<section class="card" aria-labelledby="title">
   <h1 id="title">Turn on email codes</h1>
-  <p class="lead">After your password, we can email a code to ${state.emailTo}. Confirm it is you, and we will send a first code to check the address.</p>
+  <p class="lead">After your password, we can email you a code. Confirm it is you, and we will send a first code to check the address.</p>
   ${alert('error', state.error)}
   <form method="post" action="/account/email-codes" class="stack">
     ${csrfField(state.csrfToken)}
+    <label>Address for the codes <span class="hint">(leave empty for ${state.emailTo})</span>
+      <input type="email" name="address" autocomplete="email" value="${state.address ?? ''}">
+    </label>
     <label>Your password
       <input type="password" name="password" autocomplete="current-password" required autofocus>
     </label>
