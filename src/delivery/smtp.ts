@@ -1,4 +1,4 @@
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { TesseraConfig } from '../config.js';
 import { renderEmailHtml } from './email-template.js';
 import { DeliveryError, type DeliveryProvider } from './provider.js';
@@ -8,20 +8,27 @@ const timeoutMs = 10_000;
 
 /** Email through an SMTP server: the plain text, with the branded HTML version beside it. */
 export function smtpProvider(smtp: TesseraConfig['delivery']['smtp'], branding: TesseraConfig['branding']): DeliveryProvider {
-  const transport = createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.secure,
-    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password } } : {}),
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-  });
+  // nodemailer takes about 12 MB once loaded, so it loads with the first message, not at start.
+  let transport: Promise<Transporter> | undefined;
+  const connect = () =>
+    (transport ??= import('nodemailer').then(({ createTransport }) =>
+      createTransport({
+        host: smtp.host,
+        port: smtp.port,
+        secure: smtp.secure,
+        ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password } } : {}),
+        connectionTimeout: timeoutMs,
+        greetingTimeout: timeoutMs,
+        socketTimeout: timeoutMs,
+      }),
+    ));
   return {
     name: 'smtp',
     async send(message) {
       try {
-        await transport.sendMail({
+        await (
+          await connect()
+        ).sendMail({
           from: smtp.from,
           // An address object is taken whole, never split on commas: one message, one mailbox.
           to: { name: '', address: message.to },
