@@ -2,8 +2,8 @@ import type { CoreDeps } from '../deps.js';
 import { newId } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { maskEmail, newOobCode } from '../factors/oob-code.js';
-import { newRecoveryCodes } from '../factors/recovery-codes.js';
 import type { Factor, OobChallenge, User } from '../ports.js';
+import { addFactor } from './add-factor.js';
 import { findPendingSignIn, methodsOf, type SecondFactorMethod } from './after-first-factor.js';
 import { claimPasswordAttempt } from './first-factor-throttle.js';
 import { factorSecretContext } from '../factors/factor-secret.js';
@@ -222,33 +222,14 @@ export async function confirmEmailFactor(
   const address = challenge.payloadSealed && deps.secretBox.open(challenge.payloadSealed, `oob:${challenge.id}`);
   if (!address) throw new TesseraError('ERR_ENROLLMENT_EXPIRED', 'This code has expired. Ask for a new one.');
 
-  const isFirstFactor = (await deps.store.factors.listForUser(input.user.id)).length === 0;
-  const factorId = newId(deps.random);
-  const factor: Factor = {
-    id: factorId,
-    userId: input.user.id,
+  return addFactor(deps, {
+    user: input.user,
     kind: 'email',
     label: `Email to ${maskEmail(address)}`,
-    secretSealed: deps.secretBox.seal(address, factorSecretContext({ userId: input.user.id, id: factorId })),
-    secretFingerprint: deps.keyedHash.hash(`email:${address}`),
+    secret: address,
+    fingerprint: `email:${address}`,
     lastUsedStep: null,
-    createdAt: now,
-    lastUsedAt: now,
-  };
-  const recoveryCodes = isFirstFactor
-    ? newRecoveryCodes(deps.random, deps.settings.recoveryCodes.count, deps.settings.recoveryCodes.length)
-    : null;
-  const stored = await deps.store.factors.create(
-    factor,
-    recoveryCodes && recoveryCodes.map((code) => deps.keyedHash.hash(`recovery:${code}`)),
-  );
-  if (!stored) throw new TesseraError('ERR_ALREADY_ENROLLED', 'Email codes are already on.');
-  await deps.store.events.record({
-    type: 'factor_added',
-    userId: input.user.id,
+    alreadyEnrolled: 'Email codes are already on for this address.',
     ip: input.ip,
-    at: now,
-    detail: { kind: 'email', factorId },
   });
-  return { factor, recoveryCodes };
 }

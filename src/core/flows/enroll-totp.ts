@@ -1,11 +1,9 @@
 import type { CoreDeps } from '../deps.js';
-import { newId } from '../deps.js';
 import { TesseraError } from '../errors.js';
-import { newRecoveryCodes } from '../factors/recovery-codes.js';
 import { matchTotpStep, newTotpSecret, otpauthUri } from '../factors/totp.js';
 import type { Factor, Session, User } from '../ports.js';
+import { addFactor } from './add-factor.js';
 import { claimPasswordAttempt } from './first-factor-throttle.js';
-import { factorSecretContext } from '../factors/factor-secret.js';
 import { verifyPassword } from './sign-in.js';
 
 /** How long a person has to scan the QR code and type the first code. */
@@ -88,33 +86,14 @@ export async function confirmTotpEnrollment(
     throw new TesseraError('ERR_CODE_INVALID', 'That code is not right. Check the time on your phone and enter the newest code.');
   }
 
-  const isFirstFactor = (await deps.store.factors.listForUser(input.user.id)).length === 0;
-  const factorId = newId(deps.random);
-  const factor: Factor = {
-    id: factorId,
-    userId: input.user.id,
+  return addFactor(deps, {
+    user: input.user,
     kind: 'totp',
     label: input.label?.trim() || 'Authenticator app',
-    secretSealed: deps.secretBox.seal(enrollment.secret, factorSecretContext({ userId: input.user.id, id: factorId })),
-    secretFingerprint: deps.keyedHash.hash(`totp-secret:${enrollment.secret}`),
+    secret: enrollment.secret,
+    fingerprint: `totp-secret:${enrollment.secret}`,
     lastUsedStep: step,
-    createdAt: now,
-    lastUsedAt: now,
-  };
-  const recoveryCodes = isFirstFactor
-    ? newRecoveryCodes(deps.random, deps.settings.recoveryCodes.count, deps.settings.recoveryCodes.length)
-    : null;
-  const stored = await deps.store.factors.create(
-    factor,
-    recoveryCodes && recoveryCodes.map((code) => deps.keyedHash.hash(`recovery:${code}`)),
-  );
-  if (!stored) throw new TesseraError('ERR_ALREADY_ENROLLED', 'This authenticator app is already set up.');
-  await deps.store.events.record({
-    type: 'factor_added',
-    userId: input.user.id,
+    alreadyEnrolled: 'This authenticator app is already set up.',
     ip: input.ip,
-    at: now,
-    detail: { kind: 'totp', factorId },
   });
-  return { factor, recoveryCodes };
 }

@@ -6,7 +6,7 @@ import { confirmTotpEnrollment, startTotpEnrollment } from '../../core/flows/enr
 import { regenerateRecoveryCodes, removeFactor, securityOverview } from '../../core/flows/manage-factors.js';
 import { requireAuth } from '../authentication.js';
 import { toProof } from './proof.js';
-import { codeSentView, email, errorView, factorView, otpCode, password, secondFactorProof } from './schemas.js';
+import { codeSentView, email, enrolledView, errorView, factorView, otpCode, password, secondFactorProof } from './schemas.js';
 import { toFactorView } from './views.js';
 
 const overviewView = z.object({
@@ -63,7 +63,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         tags: ['factors'],
         body: z.object({ enrollmentToken: z.string().min(1).max(2048), code: otpCode, label: z.string().max(60).optional() }),
         response: {
-          201: z.object({ factor: factorView, recoveryCodes: z.array(z.string()).nullable() }),
+          201: enrolledView,
           400: errorView,
           401: errorView,
           409: errorView,
@@ -100,7 +100,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         tags: ['factors'],
         body: z.object({ code: otpCode }),
         response: {
-          201: z.object({ factor: factorView, recoveryCodes: z.array(z.string()).nullable() }),
+          201: enrolledView,
           400: errorView,
           401: errorView,
           409: errorView,

@@ -39,6 +39,9 @@ export const factorView = z.object({
   lastUsedAt: z.number().int().nullable(),
 });
 
+/** A completed enrollment: the new factor, and recovery codes when it was the first. */
+export const enrolledView = z.object({ factor: factorView, recoveryCodes: z.array(z.string()).nullable() });
+
 export const codeSentView = z.object({
   sentTo: z.string(),
   expiresAt: z.number().int(),

@@ -1,0 +1,53 @@
+import type { CoreDeps } from '../deps.js';
+import { newId } from '../deps.js';
+import { TesseraError } from '../errors.js';
+import { factorSecretContext } from '../factors/factor-secret.js';
+import { newRecoveryCodes } from '../factors/recovery-codes.js';
+import type { Factor, User } from '../ports.js';
+
+/**
+ * Stores a factor whose enrollment was just proven, its secret sealed to the user and factor.
+ * The first factor comes with a new set of recovery codes, shown once; a factor with the same
+ * secret (fingerprint) is refused with `alreadyEnrolled`.
+ */
+export async function addFactor(
+  deps: CoreDeps,
+  input: {
+    user: User;
+    kind: Factor['kind'];
+    label: string;
+    secret: string;
+    fingerprint: string;
+    lastUsedStep: number | null;
+    alreadyEnrolled: string;
+    ip: string;
+  },
+): Promise<{ factor: Factor; recoveryCodes: string[] | null }> {
+  const now = deps.clock.now();
+  const isFirstFactor = (await deps.store.factors.listForUser(input.user.id)).length === 0;
+  const id = newId(deps.random);
+  const factor: Factor = {
+    id,
+    userId: input.user.id,
+    kind: input.kind,
+    label: input.label,
+    secretSealed: deps.secretBox.seal(input.secret, factorSecretContext({ userId: input.user.id, id })),
+    secretFingerprint: deps.keyedHash.hash(input.fingerprint),
+    lastUsedStep: input.lastUsedStep,
+    createdAt: now,
+    lastUsedAt: now,
+  };
+  const { count, length } = deps.settings.recoveryCodes;
+  const recoveryCodes = isFirstFactor ? newRecoveryCodes(deps.random, count, length) : null;
+  const codeHashes = recoveryCodes && recoveryCodes.map((code) => deps.keyedHash.hash(`recovery:${code}`));
+  if (!(await deps.store.factors.create(factor, codeHashes)))
+    throw new TesseraError('ERR_ALREADY_ENROLLED', input.alreadyEnrolled);
+  await deps.store.events.record({
+    type: 'factor_added',
+    userId: input.user.id,
+    ip: input.ip,
+    at: now,
+    detail: { kind: input.kind, factorId: id },
+  });
+  return { factor, recoveryCodes };
+}
