@@ -44,6 +44,45 @@ const secretKeys = z.preprocess(
   z.array(secretKey),
 );
 
+/** What Twilio accepts as a sender: a number in E.164, or an alphanumeric sender ID (texts only); empty too if `optional`. */
+const twilioSender = ({ optional = false } = {}) =>
+  z
+    .string({
+      error: (issue) =>
+        typeof issue.input === 'number' ? 'must be quoted in YAML, e.g. "+15550001111", or YAML reads a number' : undefined,
+    })
+    .refine(
+      (sender) => (optional && sender === '') || /^(\+[1-9]\d{1,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/.test(sender),
+      'must be a number like +15550001111 or a sender ID of up to 11 letters, digits and spaces',
+    );
+
+/** Senders by ISO country code: a mapping in YAML, `GB|Tessera,US|+15550001111` in the environment. */
+const sendersByCountry = z.preprocess(
+  (value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .filter((pair) => pair.trim())
+          .map((pair) => pair.split('|').map((part) => part.trim()))
+      : typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? Object.entries(value)
+        : value,
+  z
+    .array(
+      z.tuple([z.string().regex(/^[A-Z]{2}$/, 'must be ISO country codes like GB'), twilioSender()], {
+        error: 'must pair each country with one sender, like GB|Tessera',
+      }),
+    )
+    .transform((pairs) => Object.fromEntries(pairs)),
+);
+
+/** An ordered list of delivery providers, each named once and only from `names`. */
+const providerList = <const Names extends readonly [string, ...string[]]>(names: Names) =>
+  list(z.enum(names, { error: (issue) => `unknown provider ${JSON.stringify(issue.input)}: use ${names.join(' or ')}` })).refine(
+    (chosen) => new Set(chosen).size === chosen.length,
+    'must name each provider once',
+  );
+
 export const configSchema = z.object({
   server: z
     .object({
@@ -192,6 +231,29 @@ export const configSchema = z.object({
       hourlyLimitPerDestination: positiveInt.default(10),
     })
     .prefault({}),
+  phone: z
+    .object({
+      /** Countries (ISO codes) whose numbers may receive SMS and voice codes; others are not offered. Default: `US,CA,GB,AU`. */
+      countries: list(z.string().regex(/^[A-Z]{2}$/, 'must be ISO country codes like GB')).default(['US', 'CA', 'GB', 'AU']),
+      /**
+       * Number prefixes (E.164, with +) never sent to: premium-rate and other toll-fraud ranges.
+       * Default: North American 900 and 976, UK 09 and 070/076 personal and pager ranges.
+       */
+      blockedPrefixes: list(z.string().regex(/^\+\d{1,8}$/, 'must be prefixes like +1900')).default([
+        '+1900',
+        '+1976',
+        '+449',
+        '+4470',
+        '+4476',
+      ]),
+      /** Texts and calls to numbers of one country per hour, from every account. Default: `100`. */
+      hourlyLimitPerCountry: positiveInt.default(100),
+      /** Texts and calls per hour in total. Default: `500`. */
+      hourlyLimitTotal: positiveInt.default(500),
+      /** Different numbers one account may send codes to per day. Default: `3`. */
+      newNumbersPerDay: positiveInt.default(3),
+    })
+    .prefault({}),
   lockout: z
     .object({
       /**
@@ -233,8 +295,9 @@ export const configSchema = z.object({
       webhook: z
         .object({
           /**
-           * URL of your own gateway, which receives each message as a signed JSON POST:
-           * SMS and voice, and email when no SMTP server is set. Empty turns it off. Default: empty.
+           * URL of your own gateway, which receives each message as a signed JSON POST when it
+           * comes up in the channel's provider list (by default after SMTP and Twilio). Empty turns
+           * it off. Default: empty.
            */
           url: z.union([z.literal(''), z.url()]).default(''),
           /**
@@ -242,7 +305,7 @@ export const configSchema = z.object({
            * at least 32 characters (`openssl rand -hex 32`). Default: empty.
            */
           secret: z.string().default(''),
-          /** Milliseconds to wait for the gateway's answer before the message counts as not sent. Default: `5000`. */
+          /** Milliseconds to wait for the gateway's answer before the attempt counts as failed. Default: `5000`. */
           timeoutMs: z.coerce.number().int().min(100).max(60_000).default(5000),
         })
         .refine((webhook) => !webhook.url || webhook.secret.length >= 32, {
@@ -250,6 +313,48 @@ export const configSchema = z.object({
           message: 'required when delivery.webhook.url is set: at least 32 characters, e.g. openssl rand -hex 32',
         })
         .prefault({}),
+      twilio: z
+        .object({
+          /** Twilio's REST API; change it only for a Twilio-compatible gateway. Default: `https://api.twilio.com`. */
+          baseUrl: z.url().default('https://api.twilio.com'),
+          /** Account SID (`AC…`) that sends SMS and voice codes through Twilio; empty turns Twilio off. Default: empty. */
+          accountSid: z.string().default(''),
+          /** Auth token of that account; required with an account SID. Default: empty. */
+          authToken: z.string().default(''),
+          /**
+           * Sender of texts and caller of calls: your Twilio number in E.164, e.g. `+15550001111`,
+           * or for texts only an alphanumeric sender ID of up to 11 characters; required with an
+           * account SID. Default: empty.
+           */
+          from: twilioSender({ optional: true }).default(''),
+          /**
+           * Senders used instead of `from` for numbers of some countries, by ISO code, e.g.
+           * `{ GB: Tessera }`; calls use a country's sender only when it is a number. In the
+           * environment: `GB|Tessera,US|+15550001111`. Default: none.
+           */
+          fromByCountry: sendersByCountry.default({}),
+          /** Milliseconds to wait for Twilio's answer before the attempt counts as failed. Default: `5000`. */
+          timeoutMs: z.coerce.number().int().min(100).max(60_000).default(5000),
+        })
+        .refine((twilio) => !twilio.accountSid || twilio.authToken, {
+          path: ['authToken'],
+          message: 'required when delivery.twilio.accountSid is set: the auth token of the same account',
+        })
+        .refine((twilio) => !twilio.accountSid || twilio.from, {
+          path: ['from'],
+          message: 'required when delivery.twilio.accountSid is set: your Twilio number, e.g. +15550001111',
+        })
+        .prefault({}),
+      /**
+       * Providers tried in turn for email until one takes the message; those not configured are
+       * skipped. With none, development keeps the message in the outbox and production does not
+       * send it. Default: `smtp`, then `webhook`.
+       */
+      emailProviders: providerList(['smtp', 'webhook']).default(['smtp', 'webhook']),
+      /** Providers tried in turn for SMS, the same way. Default: `twilio`, then `webhook`. */
+      smsProviders: providerList(['twilio', 'webhook']).default(['twilio', 'webhook']),
+      /** Providers tried in turn for voice calls, the same way. Default: `twilio`, then `webhook`. */
+      voiceProviders: providerList(['twilio', 'webhook']).default(['twilio', 'webhook']),
     })
     .prefault({}),
   secrets: z
@@ -389,10 +494,12 @@ function assertProductionReady(config: TesseraConfig): void {
       `secrets.keys (${envName(['secrets', 'keys'])}): development keys (ids starting with "dev") are refused in production`,
     );
   }
-  if (!config.delivery.smtp.host && !config.delivery.webhook.url) {
+  const emailProviders = { smtp: config.delivery.smtp.host, webhook: config.delivery.webhook.url };
+  if (!config.delivery.emailProviders.some((name) => emailProviders[name])) {
     problems.push(
       `delivery.smtp.host (${envName(['delivery', 'smtp', 'host'])}) or delivery.webhook.url (${envName(['delivery', 'webhook', 'url'])}): ` +
-        'production needs a way to send codes; set up SMTP, a webhook or both (the development outbox is refused)',
+        'production needs a way to send email, which confirms accounts; set up SMTP, a webhook or both, ' +
+        'named in delivery.emailProviders (Twilio sends only SMS and voice; the development outbox is refused)',
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);

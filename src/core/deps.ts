@@ -4,7 +4,17 @@ import type { Clock, Delivery, KeyedHasher, PasswordHasher, Random, RateLimiter,
 /** The part of the configuration the core reads. */
 export type CoreSettings = Pick<
   TesseraConfig,
-  'passwords' | 'sessions' | 'throttling' | 'totp' | 'recoveryCodes' | 'lockout' | 'signIn' | 'branding' | 'emailCodes' | 'server'
+  | 'passwords'
+  | 'sessions'
+  | 'throttling'
+  | 'totp'
+  | 'recoveryCodes'
+  | 'lockout'
+  | 'signIn'
+  | 'branding'
+  | 'emailCodes'
+  | 'server'
+  | 'phone'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */

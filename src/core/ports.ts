@@ -33,7 +33,7 @@ export type Amr = 'pwd' | 'otp' | 'sms' | 'tel' | 'hwk' | 'swk' | 'user' | 'mfa'
 export interface Factor {
   id: string;
   userId: string;
-  kind: 'totp' | 'email';
+  kind: 'totp' | 'email' | 'phone';
   label: string;
   /**
    * What the factor rests on, sealed with the server key and the user and factor ids as
@@ -90,7 +90,8 @@ export interface SecurityEvent {
     | 'recovery_code_used'
     | 'recovery_codes_regenerated'
     | 'email_verified'
-    | 'email_changed';
+    | 'email_changed'
+    | 'send_refused';
   userId: string | null;
   ip: string;
   at: number;
@@ -168,17 +169,19 @@ export interface OobChallenge {
   userId: string;
   /**
    * `sign_in`: completes one pending sign-in; `enroll_email`: turns email codes on;
-   * `verify_email`: the link that verifies the account's address; `change_email`: the link that
-   * moves the account to a new address.
+   * `enroll_phone`: proves a phone number; `verify_email`: the link that verifies the account's
+   * address; `change_email`: the link that moves the account to a new address.
    */
-  purpose: 'sign_in' | 'enroll_email' | 'verify_email' | 'change_email';
+  purpose: 'sign_in' | 'enroll_email' | 'enroll_phone' | 'verify_email' | 'change_email';
   /** The pending sign-in a `sign_in` code was sent for; null for enrollment. */
   pendingSignInId: string | null;
   /** The factor the code went through; null for enrollment. */
   factorId: string | null;
   codeHash: string;
-  /** The new address of an email change, sealed with the challenge id as associated data. */
+  /** The new address of an email change, or the address or number being enrolled, sealed with the challenge id as associated data. */
   payloadSealed: string | null;
+  /** How the code went out. */
+  channel: OutboundMessage['channel'];
   attempts: number;
   createdAt: number;
   expiresAt: number;
@@ -199,18 +202,35 @@ export interface OobChallengeRepository {
   claimAttempt(id: string, maxAttempts: number, now: number): Promise<boolean>;
   /** Deletes the challenge; true for exactly one caller. */
   consume(id: string): Promise<boolean>;
-  /** Records that a code was sent, for cooldowns and hourly caps. */
-  recordSend(userId: string, destinationHash: string, purpose: OobChallenge['purpose'], at: number): Promise<void>;
-  /**
-   * Sends since `since`: by this user and to this destination (any purpose, for the hourly caps),
-   * and the time of this user's last send for `purpose` (for the resend cooldown).
-   */
-  countSends(
-    userId: string,
-    destinationHash: string,
-    purpose: OobChallenge['purpose'],
-    since: number,
-  ): Promise<{ byUser: number; toDestination: number; lastAt: number }>;
+  /** Records that a code was sent, for cooldowns, hourly caps and the toll-fraud budgets. */
+  recordSend(send: CodeSend): Promise<void>;
+  /** What was sent since `since` that the limits of a new send to `send.destinationHash` depend on. */
+  countSends(send: Omit<CodeSend, 'at'>, since: { hour: number; day: number }): Promise<SendCounts>;
+}
+
+export interface CodeSend {
+  userId: string;
+  destinationHash: string;
+  purpose: OobChallenge['purpose'];
+  channel: OutboundMessage['channel'];
+  /** ISO country of a phone number; null for email. */
+  country: string | null;
+  at: number;
+}
+
+export interface SendCounts {
+  /** Sends by this user in the last hour, any purpose. */
+  byUser: number;
+  /** Sends to this destination in the last hour, by anyone. */
+  toDestination: number;
+  /** This user's last send for the same purpose, for the resend cooldown; 0 when none. */
+  lastAt: number;
+  /** Texts and calls to this country in the last hour, by anyone. */
+  toCountry: number;
+  /** Texts and calls in the last hour, in total. */
+  phoneTotal: number;
+  /** Other numbers this user sent codes to in the last day. */
+  otherNumbersToday: number;
 }
 
 /** The per-account budget of wrong second-factor codes, shared by every factor. */

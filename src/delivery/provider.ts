@@ -1,9 +1,13 @@
 import type { OutboundMessage } from '../core/ports.js';
 
-/** One way out for messages: `send` resolves once the provider took the message and throws otherwise. */
-export interface DeliveryProvider {
+/**
+ * One way out for messages of the channels `C`: `send` resolves once the provider took the
+ * message and throws otherwise.
+ */
+export interface DeliveryProvider<C extends OutboundMessage['channel'] = OutboundMessage['channel']> {
   readonly name: string;
-  send(message: OutboundMessage): Promise<void>;
+  // A property rather than a method, so TypeScript refuses an SMS-only provider where email can come.
+  readonly send: (message: OutboundMessage & { channel: C }) => Promise<void>;
 }
 
 /**

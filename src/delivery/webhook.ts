@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { TesseraConfig } from '../config.js';
 import { DeliveryError, type DeliveryProvider } from './provider.js';
+import { requestFailure } from './request-failure.js';
 
 /**
  * Each message as a JSON POST to your own gateway, signed so it can tell Tessera's requests
@@ -35,10 +36,4 @@ export function webhookProvider(webhook: TesseraConfig['delivery']['webhook']): 
       if (!response.ok) throw new DeliveryError(`HTTP ${response.status}`);
     },
   };
-}
-
-function requestFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  return typeof cause?.code === 'string' ? cause.code : 'request failed';
 }

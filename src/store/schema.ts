@@ -77,6 +77,7 @@ export interface Database {
     code_hash: string;
     /** What the challenge carries, sealed: the new address of an email change. */
     payload_sealed: string | null;
+    channel: Generated<string>;
     attempts: number;
     created_at: number;
     expires_at: number;
@@ -87,6 +88,9 @@ export interface Database {
     /** Keyed hash of the address or number, so caps hold per destination without storing it again. */
     destination_hash: string;
     purpose: string;
+    channel: Generated<string>;
+    /** ISO country of a phone number; null for email. */
+    country: string | null;
     sent_at: number;
   };
   outbox_messages: {

@@ -52,7 +52,7 @@ describeInChromium(
       await page.getByLabel('Password').fill('copper lantern meadow');
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL(`${suite.server.url}/sign-in/verify`);
-      expect(await page.locator('.lead').innerText()).toBe('We will email a 6-digit code to m•••@e•••.com.');
+      expect(await page.locator('.lead').innerText()).toBe('We will email you a 6-digit code.');
       await page.getByRole('button', { name: 'Send code' }).click();
       expect(await page.getByRole('status').innerText()).toBe('We sent a code to m•••@e•••.com.');
       await page.getByLabel('Verification code').fill(await codeFromOutbox(page, 'mei@example.com'));

@@ -21,8 +21,9 @@ describe('the challenge page with email codes', () => {
     const before = (await server.deps.store.outbox.latest(100)).length;
     await browser.submitForm('/sign-in', '/sign-in', { email: 'ada@example.com', password });
     const page = await browser.get('/sign-in/verify');
-    expect(page.body).toContain('We will email a 6-digit code to a•••@e•••.com.');
-    expect(page.body).toContain('action="/sign-in/verify/email"');
+    expect(page.body).toContain('We will email you a 6-digit code.');
+    expect(page.body).toContain('Send code to a•••@e•••.com');
+    expect(page.body).toContain('action="/sign-in/verify/send"');
     expect(page.body).not.toContain('name="code"');
     expect(page.body).toContain('Use a recovery code');
     expect((await server.deps.store.outbox.latest(100)).length).toBe(before);
@@ -30,7 +31,7 @@ describe('the challenge page with email codes', () => {
 
   it('sends the code on request, says where it went, and signs in with it', async () => {
     await browser.submitForm('/sign-in', '/sign-in', { email: 'ada@example.com', password });
-    const sent = await browser.submitForm('/sign-in/verify', '/sign-in/verify/email', {});
+    const sent = await browser.submitForm('/sign-in/verify', '/sign-in/verify/send', {});
     expect(sent.body).toContain('We sent a code to a•••@e•••.com.');
     expect(sent.body).toMatch(/inputmode="numeric"\s+autocomplete="one-time-code"/);
     const done = await browser.submitForm('/sign-in/verify?method=email', '/sign-in/verify', {
@@ -42,8 +43,8 @@ describe('the challenge page with email codes', () => {
 
   it('explains the cooldown when a second code is asked for at once', async () => {
     await browser.submitForm('/sign-in', '/sign-in', { email: 'ada@example.com', password });
-    await browser.submitForm('/sign-in/verify', '/sign-in/verify/email', {});
-    const again = await browser.submitForm('/sign-in/verify', '/sign-in/verify/email', {});
+    await browser.submitForm('/sign-in/verify', '/sign-in/verify/send', {});
+    const again = await browser.submitForm('/sign-in/verify', '/sign-in/verify/send', {});
     expect(again.statusCode).toBe(429);
     expect(alertOf(again.body)).toMatch(/^A code was just sent\. You can ask for another in \d+ seconds\.$/);
   });

@@ -12,7 +12,7 @@ beforeEach(async () => {
 });
 afterEach(() => server.close());
 
-const sendCode = (client: TestBrowser) => client.postJson('/api/v1/sign-in/email-code');
+const sendCode = (client: TestBrowser) => client.postJson('/api/v1/sign-in/send-code');
 const answer = (client: TestBrowser, code: string) => client.postJson('/api/v1/sign-in/second-factor', { code });
 const outboxCount = async () => (await server.deps.store.outbox.latest(1000)).length;
 
@@ -182,7 +182,7 @@ describe('several addresses', () => {
     const backupId = confirmed.json().factor.id as string;
     server.clock.advance(31_000);
     await reachChallenge(browser, 'ada@example.com');
-    const sent = await browser.postJson('/api/v1/sign-in/email-code', { factorId: backupId });
+    const sent = await browser.postJson('/api/v1/sign-in/send-code', { factorId: backupId });
     expect(sent.json()).toMatchObject({ sentTo: 'a•••@b•••.example' });
     const done = await answer(browser, await latestEmailedCode(server, 'ada@backup.example'));
     expect(done.json()).toMatchObject({ session: { amr: ['pwd', 'email'] } });
@@ -199,7 +199,7 @@ describe('several addresses', () => {
     const eveFactor = (await signUpWithEmailCodes(server, eve, 'eve@example.com')).factor.id;
     await signUpWithEmailCodes(server, browser, 'ada@example.com');
     await reachChallenge(browser, 'ada@example.com');
-    const response = await browser.postJson('/api/v1/sign-in/email-code', { factorId: eveFactor });
+    const response = await browser.postJson('/api/v1/sign-in/send-code', { factorId: eveFactor });
     expect(response.statusCode).toBe(404);
   });
 });

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -113,6 +113,67 @@ export async function startWebhookReceiver(secret: string, answer: (response: Se
       const signatureValid = fresh && given.length === expected.length && timingSafeEqual(given, expected);
       received.push({ url: request.url ?? '', headers: request.headers, body, signatureValid });
       answer(response, request.url ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface TwilioRequest {
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The form fields, decoded. */
+  fields: Record<string, string>;
+}
+
+/**
+ * Twilio's Messages and Calls endpoints for one account on a loopback port. Like Twilio it
+ * answers 401 with error 20003 unless basic auth carries the account's SID and token, 404 with
+ * error 20404 for another path or account, and 201 with the new resource's `sid` otherwise;
+ * `answer` can replace that last answer, to fail or stay silent.
+ */
+export async function startTwilioImitation(
+  account: { sid: string; token: string },
+  answer?: (response: ServerResponse, request: TwilioRequest) => void,
+) {
+  const received: TwilioRequest[] = [];
+  const endpoint = new RegExp(`^/2010-04-01/Accounts/${account.sid}/(Messages|Calls)\\.json$`);
+  const credentials = `Basic ${Buffer.from(`${account.sid}:${account.token}`).toString('base64')}`;
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      const twilioRequest: TwilioRequest = {
+        path: request.url ?? '',
+        headers: request.headers,
+        fields: Object.fromEntries(form),
+      };
+      received.push(twilioRequest);
+      const json = (status: number, body: object) =>
+        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      const resource = endpoint.exec(twilioRequest.path)?.[1];
+      if (request.headers.authorization !== credentials) {
+        return json(401, { code: 20003, message: 'Authenticate', status: 401 });
+      }
+      if (request.method !== 'POST' || !resource) {
+        return json(404, { code: 20404, message: `The requested resource ${twilioRequest.path} was not found`, status: 404 });
+      }
+      if (answer) return answer(response, twilioRequest);
+      json(201, {
+        sid: `${resource === 'Messages' ? 'SM' : 'CA'}${randomBytes(16).toString('hex')}`,
+        account_sid: account.sid,
+        to: twilioRequest.fields.To,
+        from: twilioRequest.fields.From,
+        status: 'queued',
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

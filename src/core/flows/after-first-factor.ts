@@ -4,7 +4,7 @@ import type { Amr, Factor, PendingSignIn, User } from '../ports.js';
 import { completeSignIn, type SignedIn } from './complete-sign-in.js';
 import { lockedError } from './second-factor-check.js';
 
-export type SecondFactorMethod = 'totp' | 'email' | 'recovery_code';
+export type SecondFactorMethod = 'totp' | 'email' | 'phone' | 'recovery_code';
 
 export type AfterFirstFactor =
   | ({ kind: 'signed_in' } & SignedIn)
@@ -45,7 +45,7 @@ export async function afterFirstFactor(deps: CoreDeps, input: { user: User; amr:
 /** The ways a person can answer the challenge, in the order they are offered. */
 export function methodsOf(factors: Factor[]): SecondFactorMethod[] {
   const kinds = new Set(factors.map((factor) => factor.kind));
-  return [...(['totp', 'email'] as const).filter((kind) => kinds.has(kind)), 'recovery_code'];
+  return [...(['totp', 'email', 'phone'] as const).filter((kind) => kinds.has(kind)), 'recovery_code'];
 }
 
 /** The pending sign-in behind a browser's pending cookie, if it has not expired or been used. */

@@ -2,7 +2,9 @@ import type { CoreDeps } from '../deps.js';
 import { newId } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { maskEmail, newOobCode } from '../factors/oob-code.js';
-import type { Factor, OobChallenge, User } from '../ports.js';
+import type { Factor, OobChallenge, SendCounts, User } from '../ports.js';
+import { maskPhone } from '../factors/phone.js';
+import { phoneFactorsOf } from './phone-codes.js';
 import { addFactor } from './add-factor.js';
 import { findPendingSignIn, methodsOf, type SecondFactorMethod } from './after-first-factor.js';
 import { claimPasswordAttempt } from './first-factor-throttle.js';
@@ -26,7 +28,18 @@ interface Composed {
   text: string;
 }
 
-function compose(deps: CoreDeps, purpose: OobChallenge['purpose'], challengeId: string): Composed {
+const purposeWords: Record<'sign_in' | 'enroll_email' | 'enroll_phone', string> = {
+  sign_in: 'sign-in',
+  enroll_email: 'set-up',
+  enroll_phone: 'set-up',
+};
+
+function compose(
+  deps: CoreDeps,
+  purpose: OobChallenge['purpose'],
+  channel: OobChallenge['channel'],
+  challengeId: string,
+): Composed {
   const product = deps.settings.branding.productName;
   const { digits, lifetimeMinutes, verificationLinkHours } = deps.settings.emailCodes;
   if (purpose === 'verify_email' || purpose === 'change_email') {
@@ -46,10 +59,30 @@ function compose(deps: CoreDeps, purpose: OobChallenge['purpose'], challengeId: 
     };
   }
   const code = newOobCode(deps.random, digits);
+  const lifetimeMs = lifetimeMinutes * 60_000;
+  if (channel === 'sms') {
+    // The last line is the WebOTP format, so browsers can offer the code from the text.
+    const host = new URL(deps.settings.server.publicUrl).host;
+    return {
+      secret: code,
+      lifetimeMs,
+      subject: '',
+      text: `Your ${product} ${purposeWords[purpose as keyof typeof purposeWords]} code is ${code}. It expires in ${lifetimeMinutes} minutes. Never share it.\n\n@${host} #${code}`,
+    };
+  }
+  if (channel === 'voice') {
+    const spoken = code.split('').join('. ');
+    return {
+      secret: code,
+      lifetimeMs,
+      subject: '',
+      text: `This is ${product}. Your ${purposeWords[purpose as keyof typeof purposeWords]} code is: ${spoken}.\nAgain, your code is: ${spoken}.`,
+    };
+  }
   const lead = purpose === 'sign_in' ? `Your ${product} sign-in code is` : `Your code to turn on email codes for ${product} is`;
   return {
     secret: code,
-    lifetimeMs: lifetimeMinutes * 60_000,
+    lifetimeMs,
     subject: purpose === 'sign_in' ? `Your ${product} sign-in code` : `Confirm email codes for ${product}`,
     text: `${lead}\n\n${code}\n\nIt expires in ${lifetimeMinutes} minutes. If you did not ask for it, someone may know your password: change it.\n`,
   };
@@ -71,18 +104,29 @@ export async function sendCode(
     factorId: string | null;
     /** What the challenge carries, sealed under its id: the new address of an email change. */
     payload?: string;
+    /** Email unless given: SMS and voice go to the E.164 number in `address`. */
+    channel?: OobChallenge['channel'];
+    /** The ISO country of a phone number, for the toll-fraud budgets. */
+    country?: string;
   },
 ): Promise<CodeSent> {
   const settings = deps.settings.emailCodes;
   const now = deps.clock.now();
-  if (input.purpose !== 'verify_email' && input.address === input.user.email && input.user.emailVerifiedAt === null) {
+  const channel = input.channel ?? 'email';
+  if (
+    channel === 'email' &&
+    input.purpose !== 'verify_email' &&
+    input.address === input.user.email &&
+    input.user.emailVerifiedAt === null
+  ) {
     throw new TesseraError(
       'ERR_EMAIL_UNVERIFIED',
       'Confirm your email address first: open the link we sent you, or ask for a new one.',
     );
   }
   const destinationHash = deps.keyedHash.hash(`destination:${input.address.toLowerCase()}`);
-  const sends = await deps.store.oobChallenges.countSends(input.user.id, destinationHash, input.purpose, now - 3_600_000);
+  const send = { userId: input.user.id, destinationHash, purpose: input.purpose, channel, country: input.country ?? null };
+  const sends = await deps.store.oobChallenges.countSends(send, { hour: now - 3_600_000, day: now - 86_400_000 });
   const resendAt = sends.lastAt + settings.resendCooldownSeconds * 1000;
   if (resendAt > now) {
     const seconds = Math.ceil((resendAt - now) / 1000);
@@ -100,8 +144,10 @@ export async function sendCode(
     );
   }
 
+  if (channel !== 'email') await assertPhoneBudget(deps, { ...send, address: input.address, sends });
+
   const challengeId = newId(deps.random);
-  const message = compose(deps, input.purpose, challengeId);
+  const message = compose(deps, input.purpose, channel, challengeId);
   const expiresAt = now + message.lifetimeMs;
   await deps.store.oobChallenges.replace({
     id: challengeId,
@@ -112,20 +158,52 @@ export async function sendCode(
     // Hashed with its challenge's id, so a code can only ever answer the challenge it was sent for.
     codeHash: deps.keyedHash.hash(`oob:${challengeId}:${message.secret}`),
     payloadSealed: input.payload === undefined ? null : deps.secretBox.seal(input.payload, `oob:${challengeId}`),
+    channel,
     attempts: 0,
     createdAt: now,
     expiresAt,
   });
-  await deps.store.oobChallenges.recordSend(input.user.id, destinationHash, input.purpose, now);
+  await deps.store.oobChallenges.recordSend({ ...send, at: now });
   const { delivered } = await deps.delivery.send({
-    channel: 'email',
+    channel,
     to: input.address,
     purpose: input.purpose,
     subject: message.subject,
     text: message.text,
   });
   if (!delivered) throw new TesseraError('ERR_DELIVERY_FAILED', "We couldn't send the code. Try another method.");
-  return { sentTo: maskEmail(input.address), expiresAt, resendAt: now + settings.resendCooldownSeconds * 1000 };
+  const sentTo = channel === 'email' ? maskEmail(input.address) : maskPhone(input.address);
+  return { sentTo, expiresAt, resendAt: now + settings.resendCooldownSeconds * 1000 };
+}
+
+/**
+ * The toll-fraud guard for texts and calls: blocked premium prefixes, hourly budgets per
+ * country and in total, and a daily cap on different numbers per account. A refusal is a
+ * security event, and the person is told plainly.
+ */
+async function assertPhoneBudget(
+  deps: CoreDeps,
+  input: { userId: string; address: string; country: string | null; sends: SendCounts },
+): Promise<void> {
+  const { blockedPrefixes, hourlyLimitPerCountry, hourlyLimitTotal, newNumbersPerDay } = deps.settings.phone;
+  const reason = blockedPrefixes.some((prefix) => input.address.startsWith(prefix))
+    ? 'blocked_prefix'
+    : input.sends.toCountry >= hourlyLimitPerCountry
+      ? 'country_budget'
+      : input.sends.phoneTotal >= hourlyLimitTotal
+        ? 'total_budget'
+        : input.sends.otherNumbersToday >= newNumbersPerDay
+          ? 'new_numbers_per_day'
+          : undefined;
+  if (!reason) return;
+  await deps.store.events.record({
+    type: 'send_refused',
+    userId: input.userId,
+    ip: '',
+    at: deps.clock.now(),
+    detail: { reason, country: input.country },
+  });
+  throw new TesseraError('ERR_SEND_LIMIT', "We can't send a code to this number right now. Use another method.");
 }
 
 /** The person's email factors with the address each sends to, oldest first. */
@@ -137,45 +215,78 @@ export async function emailFactorsOf(deps: CoreDeps, user: User): Promise<{ fact
   });
 }
 
-/** An address an emailed code can go to at sign-in, as the challenge page shows it. */
-export interface EmailTarget {
+/** Where a code can go at sign-in, as the challenge page shows it. */
+export interface CodeTarget {
   factorId: string;
+  channel: OobChallenge['channel'];
   sentTo: string;
 }
 
-/** What the challenge page offers this browser's pending sign-in: its methods and where an emailed code can go. */
+/** Every address and number a code can be sent to for this person: emails first, then texts and calls. */
+async function codeTargetsOf(deps: CoreDeps, user: User): Promise<(CodeTarget & { address: string; country?: string })[]> {
+  const emails = (await emailFactorsOf(deps, user)).map(({ factor, address }) => ({
+    factorId: factor.id,
+    channel: 'email' as const,
+    sentTo: maskEmail(address),
+    address,
+  }));
+  const phones = (await phoneFactorsOf(deps, user)).flatMap(({ factor, phone }) =>
+    (phone.canText ? (['sms', 'voice'] as const) : (['voice'] as const)).map((channel) => ({
+      factorId: factor.id,
+      channel,
+      sentTo: maskPhone(phone.e164),
+      address: phone.e164,
+      country: phone.country,
+    })),
+  );
+  return [...emails, ...phones];
+}
+
+/** What the challenge page offers this browser's pending sign-in: its methods and where a code can be sent. */
 export async function describeChallenge(
   deps: CoreDeps,
   pendingToken: string,
-): Promise<{ methods: SecondFactorMethod[]; emailTargets: EmailTarget[]; emailSent: boolean } | undefined> {
+): Promise<{ methods: SecondFactorMethod[]; codeTargets: CodeTarget[]; codeSent: boolean } | undefined> {
   const pending = await findPendingSignIn(deps, pendingToken);
   const user = pending && (await deps.store.users.findById(pending.userId));
   if (!pending || !user) return undefined;
   const sent = await deps.store.oobChallenges.find(user.id, 'sign_in', pending.id, deps.clock.now());
+  const codeTargets = (await codeTargetsOf(deps, user)).map(({ factorId, channel, sentTo }) => ({ factorId, channel, sentTo }));
+  // A number outside the configured countries is not offered at all.
+  const canCall = codeTargets.some((target) => target.channel !== 'email');
   return {
-    methods: methodsOf(await deps.store.factors.listForUser(user.id)),
-    emailTargets: (await emailFactorsOf(deps, user)).map(({ factor, address }) => ({
-      factorId: factor.id,
-      sentTo: maskEmail(address),
-    })),
-    emailSent: sent !== undefined,
+    methods: methodsOf(await deps.store.factors.listForUser(user.id)).filter((method) => method !== 'phone' || canCall),
+    codeTargets,
+    codeSent: sent !== undefined,
   };
 }
 
-/** "Send code" on the challenge: emails a code, bound to this browser's pending sign-in, to one of the person's addresses. */
-export async function sendSignInEmailCode(deps: CoreDeps, input: { pendingToken: string; factorId?: string }): Promise<CodeSent> {
+/**
+ * "Send code" on the challenge: sends a code, bound to this browser's pending sign-in, to one
+ * of the person's addresses or numbers (the first email address when none is named).
+ */
+export async function sendSignInCode(
+  deps: CoreDeps,
+  input: { pendingToken: string; factorId?: string; channel?: OobChallenge['channel'] },
+): Promise<CodeSent> {
   const pending = await findPendingSignIn(deps, input.pendingToken);
   const user = pending && (await deps.store.users.findById(pending.userId));
   if (!pending || !user) throw new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has expired. Please sign in again.');
-  const targets = await emailFactorsOf(deps, user);
-  const target = input.factorId === undefined ? targets[0] : targets.find(({ factor }) => factor.id === input.factorId);
-  if (!target) throw new TesseraError('ERR_NOT_FOUND', 'Email codes are not turned on for this address.');
+  const targets = await codeTargetsOf(deps, user);
+  const target = targets.find(
+    (candidate) =>
+      (input.factorId === undefined || candidate.factorId === input.factorId) &&
+      candidate.channel === (input.channel ?? candidate.channel),
+  );
+  if (!target) throw new TesseraError('ERR_NOT_FOUND', 'Codes cannot be sent there for this account.');
   return sendCode(deps, {
     user,
     address: target.address,
     purpose: 'sign_in',
     pendingSignInId: pending.id,
-    factorId: target.factor.id,
+    factorId: target.factorId,
+    channel: target.channel,
+    ...(target.country ? { country: target.country } : {}),
   });
 }
 

@@ -11,7 +11,9 @@ export type SecondFactorProof = { code: string } | { recoveryCode: string };
 
 /** What matched, so the caller can record it. */
 export type SecondFactorMatch =
-  { method: 'otp'; factor: Factor; step: number } | { method: 'email'; factorId: string | null } | { method: 'recovery_code' };
+  | { method: 'otp'; factor: Factor; step: number }
+  | { method: 'email' | 'sms' | 'tel'; factorId: string | null }
+  | { method: 'recovery_code' };
 
 /** One attempt: the proof, where it came from, and the pending sign-in it answers, if any. */
 export interface SecondFactorAttempt {
@@ -50,7 +52,7 @@ export async function checkSecondFactor<T>(
   const match =
     'code' in proof
       ? ((await matchAuthenticatorCode(deps, user, proof.code.trim(), ip)) ??
-        (pendingSignInId ? await matchEmailedCode(deps, user, proof.code.trim(), pendingSignInId) : undefined))
+        (pendingSignInId ? await matchSentCode(deps, user, proof.code.trim(), pendingSignInId) : undefined))
       : await matchRecoveryCode(deps, user, proof.recoveryCode);
   if (!match) {
     await deps.store.events.record({
@@ -101,7 +103,7 @@ async function matchAuthenticatorCode(
   return undefined;
 }
 
-async function matchEmailedCode(
+async function matchSentCode(
   deps: CoreDeps,
   user: User,
   code: string,
@@ -109,7 +111,8 @@ async function matchEmailedCode(
 ): Promise<SecondFactorMatch | undefined> {
   const challenge = await deps.store.oobChallenges.find(user.id, 'sign_in', pendingSignInId, deps.clock.now());
   if (!challenge || !(await takeOobCode(deps, challenge, code))) return undefined;
-  return { method: 'email', factorId: challenge.factorId };
+  const method: 'email' | 'sms' | 'tel' = challenge.channel === 'sms' ? 'sms' : challenge.channel === 'voice' ? 'tel' : 'email';
+  return { method, factorId: challenge.factorId };
 }
 
 async function matchRecoveryCode(deps: CoreDeps, user: User, input: string): Promise<SecondFactorMatch | undefined> {

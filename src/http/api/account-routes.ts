@@ -6,7 +6,7 @@ import { TesseraError } from '../../core/errors.js';
 import { startEmailChange } from '../../core/flows/change-email.js';
 import { changePassword } from '../../core/flows/change-password.js';
 import { completeSecondFactor } from '../../core/flows/complete-second-factor.js';
-import { sendSignInEmailCode } from '../../core/flows/email-codes.js';
+import { sendSignInCode } from '../../core/flows/email-codes.js';
 import { signOut } from '../../core/flows/session.js';
 import { signInWithPassword } from '../../core/flows/sign-in.js';
 import { signUp } from '../../core/flows/sign-up.js';
@@ -91,12 +91,15 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
   );
 
   app.post(
-    '/sign-in/email-code',
+    '/sign-in/send-code',
     {
       schema: {
-        summary: 'Email a code for the pending sign-in',
-        body: z.object({ factorId: z.string().min(1).max(64).optional() }).nullish(),
-        description: 'Sends nothing until called. The code completes only this pending sign-in, through /sign-in/second-factor.',
+        summary: 'Send a code for the pending sign-in by email, text or call',
+        body: z
+          .object({ factorId: z.string().min(1).max(64).optional(), channel: z.enum(['email', 'sms', 'voice']).optional() })
+          .nullish(),
+        description:
+          'Sends nothing until called. Without `factorId` and `channel`, the first email address. The code completes only this pending sign-in, through /sign-in/second-factor.',
         tags: ['account'],
         response: { 200: codeSentView, 401: errorView, 404: errorView, 429: errorView, 503: errorView },
       },
@@ -104,7 +107,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     async (request) => {
       const pendingToken = readCookie(config, request, 'pending');
       if (!pendingToken) throw new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has expired. Please sign in again.');
-      return sendSignInEmailCode(deps, { pendingToken, factorId: request.body?.factorId });
+      return sendSignInCode(deps, { pendingToken, factorId: request.body?.factorId, channel: request.body?.channel });
     },
   );
 

@@ -3,10 +3,21 @@ import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.js';
 import { confirmEmailFactor, startEmailFactor } from '../../core/flows/email-codes.js';
 import { confirmTotpEnrollment, startTotpEnrollment } from '../../core/flows/enroll-totp.js';
+import { confirmPhoneFactor, startPhoneFactor } from '../../core/flows/phone-codes.js';
 import { regenerateRecoveryCodes, removeFactor, securityOverview } from '../../core/flows/manage-factors.js';
 import { requireAuth } from '../authentication.js';
 import { toProof } from './proof.js';
-import { codeSentView, email, enrolledView, errorView, factorView, otpCode, password, secondFactorProof } from './schemas.js';
+import {
+  codeSentView,
+  email,
+  enrolledView,
+  errorView,
+  factorView,
+  otpCode,
+  password,
+  recoveryCode,
+  secondFactorProof,
+} from './schemas.js';
 import { toFactorView } from './views.js';
 
 const overviewView = z.object({
@@ -111,6 +122,59 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       const { user } = requireAuth(request);
       const { factor, recoveryCodes } = await confirmEmailFactor(deps, {
         user,
+        code: request.body.code,
+        ip: request.ip,
+      });
+      return reply.status(201).send({ factor: toFactorView(factor), recoveryCodes });
+    },
+  );
+
+  app.post(
+    '/factors/phone',
+    {
+      schema: {
+        summary: 'Start adding a phone number for texted or called codes',
+        description:
+          'Binding a new authenticator: with two-step verification on, needs a current `code` or `recoveryCode`; otherwise the `password`. Sends a code to the number by `channel`, to be given to /factors/phone/confirm.',
+        tags: ['factors'],
+        body: z.object({
+          number: z.string().min(3).max(32),
+          channel: z.enum(['sms', 'voice']).default('sms'),
+          password: password.optional(),
+          code: otpCode.optional(),
+          recoveryCode: recoveryCode.optional(),
+        }),
+        response: {
+          200: codeSentView,
+          400: errorView,
+          401: errorView,
+          409: errorView,
+          423: errorView,
+          429: errorView,
+          503: errorView,
+        },
+      },
+    },
+    async (request) => {
+      const { number, channel, password: given, code, recoveryCode: recovery } = request.body;
+      const proof = code !== undefined || recovery !== undefined ? toProof({ code, recoveryCode: recovery }) : undefined;
+      return startPhoneFactor(deps, { user: requireAuth(request).user, number, channel, password: given, proof, ip: request.ip });
+    },
+  );
+
+  app.post(
+    '/factors/phone/confirm',
+    {
+      schema: {
+        summary: 'Finish adding a phone number with the code that was sent to it',
+        tags: ['factors'],
+        body: z.object({ code: otpCode }),
+        response: { 201: enrolledView, 400: errorView, 401: errorView, 409: errorView },
+      },
+    },
+    async (request, reply) => {
+      const { factor, recoveryCodes } = await confirmPhoneFactor(deps, {
+        user: requireAuth(request).user,
         code: request.body.code,
         ip: request.ip,
       });

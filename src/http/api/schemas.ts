@@ -26,14 +26,14 @@ export const firstFactorView = z.union([
   signedInView,
   z.object({
     status: z.literal('second_factor_required'),
-    methods: z.array(z.enum(['totp', 'email', 'recovery_code'])),
+    methods: z.array(z.enum(['totp', 'email', 'phone', 'recovery_code'])),
     expiresAt: z.number().int(),
   }),
 ]);
 
 export const factorView = z.object({
   id: z.string(),
-  kind: z.enum(['totp', 'email']),
+  kind: z.enum(['totp', 'email', 'phone']),
   label: z.string(),
   createdAt: z.number().int(),
   lastUsedAt: z.number().int().nullable(),

@@ -27,6 +27,7 @@ const notices: Record<string, string> = {
   'mfa-off': 'Two-step verification is off. You can turn it on again at any time.',
   'email-on': 'Email codes are on.',
   'verification-sent': 'We sent you a new link. Open it to confirm your address.',
+  'phone-added': 'The phone number was added.',
   'email-change-sent': 'We sent a link to your new address. Your address changes when you open it.',
 };
 

@@ -27,6 +27,12 @@ export const codeInput = (digits: number, autofocus = false) =>
     ${autofocus ? html`autofocus` : ''}
   />`;
 
+const factorKinds: Record<Factor['kind'], string> = {
+  totp: 'Authenticator app',
+  email: 'Email codes',
+  phone: 'Text and call codes',
+};
+
 /**
  * Confirms a sensitive change with a current code, or a recovery code for someone who lost
  * their phone; letters are allowed, so no numeric keyboard here.
@@ -118,7 +124,7 @@ function factorItem(state: AccountState, factor: Factor, isLast: boolean): SafeH
       <span class="factor-icon" aria-hidden="true"></span>
       <div>
         <strong>${factor.label}</strong>
-        <div class="hint">${factor.kind === 'email' ? 'Email codes' : 'Authenticator app'} · added ${formatTime(factor.createdAt)}${factor.lastUsedAt ? html` · last used ${formatTime(factor.lastUsedAt)}` : ''}</div>
+        <div class="hint">${factorKinds[factor.kind]} · added ${formatTime(factor.createdAt)}${factor.lastUsedAt ? html` · last used ${formatTime(factor.lastUsedAt)}` : ''}</div>
       </div>
     </div>
     <details class="inline-action">
@@ -169,6 +175,7 @@ export function accountView(state: AccountState): SafeHtml {
             <div class="actions">
               <a class="button button-secondary" href="/account/authenticator">Add an authenticator app</a>
               <a class="button button-secondary" href="/account/email-codes">${overview.factors.some((factor) => factor.kind === 'email') ? 'Add an email address for codes' : 'Turn on email codes'}</a>
+              <a class="button button-secondary" href="/account/phone">Add a phone number</a>
             </div>
 
             <h3 id="recovery-title">Recovery codes</h3>
@@ -192,6 +199,7 @@ export function accountView(state: AccountState): SafeHtml {
             <div class="actions">
               <a class="button" href="/account/authenticator">Set up an authenticator app</a>
               <a class="button button-secondary" href="/account/email-codes">Use email codes instead</a>
+              <a class="button button-secondary" href="/account/phone">Use text or call codes</a>
             </div>`
     }
 

@@ -4,7 +4,7 @@ import type { TesseraConfig } from '../../config.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { TesseraError } from '../../core/errors.js';
 import { completeSecondFactor } from '../../core/flows/complete-second-factor.js';
-import { describeChallenge, sendSignInEmailCode } from '../../core/flows/email-codes.js';
+import { describeChallenge, sendSignInCode } from '../../core/flows/email-codes.js';
 import { otpCode, recoveryCode } from '../api/schemas.js';
 import { clearCookie, readCookie } from '../cookies.js';
 import { applySignedIn } from '../sign-in-response.js';
@@ -13,7 +13,16 @@ import { type ChallengeMethod, type ChallengeState, challengeView } from './chal
 import { formFailure, type Render } from './page-kit.js';
 
 const challengeForm = z.union([z.object({ code: otpCode }), z.object({ recoveryCode })]);
-const methodNames: Record<string, ChallengeMethod> = { totp: 'totp', email: 'email', recovery: 'recovery' };
+const methodNames: Record<string, ChallengeMethod> = { totp: 'totp', email: 'email', phone: 'phone', recovery: 'recovery' };
+const channels = ['email', 'sms', 'voice'] as const;
+
+/** The `factorId:channel` of a Send button, if it names a known channel. */
+function parseTarget(value: unknown): { factorId?: string; channel?: (typeof channels)[number] } {
+  if (typeof value !== 'string') return {};
+  const [factorId, channel] = value.split(':');
+  const known = channels.find((candidate) => candidate === channel);
+  return factorId && known ? { factorId, channel: known } : {};
+}
 
 /** The second step of signing in, reachable only with a live pending sign-in in this browser. */
 export function challengePages(
@@ -25,7 +34,7 @@ export function challengePages(
     request: FastifyRequest,
     reply: FastifyReply,
     wanted: ChallengeMethod | undefined,
-    extra: Partial<Pick<ChallengeState, 'error' | 'notice' | 'emailSent'>> & { status?: number } = {},
+    extra: Partial<Pick<ChallengeState, 'error' | 'notice' | 'codeSent'>> & { status?: number } = {},
   ) => {
     const pendingToken = readCookie(config, request, 'pending');
     const challenge = pendingToken ? await describeChallenge(deps, pendingToken) : undefined;
@@ -48,24 +57,30 @@ export function challengePages(
         method,
         methods: challenge.methods,
         digits: config.totp.digits,
-        emailDigits: config.emailCodes.digits,
-        emailTargets: challenge.emailTargets,
+        sentDigits: config.emailCodes.digits,
+        codeTargets: challenge.codeTargets,
         error: extra.error,
         notice: extra.notice,
-        emailSent: extra.emailSent ?? challenge.emailSent,
+        codeSent: extra.codeSent ?? challenge.codeSent,
       });
     return render(request, reply, 'Two-step verification', view, extra.status);
   };
 
-  /** Emails a code for the pending sign-in and shows where it went, or why it could not be sent. */
-  const sendAndRender = async (request: FastifyRequest, reply: FastifyReply, pendingToken: string, factorId?: string) => {
+  /** Sends a code for the pending sign-in and shows where it went, or why it could not be sent. */
+  const sendAndRender = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    pendingToken: string,
+    target: ReturnType<typeof parseTarget>,
+  ) => {
+    const method: ChallengeMethod = target.channel === 'sms' || target.channel === 'voice' ? 'phone' : 'email';
     try {
-      const sent = await sendSignInEmailCode(deps, { pendingToken, factorId });
-      return renderChallenge(request, reply, 'email', { emailSent: true, notice: `We sent a code to ${sent.sentTo}.` });
+      const sent = await sendSignInCode(deps, { pendingToken, ...target });
+      return renderChallenge(request, reply, method, { codeSent: true, notice: `We sent a code to ${sent.sentTo}.` });
     } catch (error) {
       const { status, message } = formFailure(error);
-      const emailSent = error instanceof TesseraError && error.code === 'ERR_RESEND_TOO_SOON';
-      return renderChallenge(request, reply, 'email', { error: message, status, emailSent });
+      const codeSent = error instanceof TesseraError && error.code === 'ERR_RESEND_TOO_SOON';
+      return renderChallenge(request, reply, method, { error: message, status, codeSent });
     }
   };
 
@@ -75,15 +90,14 @@ export function challengePages(
     const wanted = methodNames[String((request.query as { method?: string }).method)];
     const challenge = config.emailCodes.sendOnChallenge ? await describeChallenge(deps, pendingToken) : undefined;
     const emailFirst = challenge && (wanted ?? challenge.methods[0]) === 'email';
-    if (emailFirst && !challenge.emailSent) return sendAndRender(request, reply, pendingToken);
+    if (emailFirst && !challenge.codeSent) return sendAndRender(request, reply, pendingToken, {});
     return renderChallenge(request, reply, wanted);
   });
 
-  app.post('/sign-in/verify/email', async (request, reply) => {
+  app.post('/sign-in/verify/send', async (request, reply) => {
     const pendingToken = readCookie(config, request, 'pending');
     if (!pendingToken) return reply.redirect('/sign-in', 303);
-    const factorId = (request.body as { factorId?: unknown } | undefined)?.factorId;
-    return sendAndRender(request, reply, pendingToken, typeof factorId === 'string' ? factorId : undefined);
+    return sendAndRender(request, reply, pendingToken, parseTarget((request.body as { target?: unknown } | undefined)?.target));
   });
 
   app.post('/sign-in/verify', async (request, reply) => {
@@ -102,7 +116,11 @@ export function challengePages(
       return reply.redirect('/account', 303);
     } catch (error) {
       const { status, message } = formFailure(error);
-      return renderChallenge(request, reply, method, { error: message, status, emailSent: method === 'email' });
+      return renderChallenge(request, reply, method, {
+        error: message,
+        status,
+        codeSent: method === 'email' || method === 'phone',
+      });
     }
   });
 }

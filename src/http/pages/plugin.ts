@@ -5,6 +5,7 @@ import { accountPages } from './account-pages.js';
 import { authenticatorPages } from './authenticator-pages.js';
 import { challengePages } from './challenge-pages.js';
 import { emailCodePages } from './email-code-pages.js';
+import { phonePages } from './phone-pages.js';
 import { verifyEmailPages } from './verify-email-pages.js';
 import { outboxPages } from './outbox-pages.js';
 import { registerPageKit } from './page-kit.js';
@@ -16,6 +17,7 @@ export async function pages(app: FastifyInstance, { config, deps }: { config: Te
   challengePages(app, { config, deps, render });
   authenticatorPages(app, { config, deps, render, renderAccount });
   emailCodePages(app, { config, deps, render });
+  phonePages(app, { config, deps, render });
   verifyEmailPages(app, { deps, render, renderAccountError: renderAccount });
   outboxPages(app, { config, deps, render });
 }

@@ -3,6 +3,7 @@ import * as accountsAndSessions from './001-accounts-and-sessions.js';
 import * as secondFactors from './002-second-factors.js';
 import * as outbox from './003-outbox.js';
 import * as emailCodes from './004-email-codes.js';
+import * as phoneCodes from './005-phone-codes.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
@@ -11,5 +12,6 @@ export const migrationProvider: MigrationProvider = {
     '002-second-factors': secondFactors,
     '003-outbox': outbox,
     '004-email-codes': emailCodes,
+    '005-phone-codes': phoneCodes,
   }),
 };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
 import type { OobChallenge, OobChallengeRepository } from '../../core/ports.js';
 import type { Database } from '../schema.js';
 import { inTransaction } from './in-transaction.js';
@@ -12,6 +12,7 @@ const toChallenge = (row: Selectable<Database['oob_challenges']>): OobChallenge 
   factorId: row.factor_id,
   codeHash: row.code_hash,
   payloadSealed: row.payload_sealed,
+  channel: row.channel as OobChallenge['channel'],
   attempts: row.attempts,
   createdAt: row.created_at,
   expiresAt: row.expires_at,
@@ -44,6 +45,7 @@ export function oobChallengeRepository(db: Kysely<Database>): OobChallengeReposi
             factor_id: challenge.factorId,
             code_hash: challenge.codeHash,
             payload_sealed: challenge.payloadSealed,
+            channel: challenge.channel,
             attempts: challenge.attempts,
             created_at: challenge.createdAt,
             expires_at: challenge.expiresAt,
@@ -86,30 +88,61 @@ export function oobChallengeRepository(db: Kysely<Database>): OobChallengeReposi
       return Number(result.numDeletedRows) === 1;
     },
 
-    async recordSend(userId, destinationHash, purpose, at) {
+    async recordSend(send) {
       await db
         .insertInto('code_sends')
-        .values({ id: randomUUID(), user_id: userId, destination_hash: destinationHash, purpose, sent_at: at })
+        .values({
+          id: randomUUID(),
+          user_id: send.userId,
+          destination_hash: send.destinationHash,
+          purpose: send.purpose,
+          channel: send.channel,
+          country: send.country,
+          sent_at: send.at,
+        })
         .execute();
     },
 
-    async countSends(userId, destinationHash, purpose, since) {
-      const byUser = await db
+    async countSends(send, since) {
+      const count = (eb: ExpressionBuilder<Database, 'code_sends'>, condition: Expression<SqlBool>) =>
+        eb.fn.sum<number>(eb.case().when(condition).then(1).else(0).end());
+      const row = await db
         .selectFrom('code_sends')
         .select((eb) => [
-          eb.fn.countAll<number>().as('count'),
-          eb.fn.max(eb.case().when('purpose', '=', purpose).then(eb.ref('sent_at')).end()).as('lastAt'),
+          count(eb, eb.and([eb('user_id', '=', send.userId), eb('sent_at', '>', since.hour)])).as('byUser'),
+          count(eb, eb.and([eb('destination_hash', '=', send.destinationHash), eb('sent_at', '>', since.hour)])).as(
+            'toDestination',
+          ),
+          eb.fn
+            .max(
+              eb
+                .case()
+                .when(eb.and([eb('user_id', '=', send.userId), eb('purpose', '=', send.purpose)]))
+                .then(eb.ref('sent_at'))
+                .end(),
+            )
+            .as('lastAt'),
+          count(eb, eb.and([eb('country', '=', send.country ?? ''), eb('sent_at', '>', since.hour)])).as('toCountry'),
+          count(eb, eb.and([eb('channel', '!=', 'email'), eb('sent_at', '>', since.hour)])).as('phoneTotal'),
         ])
-        .where('user_id', '=', userId)
-        .where('sent_at', '>', since)
+        .where('sent_at', '>', Math.min(since.hour, since.day))
         .executeTakeFirstOrThrow();
-      const toDestination = await db
+      const otherNumbers = await db
         .selectFrom('code_sends')
-        .select((eb) => eb.fn.countAll<number>().as('count'))
-        .where('destination_hash', '=', destinationHash)
-        .where('sent_at', '>', since)
+        .select((eb) => eb.fn.count<number>('destination_hash').distinct().as('count'))
+        .where('user_id', '=', send.userId)
+        .where('channel', '!=', 'email')
+        .where('destination_hash', '!=', send.destinationHash)
+        .where('sent_at', '>', since.day)
         .executeTakeFirstOrThrow();
-      return { byUser: Number(byUser.count), toDestination: Number(toDestination.count), lastAt: Number(byUser.lastAt ?? 0) };
+      return {
+        byUser: Number(row.byUser ?? 0),
+        toDestination: Number(row.toDestination ?? 0),
+        lastAt: Number(row.lastAt ?? 0),
+        toCountry: Number(row.toCountry ?? 0),
+        phoneTotal: Number(row.phoneTotal ?? 0),
+        otherNumbersToday: Number(otherNumbers.count),
+      };
     },
   };
 }

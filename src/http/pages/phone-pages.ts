@@ -1,0 +1,86 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { TesseraConfig } from '../../config.js';
+import type { CoreDeps } from '../../core/deps.js';
+import { securityOverview } from '../../core/flows/manage-factors.js';
+import { confirmPhoneFactor, startPhoneFactor } from '../../core/flows/phone-codes.js';
+import { otpCode } from '../api/schemas.js';
+import { requireSignedInPage } from '../authentication.js';
+import { recoveryCodesView } from './authenticator-views.js';
+import { formFailure, type Render, typedField } from './page-kit.js';
+import { addPhoneView, confirmPhoneView } from './phone-views.js';
+import { proofFromField } from './proof-field.js';
+
+const startForm = z.object({
+  number: z.string().trim().min(1, 'is required').max(32),
+  channel: z.enum(['sms', 'voice']).default('sms'),
+  password: z.string().max(4096).optional(),
+  proof: z.string().trim().max(64).optional(),
+});
+const confirmForm = z.object({ code: otpCode });
+
+/** Adding a phone number for texted or called codes. */
+export function phonePages(
+  app: FastifyInstance,
+  { config, deps, render }: { config: TesseraConfig; deps: CoreDeps; render: Render },
+) {
+  const guard = { preHandler: requireSignedInPage };
+  const title = 'Phone number';
+  const countries = config.phone.countries;
+
+  app.get('/account/phone', guard, async (request, reply) => {
+    const { mfaEnabled } = await securityOverview(deps, request.auth!.user);
+    return render(request, reply, title, (csrfToken) => addPhoneView({ csrfToken, mfaEnabled, countries }));
+  });
+
+  app.post('/account/phone', guard, async (request, reply) => {
+    const { user } = request.auth!;
+    try {
+      const input = startForm.parse(request.body);
+      const sent = await startPhoneFactor(deps, {
+        user,
+        number: input.number,
+        channel: input.channel,
+        password: input.password,
+        proof: input.proof ? proofFromField(input.proof) : undefined,
+        ip: request.ip,
+      });
+      return render(request, reply, title, (csrfToken) =>
+        confirmPhoneView({ csrfToken, sentTo: sent.sentTo, digits: config.emailCodes.digits }),
+      );
+    } catch (error) {
+      const { status, message } = formFailure(error);
+      const { mfaEnabled } = await securityOverview(deps, user);
+      const number = typedField(request.body, 'number');
+      return render(
+        request,
+        reply,
+        title,
+        (csrfToken) => addPhoneView({ csrfToken, mfaEnabled, countries, number, error: message }),
+        status,
+      );
+    }
+  });
+
+  app.post('/account/phone/confirm', guard, async (request, reply) => {
+    const { user } = request.auth!;
+    try {
+      const { code } = confirmForm.parse(request.body);
+      const { recoveryCodes } = await confirmPhoneFactor(deps, { user, code, ip: request.ip });
+      if (!recoveryCodes) return reply.redirect('/account?done=phone-added', 303);
+      return render(request, reply, 'Recovery codes', () =>
+        recoveryCodesView({
+          codes: recoveryCodes,
+          productName: config.branding.productName,
+          accountName: user.email,
+          firstTime: true,
+        }),
+      );
+    } catch (error) {
+      const { status, message } = formFailure(error);
+      const view = (csrfToken: string) =>
+        confirmPhoneView({ csrfToken, sentTo: 'your phone', digits: config.emailCodes.digits, error: message });
+      return render(request, reply, title, view, status);
+    }
+  });
+}
