@@ -252,6 +252,11 @@ export const configSchema = z.object({
       hourlyLimitTotal: positiveInt.default(500),
       /** Different numbers one account may send codes to per day. Default: `3`. */
       newNumbersPerDay: positiveInt.default(3),
+      /**
+       * Make a phone number the first method, before an authenticator app can be added, so a
+       * person who loses the phone can still recover with a new SIM. Default: `false`.
+       */
+      requiredFirst: z.preprocess((value) => (typeof value === 'string' ? value === 'true' : value), z.boolean()).default(false),
     })
     .prefault({}),
   lockout: z

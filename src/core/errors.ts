@@ -22,6 +22,7 @@ export const errorCodes = [
   'ERR_DELIVERY_FAILED',
   'ERR_EMAIL_UNVERIFIED',
   'ERR_LINK_INVALID',
+  'ERR_PHONE_REQUIRED_FIRST',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -25,6 +25,7 @@ export const statusByCode: Record<ErrorCode, number> = {
   ERR_DELIVERY_FAILED: 503,
   ERR_EMAIL_UNVERIFIED: 409,
   ERR_LINK_INVALID: 400,
+  ERR_PHONE_REQUIRED_FIRST: 409,
 };
 
 /** The JSON body of every API error: a stable code and a sentence a person can act on. */

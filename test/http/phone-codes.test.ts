@@ -147,3 +147,21 @@ describe('the toll-fraud guard', () => {
     await narrowed.close();
   });
 });
+
+describe('a phone number required first', () => {
+  it('refuses an authenticator app until a number is added, then allows it', async () => {
+    const strict = await startTestServer({ config: testConfig({ phone: { requiredFirst: true } }) });
+    const client = new TestBrowser(strict.app);
+    await client.postJson('/api/v1/sign-up', { email: 'ada@example.com', password });
+    const early = await client.postJson('/api/v1/factors/totp', { password });
+    expect(early.json().error).toEqual({
+      code: 'ERR_PHONE_REQUIRED_FIRST',
+      message: 'Add a phone number first; you can add an authenticator app after that.',
+    });
+    await client.postJson('/api/v1/factors/phone', { number: mobile, channel: 'sms', password });
+    const [text] = (await strict.deps.store.outbox.latest(10)).filter((message) => message.to === mobile);
+    await client.postJson('/api/v1/factors/phone/confirm', { code: codeIn(text!.text) });
+    expect((await client.postJson('/api/v1/factors/totp', { password })).statusCode).toBe(200);
+    await strict.close();
+  });
+});

@@ -28,6 +28,12 @@ export async function startTotpEnrollment(
   deps: CoreDeps,
   input: { user: User; session: Session; password: string; ip: string },
 ): Promise<TotpEnrollment> {
+  if (
+    deps.settings.phone.requiredFirst &&
+    !(await deps.store.factors.listForUser(input.user.id)).some((factor) => factor.kind === 'phone')
+  ) {
+    throw new TesseraError('ERR_PHONE_REQUIRED_FIRST', 'Add a phone number first; you can add an authenticator app after that.');
+  }
   const throttleKey = await claimPasswordAttempt(deps, input.user.email, input.ip);
   if (!(await verifyPassword(deps, input.user, input.password))) {
     throw new TesseraError('ERR_INVALID_CREDENTIALS', 'The password is not right.');
