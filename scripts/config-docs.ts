@@ -90,10 +90,14 @@ the 10,000 most common ones, Unicode-normalised (NFKC) and hashed whole with arg
 
 ## Sending email and SMS
 
-Email goes through \`delivery.smtp\` when its host is set, with a plain-text and a branded HTML
-part; otherwise through the webhook. SMS and voice messages go through the webhook. With
-neither, development keeps every message in the database and shows them at \`/dev/outbox\`,
-linked from every page's footer; production refuses to start, and has no such page. Every
+Each channel tries its providers in the order of \`delivery.emailProviders\`,
+\`delivery.smsProviders\` and \`delivery.voiceProviders\`, skipping those not configured and
+falling over to the next when one fails (an error, a non-2xx answer or a timeout). Email goes
+through \`delivery.smtp\` (plain text and a branded HTML part) or the webhook; SMS and voice go
+through Twilio's Messages and Calls APIs (\`delivery.twilio\`, any Twilio-compatible base URL,
+senders per country) or the webhook. With no provider for a channel, development keeps every
+message in the database and shows them at \`/dev/outbox\`, linked from every page's footer;
+production refuses to start without an email provider, and has no such page. Every
 attempt is logged with provider, outcome and latency, the address masked and never the text;
 people only ever see that the message could not be sent.
 
@@ -109,6 +113,16 @@ Check the signature over the body bytes exactly as received, compare in constant
 refuse timestamps more than a few minutes old. Answer any \`2xx\` once the message is on its way;
 anything else, or no answer within \`delivery.webhook.timeoutMs\`, counts as not sent. Redirects
 are not followed.
+
+## Phone numbers and toll fraud
+
+Texts and calls go only to numbers of the countries in \`phone.countries\`; for others the option
+is not offered. Numbers starting with a prefix in \`phone.blockedPrefixes\` (premium-rate ranges
+by default) are never sent to, and texts and calls stop for the hour once a country or the whole
+installation reaches its budget, or an account has been sent codes at
+\`phone.newNumbersPerDay\` different numbers in a day. Every refusal is a \`send_refused\`
+security event. Adding a number needs a current second factor (or the password while the person
+has none) and is announced to their confirmed email address.
 
 ## Sessions and cookies
 

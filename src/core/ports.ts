@@ -321,7 +321,7 @@ export interface OutboundMessage {
   text: string;
 }
 
-/** Sends messages through the configured provider. */
+/** Sends messages through the configured providers of each channel, falling over from one to the next. */
 export interface Delivery {
   /**
    * Sends one message. Never throws for a provider failure: it resolves `delivered: false` and
