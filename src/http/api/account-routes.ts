@@ -14,7 +14,7 @@ import { sendVerificationEmail, verifyEmail } from '../../core/flows/verify-emai
 import { requireAuth } from '../authentication.js';
 import { clearCookie, readCookie } from '../cookies.js';
 import { applyFirstFactorOutcome, applySignedIn } from '../sign-in-response.js';
-import { toProof } from './proof.js';
+import { optionalProof, toProof } from './proof.js';
 import {
   codeSentView,
   credentials,
@@ -155,8 +155,8 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       },
     },
     async (request) => {
-      const { newEmail, password: given, code, recoveryCode: recovery } = request.body;
-      const proof = code !== undefined || recovery !== undefined ? toProof({ code, recoveryCode: recovery }) : undefined;
+      const { newEmail, password: given } = request.body;
+      const proof = optionalProof(request.body);
       return startEmailChange(deps, { user: requireAuth(request).user, newEmail, password: given, proof, ip: request.ip });
     },
   );

@@ -6,7 +6,7 @@ import { confirmTotpEnrollment, startTotpEnrollment } from '../../core/flows/enr
 import { confirmPhoneFactor, startPhoneFactor } from '../../core/flows/phone-codes.js';
 import { regenerateRecoveryCodes, removeFactor, securityOverview } from '../../core/flows/manage-factors.js';
 import { requireAuth } from '../authentication.js';
-import { toProof } from './proof.js';
+import { optionalProof, toProof } from './proof.js';
 import {
   codeSentView,
   email,
@@ -156,8 +156,8 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       },
     },
     async (request) => {
-      const { number, channel, password: given, code, recoveryCode: recovery } = request.body;
-      const proof = code !== undefined || recovery !== undefined ? toProof({ code, recoveryCode: recovery }) : undefined;
+      const { number, channel, password: given } = request.body;
+      const proof = optionalProof(request.body);
       return startPhoneFactor(deps, { user: requireAuth(request).user, number, channel, password: given, proof, ip: request.ip });
     },
   );

@@ -4,3 +4,11 @@ import type { SecondFactorProof } from '../../core/flows/second-factor-check.js'
 export function toProof(body: { code?: string | undefined; recoveryCode?: string | undefined }): SecondFactorProof {
   return body.code !== undefined ? { code: body.code } : { recoveryCode: body.recoveryCode ?? '' };
 }
+
+/** The proof in a body whose `code` and `recoveryCode` are both optional, if it carries one. */
+export function optionalProof(body: {
+  code?: string | undefined;
+  recoveryCode?: string | undefined;
+}): SecondFactorProof | undefined {
+  return body.code !== undefined || body.recoveryCode !== undefined ? toProof(body) : undefined;
+}

@@ -6,7 +6,7 @@ import { maskEmail } from '../../core/factors/oob-code.js';
 import { confirmEmailFactor, startEmailFactor } from '../../core/flows/email-codes.js';
 import { email, otpCode, password } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
-import { recoveryCodesView } from './authenticator-views.js';
+import { showEnrolled } from './enrolled-page.js';
 import { emailCodesConfirmView, emailCodesIntroView } from './email-code-views.js';
 import { formFailure, type Render, typedField } from './page-kit.js';
 
@@ -53,15 +53,7 @@ export function emailCodePages(
     try {
       const { code } = confirmForm.parse(request.body);
       const { recoveryCodes } = await confirmEmailFactor(deps, { user, code, ip: request.ip });
-      if (!recoveryCodes) return reply.redirect('/account?done=email-on', 303);
-      return render(request, reply, 'Recovery codes', () =>
-        recoveryCodesView({
-          codes: recoveryCodes,
-          productName: config.branding.productName,
-          accountName: user.email,
-          firstTime: true,
-        }),
-      );
+      return showEnrolled(config, render, request, reply, recoveryCodes, 'email-on');
     } catch (error) {
       const { status, message } = formFailure(error);
       const view = (csrfToken: string) =>

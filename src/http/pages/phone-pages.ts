@@ -6,7 +6,7 @@ import { securityOverview } from '../../core/flows/manage-factors.js';
 import { confirmPhoneFactor, startPhoneFactor } from '../../core/flows/phone-codes.js';
 import { otpCode } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
-import { recoveryCodesView } from './authenticator-views.js';
+import { showEnrolled } from './enrolled-page.js';
 import { formFailure, type Render, typedField } from './page-kit.js';
 import { addPhoneView, confirmPhoneView } from './phone-views.js';
 import { proofFromField } from './proof-field.js';
@@ -67,15 +67,7 @@ export function phonePages(
     try {
       const { code } = confirmForm.parse(request.body);
       const { recoveryCodes } = await confirmPhoneFactor(deps, { user, code, ip: request.ip });
-      if (!recoveryCodes) return reply.redirect('/account?done=phone-added', 303);
-      return render(request, reply, 'Recovery codes', () =>
-        recoveryCodesView({
-          codes: recoveryCodes,
-          productName: config.branding.productName,
-          accountName: user.email,
-          firstTime: true,
-        }),
-      );
+      return showEnrolled(config, render, request, reply, recoveryCodes, 'phone-added');
     } catch (error) {
       const { status, message } = formFailure(error);
       const view = (csrfToken: string) =>
