@@ -107,7 +107,8 @@ describe('the toll-fraud guard', () => {
     });
     const user = (await server.deps.store.users.findByEmail('ada@example.com'))!;
     const events = await server.deps.store.events.listForUser(user.id, 10);
-    expect(events.find((event) => event.type === 'send_refused')?.detail).toEqual({ reason: 'blocked_prefix', country: 'US' });
+    const refused = events.find((event) => event.type === 'send_refused');
+    expect(refused).toMatchObject({ ip: '127.0.0.1', detail: { reason: 'blocked_prefix', country: 'US' } });
   });
 
   it('holds the hourly budget per country across accounts', async () => {

@@ -39,5 +39,6 @@ export async function startEmailChange(
     pendingSignInId: null,
     factorId: null,
     payload: newEmail,
+    ip: input.ip,
   });
 }

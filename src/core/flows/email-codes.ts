@@ -108,6 +108,8 @@ export async function sendCode(
     channel?: OobChallenge['channel'];
     /** The ISO country of a phone number, for the toll-fraud budgets. */
     country?: string;
+    /** Where the request came from, for the security event of a refused send. */
+    ip: string;
   },
 ): Promise<CodeSent> {
   const settings = deps.settings.emailCodes;
@@ -144,7 +146,7 @@ export async function sendCode(
     );
   }
 
-  if (channel !== 'email') await assertPhoneBudget(deps, { ...send, address: input.address, sends });
+  if (channel !== 'email') await assertPhoneBudget(deps, { ...send, address: input.address, sends, ip: input.ip });
 
   const challengeId = newId(deps.random);
   const message = compose(deps, input.purpose, channel, challengeId);
@@ -183,7 +185,7 @@ export async function sendCode(
  */
 async function assertPhoneBudget(
   deps: CoreDeps,
-  input: { userId: string; address: string; country: string | null; sends: SendCounts },
+  input: { userId: string; address: string; country: string | null; sends: SendCounts; ip: string },
 ): Promise<void> {
   const { blockedPrefixes, hourlyLimitPerCountry, hourlyLimitTotal, newNumbersPerDay } = deps.settings.phone;
   const reason = blockedPrefixes.some((prefix) => input.address.startsWith(prefix))
@@ -199,7 +201,7 @@ async function assertPhoneBudget(
   await deps.store.events.record({
     type: 'send_refused',
     userId: input.userId,
-    ip: '',
+    ip: input.ip,
     at: deps.clock.now(),
     detail: { reason, country: input.country },
   });
@@ -267,7 +269,7 @@ export async function describeChallenge(
  */
 export async function sendSignInCode(
   deps: CoreDeps,
-  input: { pendingToken: string; factorId?: string; channel?: OobChallenge['channel'] },
+  input: { pendingToken: string; factorId?: string; channel?: OobChallenge['channel']; ip: string },
 ): Promise<CodeSent> {
   const pending = await findPendingSignIn(deps, input.pendingToken);
   const user = pending && (await deps.store.users.findById(pending.userId));
@@ -287,6 +289,7 @@ export async function sendSignInCode(
     factorId: target.factorId,
     channel: target.channel,
     ...(target.country ? { country: target.country } : {}),
+    ip: input.ip,
   });
 }
 
@@ -314,6 +317,7 @@ export async function startEmailFactor(
     pendingSignInId: null,
     factorId: null,
     payload: address,
+    ip: input.ip,
   });
 }
 

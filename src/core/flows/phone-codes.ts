@@ -70,6 +70,7 @@ export async function startPhoneFactor(
     payload: phone.e164,
     channel: input.channel,
     country: phone.country,
+    ip: input.ip,
   });
 }
 

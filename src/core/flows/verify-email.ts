@@ -6,18 +6,18 @@ import { takeOobCode } from './take-oob-code.js';
 import { maskEmail } from '../factors/oob-code.js';
 
 /** Sends a link that confirms the account's address; refused once it is confirmed. */
-export async function sendVerificationEmail(deps: CoreDeps, user: User): Promise<CodeSent> {
+export async function sendVerificationEmail(deps: CoreDeps, user: User, ip: string): Promise<CodeSent> {
   if (user.emailVerifiedAt !== null) throw new TesseraError('ERR_INVALID_INPUT', 'Your email address is already confirmed.');
-  return sendCode(deps, { user, address: user.email, purpose: 'verify_email', pendingSignInId: null, factorId: null });
+  return sendCode(deps, { user, address: user.email, purpose: 'verify_email', pendingSignInId: null, factorId: null, ip });
 }
 
 /**
  * After sign-up: the account exists whether or not the link could be sent, and the account
  * page offers to send it again.
  */
-export async function sendVerificationEmailIfPossible(deps: CoreDeps, user: User): Promise<void> {
+export async function sendVerificationEmailIfPossible(deps: CoreDeps, user: User, ip: string): Promise<void> {
   try {
-    await sendVerificationEmail(deps, user);
+    await sendVerificationEmail(deps, user, ip);
   } catch (error) {
     if (!(error instanceof TesseraError)) throw error;
   }

@@ -107,7 +107,12 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     async (request) => {
       const pendingToken = readCookie(config, request, 'pending');
       if (!pendingToken) throw new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has expired. Please sign in again.');
-      return sendSignInCode(deps, { pendingToken, factorId: request.body?.factorId, channel: request.body?.channel });
+      return sendSignInCode(deps, {
+        pendingToken,
+        factorId: request.body?.factorId,
+        channel: request.body?.channel,
+        ip: request.ip,
+      });
     },
   );
 
@@ -131,7 +136,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         response: { 200: codeSentView, 400: errorView, 401: errorView, 429: errorView, 503: errorView },
       },
     },
-    async (request) => sendVerificationEmail(deps, requireAuth(request).user),
+    async (request) => sendVerificationEmail(deps, requireAuth(request).user, request.ip),
   );
 
   app.post(

@@ -75,7 +75,7 @@ export function challengePages(
   ) => {
     const method: ChallengeMethod = target.channel === 'sms' || target.channel === 'voice' ? 'phone' : 'email';
     try {
-      const sent = await sendSignInCode(deps, { pendingToken, ...target });
+      const sent = await sendSignInCode(deps, { pendingToken, ...target, ip: request.ip });
       return renderChallenge(request, reply, method, { codeSent: true, notice: `We sent a code to ${sent.sentTo}.` });
     } catch (error) {
       const { status, message } = formFailure(error);

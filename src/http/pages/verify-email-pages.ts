@@ -97,7 +97,7 @@ export function verifyEmailPages(
 
   app.post('/account/verify-email', { preHandler: requireSignedInPage }, async (request, reply) => {
     try {
-      await sendVerificationEmail(deps, request.auth!.user);
+      await sendVerificationEmail(deps, request.auth!.user, request.ip);
       return reply.redirect('/account?done=verification-sent', 303);
     } catch (error) {
       return renderAccountError(request, reply, formFailure(error));
