@@ -77,7 +77,12 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
 
 /** Brings the schema up to date; safe to run at every start. */
 export async function migrateToLatest(database: OpenDatabase): Promise<string[]> {
-  const migrator = new Migrator({ db: database.db, provider: migrationProvider });
+  const migrator = new Migrator({
+    db: database.db,
+    provider: migrationProvider,
+    // Kysely looks for its bookkeeping tables in every schema; name ours, so another schema's do not count.
+    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
