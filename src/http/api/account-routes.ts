@@ -26,6 +26,7 @@ import {
   password,
   secondFactorProof,
   signedInView,
+  sendAfterProofResponses,
 } from './schemas.js';
 import { toFirstFactorView, toSignedInView } from './views.js';
 
@@ -148,15 +149,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
           'Needs the password and, with two-step verification on, a current `code` or `recoveryCode`. Sends a link to the new address; the account moves when it is confirmed through /email/verify.',
         tags: ['account'],
         body: z.object({ newEmail: email, password, code: otpCode.optional(), recoveryCode: recoveryCode.optional() }),
-        response: {
-          200: codeSentView,
-          400: errorView,
-          401: errorView,
-          409: errorView,
-          423: errorView,
-          429: errorView,
-          503: errorView,
-        },
+        response: sendAfterProofResponses,
       },
     },
     async (request) => {

@@ -17,6 +17,7 @@ import {
   password,
   recoveryCode,
   secondFactorProof,
+  sendAfterProofResponses,
 } from './schemas.js';
 import { toFactorView } from './views.js';
 
@@ -144,15 +145,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
           code: otpCode.optional(),
           recoveryCode: recoveryCode.optional(),
         }),
-        response: {
-          200: codeSentView,
-          400: errorView,
-          401: errorView,
-          409: errorView,
-          423: errorView,
-          429: errorView,
-          503: errorView,
-        },
+        response: sendAfterProofResponses,
       },
     },
     async (request) => {

@@ -49,3 +49,14 @@ export const codeSentView = z.object({
 });
 
 export const errorView = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** The answers of a route that re-authenticates and then sends a code or link. */
+export const sendAfterProofResponses = {
+  200: codeSentView,
+  400: errorView,
+  401: errorView,
+  409: errorView,
+  423: errorView,
+  429: errorView,
+  503: errorView,
+};
