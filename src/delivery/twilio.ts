@@ -1,6 +1,6 @@
-// The same metadata as the core's phone parsing, so both see the same country for a number.
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { TesseraConfig } from '../config.js';
+// The core's phone parsing, so both see the same country for a number.
+import { phoneCountry } from '../core/factors/phone.js';
 import type { OutboundMessage } from '../core/ports.js';
 import { DeliveryError, type DeliveryProvider } from './provider.js';
 import { requestFailure } from './request-failure.js';
@@ -21,7 +21,7 @@ export function twilioProvider(twilio: TwilioConfig): DeliveryProvider<'sms' | '
       const call = message.channel === 'voice';
       const form = new URLSearchParams({
         To: message.to,
-        From: sender(twilio, message),
+        From: await sender(twilio, message),
         ...(call ? { Twiml: twiml(message.text) } : { Body: message.text }),
       });
       let response: Response;
@@ -44,8 +44,8 @@ export function twilioProvider(twilio: TwilioConfig): DeliveryProvider<'sms' | '
 }
 
 /** The sender for the number's country if there is one, else the default. */
-function sender(twilio: TwilioConfig, { channel, to }: OutboundMessage): string {
-  const country = parsePhoneNumberFromString(to)?.country;
+async function sender(twilio: TwilioConfig, { channel, to }: OutboundMessage): Promise<string> {
+  const country = await phoneCountry(to);
   const local = country ? twilio.fromByCountry[country] : undefined;
   // A call has to come from a number; an alphanumeric sender ID can only send texts.
   return local && (channel === 'sms' || local.startsWith('+')) ? local : twilio.from;

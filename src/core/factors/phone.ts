@@ -1,5 +1,10 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { TesseraError } from '../errors.js';
+
+type Parser = typeof import('libphonenumber-js/max').parsePhoneNumberFromString;
+let parser: Promise<Parser> | undefined;
+
+/** The full metadata (needed to tell mobiles from landlines) takes about 11 MB, so it loads with the first number. */
+const loadParser = () => (parser ??= import('libphonenumber-js/max').then((module) => module.parsePhoneNumberFromString));
 
 export interface PhoneNumber {
   /** E.164, e.g. `+447400123456`. */
@@ -11,8 +16,9 @@ export interface PhoneNumber {
 }
 
 /** A number as typed (international, or national for `defaultCountry`), validated to E.164. */
-export function parsePhone(input: string, defaultCountry?: string): PhoneNumber {
-  const parsed = parsePhoneNumberFromString(input.trim(), defaultCountry as Parameters<typeof parsePhoneNumberFromString>[1]);
+export async function parsePhone(input: string, defaultCountry?: string): Promise<PhoneNumber> {
+  const parse = await loadParser();
+  const parsed = parse(input.trim(), defaultCountry as Parameters<Parser>[1]);
   if (!parsed || !parsed.isValid() || !parsed.country) {
     throw new TesseraError(
       'ERR_INVALID_INPUT',
@@ -21,6 +27,11 @@ export function parsePhone(input: string, defaultCountry?: string): PhoneNumber 
   }
   const type = parsed.getType();
   return { e164: parsed.number, country: parsed.country, canText: type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE' };
+}
+
+/** The ISO country of an E.164 number, if it has one. */
+export async function phoneCountry(e164: string): Promise<string | undefined> {
+  return (await loadParser())(e164)?.country;
 }
 
 /** A number as it is shown back: `•••• 3456`. */

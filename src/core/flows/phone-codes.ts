@@ -15,16 +15,19 @@ export type PhoneChannel = 'sms' | 'voice';
 /** The person's phone factors that may be used here: numbers in the configured countries. */
 export async function phoneFactorsOf(deps: CoreDeps, user: User): Promise<{ factor: Factor; phone: PhoneNumber }[]> {
   const factors = (await deps.store.factors.listForUser(user.id)).filter((candidate) => candidate.kind === 'phone');
-  return factors.flatMap((factor) => {
-    const number = deps.secretBox.open(factor.secretSealed, factorSecretContext(factor));
-    const phone = number ? parsePhone(number) : undefined;
-    return phone && deps.settings.phone.countries.includes(phone.country) ? [{ factor, phone }] : [];
-  });
+  const usable = await Promise.all(
+    factors.map(async (factor) => {
+      const number = deps.secretBox.open(factor.secretSealed, factorSecretContext(factor));
+      const phone = number ? await parsePhone(number) : undefined;
+      return phone && deps.settings.phone.countries.includes(phone.country) ? [{ factor, phone }] : [];
+    }),
+  );
+  return usable.flat();
 }
 
 /** A number codes may be sent to over `channel`: in an allowed country, and a mobile for texts. */
-export function usablePhone(deps: CoreDeps, number: string, channel: PhoneChannel): PhoneNumber {
-  const phone = parsePhone(number);
+export async function usablePhone(deps: CoreDeps, number: string, channel: PhoneChannel): Promise<PhoneNumber> {
+  const phone = await parsePhone(number);
   if (!deps.settings.phone.countries.includes(phone.country)) {
     throw new TesseraError(
       'ERR_INVALID_INPUT',
@@ -46,7 +49,7 @@ export async function startPhoneFactor(
   deps: CoreDeps,
   input: { user: User; number: string; channel: PhoneChannel; password?: string; proof?: SecondFactorProof; ip: string },
 ): Promise<CodeSent> {
-  const phone = usablePhone(deps, input.number, input.channel);
+  const phone = await usablePhone(deps, input.number, input.channel);
   if ((await deps.store.factors.listForUser(input.user.id)).length > 0) {
     if (!input.proof)
       throw new TesseraError('ERR_INVALID_INPUT', 'Enter a current code from one of your sign-in methods, or a recovery code.');
