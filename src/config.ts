@@ -44,6 +44,29 @@ const secretKeys = z.preprocess(
   z.array(secretKey),
 );
 
+const hostApiKey = z.object({
+  /** Names the key in logs and the Authorization header. */
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, - or _'),
+  /** At least 32 random characters (`openssl rand -hex 32`). */
+  secret: z.string().min(32, 'must be at least 32 characters, e.g. from openssl rand -hex 32'),
+});
+
+/** Host API keys as `id:secret` pairs in one environment variable. */
+const hostApiKeys = z.preprocess(
+  (value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((pair) => pair.trim())
+          .filter(Boolean)
+          .map((pair) => {
+            const separator = pair.indexOf(':');
+            return { id: pair.slice(0, separator), secret: pair.slice(separator + 1) };
+          })
+      : value,
+  z.array(hostApiKey),
+);
+
 /** What Twilio accepts as a sender: a number in E.164, or an alphanumeric sender ID (texts only); empty too if `optional`. */
 const twilioSender = ({ optional = false } = {}) =>
   z
@@ -360,6 +383,16 @@ export const configSchema = z.object({
       smsProviders: providerList(['twilio', 'webhook']).default(['twilio', 'webhook']),
       /** Providers tried in turn for voice calls, the same way. Default: `twilio`, then `webhook`. */
       voiceProviders: providerList(['twilio', 'webhook']).default(['twilio', 'webhook']),
+    })
+    .prefault({}),
+  hostApi: z
+    .object({
+      /**
+       * Keys the host application uses for server-to-server calls under /api/v1/host, sent as
+       * `Authorization: Bearer id.secret`; empty turns that API off. In the environment:
+       * `TESSERA_HOST_API_KEYS=app:SECRET`. Default: none.
+       */
+      keys: hostApiKeys.default([]),
     })
     .prefault({}),
   secrets: z

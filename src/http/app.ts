@@ -8,6 +8,7 @@ import type { TesseraConfig } from '../config.js';
 import type { CoreDeps } from '../core/deps.js';
 import { accountRoutes } from './api/account-routes.js';
 import { factorRoutes } from './api/factor-routes.js';
+import { hostRoutes } from './api/host-routes.js';
 import { authentication } from './authentication.js';
 import { handleError } from './errors.js';
 import { pages } from './pages/plugin.js';
@@ -61,6 +62,7 @@ export async function buildApp({ config, deps, logger }: AppOptions): Promise<Fa
     async (api) => {
       await api.register(accountRoutes, { config, deps });
       await api.register(factorRoutes, { deps });
+      await api.register(hostRoutes, { config, deps, prefix: '/host' });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },

@@ -153,6 +153,7 @@ describe('account API', () => {
         '/api/v1/factors/totp',
         '/api/v1/factors/totp/confirm',
         '/api/v1/factors/{factorId}',
+        '/api/v1/host/phone-numbers',
         '/api/v1/me',
         '/api/v1/password',
         '/api/v1/recovery-codes',

@@ -8,6 +8,7 @@ import { type CodeSent, sendCode } from './email-codes.js';
 import { claimPasswordAttempt } from './first-factor-throttle.js';
 import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
 import { verifyPassword } from './sign-in.js';
+import { normalizeEmail } from './sign-up.js';
 import { takeOobCode } from './take-oob-code.js';
 
 export type PhoneChannel = 'sms' | 'voice';
@@ -99,15 +100,44 @@ export async function confirmPhoneFactor(
     alreadyEnrolled: 'This number is already one of your sign-in methods.',
     ip: input.ip,
   });
-  if (input.user.emailVerifiedAt !== null) {
-    const product = deps.settings.branding.productName;
-    await deps.delivery.send({
-      channel: 'email',
-      to: input.user.email,
-      purpose: 'phone_added',
-      subject: `A phone number was added to your ${product} account`,
-      text: `The number ${maskPhone(number)} can now receive sign-in codes for your ${product} account.\n\nIf you did not add it, remove it from your account security page and change your password at once.\n`,
-    });
-  }
+  await tellEmailOfNewPhone(deps, input.user, number);
   return added;
+}
+
+/**
+ * A number the host application has already verified becomes a factor at once. The first
+ * factor's recovery codes go back to the host, to be shown to the person once.
+ */
+export async function registerVerifiedPhone(
+  deps: CoreDeps,
+  input: { email: string; number: string; ip: string },
+): Promise<{ factor: Factor; recoveryCodes: string[] | null }> {
+  const user = await deps.store.users.findByEmail(normalizeEmail(input.email));
+  if (!user) throw new TesseraError('ERR_NOT_FOUND', 'There is no account with this email.');
+  const phone = await usablePhone(deps, input.number, 'voice');
+  const added = await addFactor(deps, {
+    user,
+    kind: 'phone',
+    label: `Phone ${maskPhone(phone.e164)}`,
+    secret: phone.e164,
+    fingerprint: `phone:${phone.e164}`,
+    lastUsedStep: null,
+    alreadyEnrolled: 'This number is already one of the account’s sign-in methods.',
+    ip: input.ip,
+  });
+  await tellEmailOfNewPhone(deps, user, phone.e164);
+  return added;
+}
+
+/** Binding a number is binding a new authenticator (the SIM-swap path): the confirmed address hears of it. */
+async function tellEmailOfNewPhone(deps: CoreDeps, user: User, number: string): Promise<void> {
+  if (user.emailVerifiedAt === null) return;
+  const product = deps.settings.branding.productName;
+  await deps.delivery.send({
+    channel: 'email',
+    to: user.email,
+    purpose: 'phone_added',
+    subject: `A phone number was added to your ${product} account`,
+    text: `The number ${maskPhone(number)} can now receive sign-in codes for your ${product} account.\n\nIf you did not add it, remove it from your account security page and change your password at once.\n`,
+  });
 }
