@@ -4,7 +4,7 @@ import { factorSecretContext } from '../factors/factor-secret.js';
 import { maskPhone, parsePhone, type PhoneNumber } from '../factors/phone.js';
 import type { Factor, User } from '../ports.js';
 import { addFactor } from './add-factor.js';
-import { type CodeSent, sendCode } from './email-codes.js';
+import { type CodeSent, sendCode } from './send-code.js';
 import { claimPasswordAttempt } from './first-factor-throttle.js';
 import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
 import { verifyPassword } from './sign-in.js';

@@ -1,7 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import type { User } from '../ports.js';
-import { type CodeSent, sendCode } from './email-codes.js';
+import { type CodeSent, sendCode } from './send-code.js';
 import { takeOobCode } from './take-oob-code.js';
 import { maskEmail } from '../factors/oob-code.js';
 

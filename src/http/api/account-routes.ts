@@ -6,7 +6,7 @@ import { TesseraError } from '../../core/errors.js';
 import { startEmailChange } from '../../core/flows/change-email.js';
 import { changePassword } from '../../core/flows/change-password.js';
 import { completeSecondFactor } from '../../core/flows/complete-second-factor.js';
-import { sendSignInCode } from '../../core/flows/email-codes.js';
+import { sendSignInCode } from '../../core/flows/sign-in-codes.js';
 import { signOut } from '../../core/flows/session.js';
 import { signInWithPassword } from '../../core/flows/sign-in.js';
 import { signUp } from '../../core/flows/sign-up.js';

@@ -4,7 +4,7 @@ import type { TesseraConfig } from '../../config.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { TesseraError } from '../../core/errors.js';
 import { completeSecondFactor } from '../../core/flows/complete-second-factor.js';
-import { describeChallenge, sendSignInCode } from '../../core/flows/email-codes.js';
+import { describeChallenge, sendSignInCode } from '../../core/flows/sign-in-codes.js';
 import { otpCode, recoveryCode } from '../api/schemas.js';
 import { clearCookie, readCookie } from '../cookies.js';
 import { applySignedIn } from '../sign-in-response.js';

@@ -1,5 +1,5 @@
 import type { SecondFactorMethod } from '../../core/flows/after-first-factor.js';
-import type { CodeTarget } from '../../core/flows/email-codes.js';
+import type { CodeTarget } from '../../core/flows/sign-in-codes.js';
 import { codeInput, csrfField, type FormState } from './account-views.js';
 import { html, type SafeHtml } from './html.js';
 import { alert } from './layout.js';
