@@ -25,22 +25,23 @@ const secretKey = z.object({
   secret: z.string().refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
 });
 
+/** `a:b,c:d` in one environment variable, as `[a, b]` pairs (a pair without the separator stays alone). */
+const envPairs = (value: string, separator: string): string[][] =>
+  value
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const at = pair.indexOf(separator);
+      return at < 0 ? [pair] : [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+    });
+
 /**
  * Keys written by `key:secret` pairs in one environment variable:
  * `TESSERA_SECRETS_KEYS=k2:BASE64,k1:BASE64` (the first key is the current one).
  */
 const secretKeys = z.preprocess(
-  (value) =>
-    typeof value === 'string'
-      ? value
-          .split(',')
-          .map((pair) => pair.trim())
-          .filter(Boolean)
-          .map((pair) => {
-            const [id, secret] = pair.split(':');
-            return { id, secret };
-          })
-      : value,
+  (value) => (typeof value === 'string' ? envPairs(value, ':').map(([id, secret]) => ({ id, secret })) : value),
   z.array(secretKey),
 );
 
@@ -53,17 +54,7 @@ const hostApiKey = z.object({
 
 /** Host API keys as `id:secret` pairs in one environment variable. */
 const hostApiKeys = z.preprocess(
-  (value) =>
-    typeof value === 'string'
-      ? value
-          .split(',')
-          .map((pair) => pair.trim())
-          .filter(Boolean)
-          .map((pair) => {
-            const separator = pair.indexOf(':');
-            return { id: pair.slice(0, separator), secret: pair.slice(separator + 1) };
-          })
-      : value,
+  (value) => (typeof value === 'string' ? envPairs(value, ':').map(([id, secret]) => ({ id, secret })) : value),
   z.array(hostApiKey),
 );
 
@@ -83,10 +74,7 @@ const twilioSender = ({ optional = false } = {}) =>
 const sendersByCountry = z.preprocess(
   (value) =>
     typeof value === 'string'
-      ? value
-          .split(',')
-          .filter((pair) => pair.trim())
-          .map((pair) => pair.split('|').map((part) => part.trim()))
+      ? envPairs(value, '|')
       : typeof value === 'object' && value !== null && !Array.isArray(value)
         ? Object.entries(value)
         : value,
@@ -199,16 +187,7 @@ export const configSchema = z.object({
        */
       suggestedApps: z
         .preprocess(
-          (value) =>
-            typeof value === 'string'
-              ? value
-                  .split(',')
-                  .filter((pair) => pair.trim())
-                  .map((pair) => {
-                    const [name, url] = pair.split('|').map((part) => part.trim());
-                    return { name, url };
-                  })
-              : value,
+          (value) => (typeof value === 'string' ? envPairs(value, '|').map(([name, url]) => ({ name, url })) : value),
           z.array(z.object({ name: z.string().min(1).max(60), url: z.url() })).max(6),
         )
         .default([
@@ -245,9 +224,7 @@ export const configSchema = z.object({
        * Send a code as soon as the challenge page opens when email is the first method offered,
        * instead of waiting for "Send code". Default: `false`.
        */
-      sendOnChallenge: z
-        .preprocess((value) => (typeof value === 'string' ? value === 'true' : value), z.boolean())
-        .default(false),
+      sendOnChallenge: flag.default(false),
       /** Codes one person can be sent per hour. Default: `10`. */
       hourlyLimitPerPerson: positiveInt.default(10),
       /** Codes one address can be sent per hour, whoever asks. Default: `10`. */
@@ -279,7 +256,7 @@ export const configSchema = z.object({
        * Make a phone number the first method, before an authenticator app can be added, so a
        * person who loses the phone can still recover with a new SIM. Default: `false`.
        */
-      requiredFirst: z.preprocess((value) => (typeof value === 'string' ? value === 'true' : value), z.boolean()).default(false),
+      requiredFirst: flag.default(false),
     })
     .prefault({}),
   lockout: z
