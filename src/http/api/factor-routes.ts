@@ -10,7 +10,7 @@ import { optionalProof, toProof } from './proof.js';
 import {
   codeSentView,
   email,
-  enrolledView,
+  enrolledResponses,
   errorView,
   factorView,
   otpCode,
@@ -19,7 +19,7 @@ import {
   secondFactorProof,
   sendAfterProofResponses,
 } from './schemas.js';
-import { toFactorView } from './views.js';
+import { toEnrolledView, toFactorView } from './views.js';
 
 const overviewView = z.object({
   mfaEnabled: z.boolean(),
@@ -74,18 +74,13 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         description: 'The first factor comes with recovery codes, returned only here.',
         tags: ['factors'],
         body: z.object({ enrollmentToken: z.string().min(1).max(2048), code: otpCode, label: z.string().max(60).optional() }),
-        response: {
-          201: enrolledView,
-          400: errorView,
-          401: errorView,
-          409: errorView,
-        },
+        response: enrolledResponses,
       },
     },
     async (request, reply) => {
       const { user, session } = requireAuth(request);
-      const { factor, recoveryCodes } = await confirmTotpEnrollment(deps, { user, session, ...request.body, ip: request.ip });
-      return reply.status(201).send({ factor: toFactorView(factor), recoveryCodes });
+      const added = await confirmTotpEnrollment(deps, { user, session, ...request.body, ip: request.ip });
+      return reply.status(201).send(toEnrolledView(added));
     },
   );
 
@@ -111,22 +106,17 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         summary: 'Finish turning on email codes with the code that was sent',
         tags: ['factors'],
         body: z.object({ code: otpCode }),
-        response: {
-          201: enrolledView,
-          400: errorView,
-          401: errorView,
-          409: errorView,
-        },
+        response: enrolledResponses,
       },
     },
     async (request, reply) => {
       const { user } = requireAuth(request);
-      const { factor, recoveryCodes } = await confirmEmailFactor(deps, {
+      const added = await confirmEmailFactor(deps, {
         user,
         code: request.body.code,
         ip: request.ip,
       });
-      return reply.status(201).send({ factor: toFactorView(factor), recoveryCodes });
+      return reply.status(201).send(toEnrolledView(added));
     },
   );
 
@@ -162,16 +152,16 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         summary: 'Finish adding a phone number with the code that was sent to it',
         tags: ['factors'],
         body: z.object({ code: otpCode }),
-        response: { 201: enrolledView, 400: errorView, 401: errorView, 409: errorView },
+        response: enrolledResponses,
       },
     },
     async (request, reply) => {
-      const { factor, recoveryCodes } = await confirmPhoneFactor(deps, {
+      const added = await confirmPhoneFactor(deps, {
         user: requireAuth(request).user,
         code: request.body.code,
         ip: request.ip,
       });
-      return reply.status(201).send({ factor: toFactorView(factor), recoveryCodes });
+      return reply.status(201).send(toEnrolledView(added));
     },
   );
 

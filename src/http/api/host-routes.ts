@@ -6,8 +6,8 @@ import { constantTimeEqual } from '../../core/constant-time.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { TesseraError } from '../../core/errors.js';
 import { registerVerifiedPhone } from '../../core/flows/phone-codes.js';
-import { email, enrolledView, errorView } from './schemas.js';
-import { toFactorView } from './views.js';
+import { email, enrolledResponses, errorView } from './schemas.js';
+import { toEnrolledView } from './views.js';
 
 /** The host application's key from `Authorization: Bearer id.secret`, checked in constant time. */
 function requireHostKey(config: TesseraConfig, request: FastifyRequest): void {
@@ -32,12 +32,12 @@ export const hostRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps: Co
           'The number becomes a sign-in method at once, and the person’s confirmed email is told. When it is their first method, the recovery codes come back here, to be shown to them once.',
         tags: ['host'],
         body: z.object({ email, number: z.string().min(3).max(32) }),
-        response: { 201: enrolledView, 400: errorView, 401: errorView, 404: errorView, 409: errorView },
+        response: { ...enrolledResponses, 404: errorView },
       },
     },
     async (request, reply) => {
-      const { factor, recoveryCodes } = await registerVerifiedPhone(deps, { ...request.body, ip: request.ip });
-      return reply.status(201).send({ factor: toFactorView(factor), recoveryCodes });
+      const added = await registerVerifiedPhone(deps, { ...request.body, ip: request.ip });
+      return reply.status(201).send(toEnrolledView(added));
     },
   );
 };

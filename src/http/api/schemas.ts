@@ -50,6 +50,9 @@ export const codeSentView = z.object({
 
 export const errorView = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
+/** The answers of a route that completes an enrollment. */
+export const enrolledResponses = { 201: enrolledView, 400: errorView, 401: errorView, 409: errorView };
+
 /** The answers of a route that re-authenticates and then sends a code or link. */
 export const sendAfterProofResponses = {
   200: codeSentView,

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { AfterFirstFactor } from '../../core/flows/after-first-factor.js';
 import type { SignedIn } from '../../core/flows/complete-sign-in.js';
 import type { Factor, Session, User } from '../../core/ports.js';
-import type { factorView, firstFactorView, signedInView } from './schemas.js';
+import type { enrolledView, factorView, firstFactorView, signedInView } from './schemas.js';
 
 export function toSignedInView(user: User, session: Session): z.infer<typeof signedInView> {
   return {
@@ -22,4 +22,9 @@ export function toFirstFactorView(
 
 export function toFactorView(factor: Factor): z.infer<typeof factorView> {
   return { id: factor.id, kind: factor.kind, label: factor.label, createdAt: factor.createdAt, lastUsedAt: factor.lastUsedAt };
+}
+
+/** A completed enrollment as the API answers it. */
+export function toEnrolledView(added: { factor: Factor; recoveryCodes: string[] | null }): z.infer<typeof enrolledView> {
+  return { factor: toFactorView(added.factor), recoveryCodes: added.recoveryCodes };
 }
