@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -259,6 +260,44 @@ export const configSchema = z.object({
       requiredFirst: flag.default(false),
     })
     .prefault({}),
+  webauthn: z
+    .object({
+      /**
+       * Relying party ID: the domain security keys and passkeys are bound to, which must be the
+       * host of `server.publicUrl` or a domain it belongs to. An IP address cannot be one.
+       * Changing it later makes every registered key stop working. Default: the host of
+       * `server.publicUrl` (`localhost` in development).
+       */
+      rpId: z.string().default(''),
+      /**
+       * Origins allowed to use the keys, e.g. `https://app.example.com` when an app on a sibling
+       * subdomain embeds the ceremonies. Default: the origin of `server.publicUrl`.
+       */
+      origins: list(z.url()).default([]),
+      /**
+       * Whether a security key used as a second factor must also verify the person with a PIN
+       * or fingerprint: `discouraged`, `preferred` or `required`. Biometrics and passkeys always
+       * verify. Default: `discouraged`.
+       */
+      secondFactorUserVerification: z.enum(['discouraged', 'preferred', 'required']).default('discouraged'),
+      /**
+       * Offer signing in with a passkey alone (a discoverable credential, also through the
+       * browser's autofill). With user verification it is a full multi-factor sign-in; without,
+       * the second factor is still asked. Default: `true`.
+       */
+      passkeys: flag.default(true),
+      /**
+       * `none` accepts any authenticator; `direct` asks for an attestation and accepts only
+       * authenticators whose certificate chains to `trustRoots` (and, when set, whose model is in
+       * `allowedAaguids`). No online metadata service is used. Default: `none`.
+       */
+      attestation: z.enum(['none', 'direct']).default('none'),
+      /** PEM files with the attestation root certificates trusted under `direct`. Default: none. */
+      trustRoots: list(z.string().min(1)).default([]),
+      /** Authenticator models (AAGUIDs) accepted under `direct`; empty accepts every model the roots vouch for. Default: none. */
+      allowedAaguids: list(z.uuid('must be AAGUIDs like cb69481e-8ff7-4039-93ec-0a2729a154a8')).default([]),
+    })
+    .prefault({}),
   lockout: z
     .object({
       /**
@@ -463,6 +502,7 @@ export function loadConfig(options: LoadConfigOptions = {}): TesseraConfig {
     ...parsed.data,
     mode: env.NODE_ENV === 'production' ? 'production' : 'development',
   };
+  assertRelyingParty(config);
   if (config.mode === 'production') assertProductionReady(config);
   return config;
 }
@@ -490,6 +530,30 @@ export function configWarnings(config: TesseraConfig): string[] {
     );
   }
   return warnings;
+}
+
+/** WebAuthn refuses an RP ID that is an IP address or not a domain of the page, so refuse it at start. */
+function assertRelyingParty(config: TesseraConfig): void {
+  const { rpId, attestation, trustRoots } = config.webauthn;
+  const host = new URL(config.server.publicUrl).hostname;
+  const problems: string[] = [];
+  const rpIdPath = `webauthn.rpId (${envName(['webauthn', 'rpId'])})`;
+  if (isIP(rpId || host.replace(/^\[|\]$/g, ''))) {
+    problems.push(
+      `${rpIdPath}: an IP address cannot be a WebAuthn relying party ID; reach Tessera by a name such as localhost or auth.example.com`,
+    );
+  } else if (rpId && host !== rpId && !host.endsWith(`.${rpId}`)) {
+    problems.push(`${rpIdPath}: ${rpId} must be ${host} or a domain it belongs to`);
+  }
+  if (attestation === 'direct' && trustRoots.length === 0) {
+    problems.push(
+      `webauthn.trustRoots (${envName(['webauthn', 'trustRoots'])}): direct attestation needs the PEM files of the roots you trust`,
+    );
+  }
+  for (const file of trustRoots) {
+    if (!existsSync(file)) problems.push(`webauthn.trustRoots (${envName(['webauthn', 'trustRoots'])}): ${file} does not exist`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 function assertProductionReady(config: TesseraConfig): void {

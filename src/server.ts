@@ -1,7 +1,9 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { configWarnings, type TesseraConfig } from './config.js';
 import type { CoreDeps } from './core/deps.js';
+import { trustAttestationRoots } from './core/factors/webauthn.js';
 import type { Clock, PasswordHasher } from './core/ports.js';
 import { argon2Hasher } from './crypto/argon2-hasher.js';
 import { createDelivery } from './delivery/create-delivery.js';
@@ -34,6 +36,9 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
   const warn = overrides.warn ?? ((message: string) => process.stderr.write(`\n  ⚠  ${message}\n\n`));
   for (const warning of configWarnings(config)) warn(warning);
   const keyring = loadKeyring(config, warn);
+  if (config.webauthn.attestation === 'direct') {
+    trustAttestationRoots(config.webauthn.trustRoots.map((file) => readFileSync(file, 'utf8')));
+  }
   const database = await openDatabase(config.database.url, { schema: overrides.databaseSchema });
   await migrateToLatest(database);
   const deps: CoreDeps = {

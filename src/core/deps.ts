@@ -15,6 +15,7 @@ export type CoreSettings = Pick<
   | 'emailCodes'
   | 'server'
   | 'phone'
+  | 'webauthn'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */

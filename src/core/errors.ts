@@ -23,6 +23,9 @@ export const errorCodes = [
   'ERR_EMAIL_UNVERIFIED',
   'ERR_LINK_INVALID',
   'ERR_PHONE_REQUIRED_FIRST',
+  'ERR_OTHER_FACTOR_FIRST',
+  'ERR_WEBAUTHN_FAILED',
+  'ERR_PASSKEY_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -29,15 +29,45 @@ export interface User {
  */
 export type Amr = 'pwd' | 'otp' | 'sms' | 'tel' | 'hwk' | 'swk' | 'user' | 'mfa' | 'recovery_code' | 'email';
 
+/**
+ * What a WebAuthn credential is, as registered: the security key or platform authenticator
+ * (Touch ID, Windows Hello, Android) behind a `security_key` or `biometric` factor.
+ */
+export interface WebAuthnCredential {
+  /** The credential ID the authenticator chose, base64url; unique across every account. */
+  credentialId: string;
+  /** The signature counter last seen; a later assertion must raise it unless both are zero. */
+  signCount: number;
+  /** How the browser can reach the authenticator: `usb`, `nfc`, `ble`, `hybrid`, `internal`. */
+  transports: string[];
+  /** The authenticator model, or all zeros when it was not disclosed. */
+  aaguid: string;
+  /** `platform` (built into the device) or `cross-platform` (a key or a phone), as the browser reported it. */
+  attachment: 'platform' | 'cross-platform' | null;
+  /** The person was verified (PIN or biometric) when the credential was created. */
+  userVerified: boolean;
+  /** The authenticator keeps the credential itself, so it can sign in without an email (a passkey). */
+  discoverable: boolean;
+  /** The credential may be synced to other devices (backup eligible); fixed at creation. */
+  backupEligible: boolean;
+  /** The credential is currently backed up, as its last use reported. */
+  backedUp: boolean;
+  /** The attestation format given at registration, e.g. `none`, `packed`, `fido-u2f`. */
+  attestationFormat: string;
+  /** When a signature counter went backwards, a sign of a cloned key; a flagged credential is refused. */
+  flaggedAt: number | null;
+}
+
 /** A second factor bound to an account. Only complete enrollments are stored. */
 export interface Factor {
   id: string;
   userId: string;
-  kind: 'totp' | 'email' | 'phone';
+  kind: 'totp' | 'email' | 'phone' | 'security_key' | 'biometric';
   label: string;
   /**
    * What the factor rests on, sealed with the server key and the user and factor ids as
-   * associated data: the TOTP secret, or the email address codes are sent to.
+   * associated data: the TOTP secret, the email address codes are sent to, or a WebAuthn
+   * credential's public key (sealed so that nobody can swap in a key of their own).
    */
   secretSealed: string;
   /** Keyed hash of that secret or address; the store refuses a second factor with the same one. */
@@ -46,6 +76,8 @@ export interface Factor {
   lastUsedStep: number | null;
   createdAt: number;
   lastUsedAt: number | null;
+  /** For `security_key` and `biometric` factors; null for the others. */
+  webauthn: WebAuthnCredential | null;
 }
 
 /** Password done, second factor not yet: reaches nothing but the challenge. */
@@ -55,6 +87,8 @@ export interface PendingSignIn {
   tokenHash: string;
   userId: string;
   amr: Amr[];
+  /** The passkey that was the first factor, which cannot also be the second. */
+  firstFactorId: string | null;
   createdAt: number;
   expiresAt: number;
 }
@@ -91,7 +125,9 @@ export interface SecurityEvent {
     | 'recovery_codes_regenerated'
     | 'email_verified'
     | 'email_changed'
-    | 'send_refused';
+    | 'send_refused'
+    | 'factor_renamed'
+    | 'webauthn_counter_regressed';
   userId: string | null;
   ip: string;
   at: number;
@@ -145,6 +181,43 @@ export interface FactorRepository {
   acceptTotpStep(factorId: string, step: number, now: number): Promise<boolean>;
   /** Removes one factor of the user; removing the last one also removes the recovery codes. */
   delete(userId: string, factorId: string): Promise<boolean>;
+  /** Renames one factor of the user; false when the user has no such factor. */
+  rename(userId: string, factorId: string, label: string): Promise<boolean>;
+  /** The `security_key` or `biometric` factor holding this WebAuthn credential, whoever owns it. */
+  findByCredentialId(credentialId: string): Promise<Factor | undefined>;
+  /**
+   * Records a WebAuthn assertion if its signature counter is higher than the stored one (or
+   * both are zero, for authenticators without a counter); false means the counter did not
+   * increase, and nothing was written.
+   */
+  acceptSignCount(factorId: string, signCount: number, backedUp: boolean, now: number): Promise<boolean>;
+  /** Marks a WebAuthn credential as possibly cloned; it is refused from then on. */
+  flagCredential(factorId: string, now: number): Promise<void>;
+}
+
+/** A WebAuthn challenge issued to a browser, stored as a keyed hash and bound to what it is for. */
+export interface WebAuthnChallenge {
+  id: string;
+  /** Keyed hash of the challenge; the challenge itself comes back inside the signed client data. */
+  challengeHash: string;
+  /**
+   * `register`: adds a `security_key` or `biometric` factor to `userId`; `sign_in`: answers
+   * `pendingSignInId`'s second factor; `reauthenticate`: proves `userId` is present for a
+   * sensitive change; `passkey`: signs someone in without an email, so it has no user yet.
+   */
+  purpose: 'register' | 'sign_in' | 'reauthenticate' | 'passkey';
+  userId: string | null;
+  pendingSignInId: string | null;
+  /** For `register`: the kind of factor being added. */
+  kind: 'security_key' | 'biometric' | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface WebAuthnChallengeRepository {
+  create(challenge: WebAuthnChallenge): Promise<void>;
+  /** Deletes and returns the unexpired challenge matching one of the candidate hashes; one caller gets it. */
+  consume(candidates: string[], now: number): Promise<WebAuthnChallenge | undefined>;
 }
 
 export interface RecoveryCodeRepository {
@@ -281,6 +354,7 @@ export interface Store {
   pendingSignIns: PendingSignInRepository;
   lockout: LockoutRepository;
   oobChallenges: OobChallengeRepository;
+  webauthnChallenges: WebAuthnChallengeRepository;
   outbox: OutboxRepository;
 }
 

@@ -3,6 +3,9 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TesseraConfig } from '../config.js';
 import type { CoreDeps } from '../core/deps.js';
@@ -20,6 +23,12 @@ export interface AppOptions {
   config: TesseraConfig;
   deps: CoreDeps;
   logger?: FastifyBaseLogger;
+}
+
+/** @simplewebauthn/browser's own minified bundle, served as it ships, so the pages need no build step. */
+function readWebAuthnBrowserBundle(): string {
+  const entry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+  return readFileSync(join(dirname(entry), '../dist/bundle/index.umd.min.js'), 'utf8');
 }
 
 /** The whole HTTP surface: pages, the JSON API under /api/v1 and its OpenAPI document. */
@@ -56,6 +65,10 @@ export async function buildApp({ config, deps, logger }: AppOptions): Promise<Fa
   });
   const theme = themeCss(config.branding);
   app.get('/assets/theme.css', { schema: { hide: true } }, async (_request, reply) => reply.type('text/css').send(theme));
+  const webauthnBrowser = readWebAuthnBrowserBundle();
+  app.get('/assets/vendor/simplewebauthn-browser.js', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(webauthnBrowser),
+  );
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   await app.register(

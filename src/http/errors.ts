@@ -26,6 +26,9 @@ export const statusByCode: Record<ErrorCode, number> = {
   ERR_EMAIL_UNVERIFIED: 409,
   ERR_LINK_INVALID: 400,
   ERR_PHONE_REQUIRED_FIRST: 409,
+  ERR_OTHER_FACTOR_FIRST: 409,
+  ERR_WEBAUTHN_FAILED: 400,
+  ERR_PASSKEY_FAILED: 401,
 };
 
 /** The JSON body of every API error: a stable code and a sentence a person can act on. */

@@ -11,6 +11,7 @@ import { recoveryCodeRepository } from './repositories/recovery-codes.js';
 import { sessionRepository } from './repositories/sessions.js';
 import { throttleRepository } from './repositories/throttles.js';
 import { userRepository } from './repositories/users.js';
+import { webauthnChallengeRepository } from './repositories/webauthn-challenges.js';
 
 /** The Store port on Kysely; the same queries run on SQLite and PostgreSQL. */
 export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'dialect'>): Store {
@@ -25,6 +26,7 @@ export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'di
     pendingSignIns: pendingSignInRepository(db),
     lockout: lockoutRepository(db),
     oobChallenges: oobChallengeRepository(db),
+    webauthnChallenges: webauthnChallengeRepository(db),
     outbox: outboxRepository(db),
   };
 }

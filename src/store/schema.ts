@@ -64,6 +64,35 @@ export interface Database {
     user_id: string;
     /** JSON array of the methods already passed. */
     amr: string;
+    first_factor_id: string | null;
+    created_at: number;
+    expires_at: number;
+  };
+  /** One row per `security_key` or `biometric` factor; its public key is the factor's sealed secret. */
+  webauthn_credentials: {
+    factor_id: string;
+    credential_id: string;
+    sign_count: number;
+    /** JSON array of transport names. */
+    transports: string;
+    aaguid: string;
+    attachment: string | null;
+    /** Booleans are 0 or 1, the same on SQLite and PostgreSQL. */
+    user_verified: number;
+    discoverable: number;
+    backup_eligible: number;
+    backed_up: number;
+    attestation_format: string;
+    flagged_at: number | null;
+  };
+  webauthn_challenges: {
+    id: string;
+    /** Keyed hash of the challenge; the challenge itself is never stored. */
+    challenge_hash: string;
+    purpose: string;
+    user_id: string | null;
+    pending_sign_in_id: string | null;
+    kind: string | null;
     created_at: number;
     expires_at: number;
   };

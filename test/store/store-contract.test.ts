@@ -99,6 +99,94 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
     lastUsedStep: 10,
     createdAt: 1_000,
     lastUsedAt: 1_000,
+    webauthn: null,
+  });
+
+  const securityKey = (id: string, userId: string, credentialId = `cred-${id}`, signCount = 5): Factor => ({
+    ...factor(id, userId),
+    kind: 'security_key',
+    lastUsedStep: null,
+    webauthn: {
+      credentialId,
+      signCount,
+      transports: ['usb', 'nfc'],
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      attachment: 'cross-platform',
+      userVerified: false,
+      discoverable: false,
+      backupEligible: false,
+      backedUp: false,
+      attestationFormat: 'none',
+      flaggedAt: null,
+    },
+  });
+
+  it('stores a security key with its credential and finds it by credential ID, never registering one credential twice', async () => {
+    await store.users.create(user('u1'));
+    await store.users.create(user('u2'));
+    expect(await store.factors.create(securityKey('f1', 'u1'), ['k1:a'])).toBe(true);
+    expect(await store.factors.listForUser('u1')).toEqual([securityKey('f1', 'u1')]);
+    expect(await store.factors.findByCredentialId('cred-f1')).toEqual(securityKey('f1', 'u1'));
+    expect(await store.factors.findByCredentialId('cred-none')).toBeUndefined();
+
+    expect(await store.factors.create(securityKey('f2', 'u2', 'cred-f1'), ['k1:b'])).toBe(false);
+    expect(await store.factors.listForUser('u2')).toEqual([]);
+    expect(await store.recoveryCodes.countUnused('u2')).toBe(0);
+  });
+
+  it('raises a signature counter only upwards, once under parallel calls, and never for a flagged key', async () => {
+    await store.users.create(user('u1'));
+    await store.factors.create(securityKey('f1', 'u1'), null);
+    expect(await store.factors.acceptSignCount('f1', 5, false, 2_000)).toBe(false);
+    expect(await store.factors.acceptSignCount('f1', 4, false, 2_000)).toBe(false);
+    expect(await store.factors.acceptSignCount('f1', 0, false, 2_000)).toBe(false);
+    const parallel = await Promise.all(Array.from({ length: 8 }, () => store.factors.acceptSignCount('f1', 6, true, 3_000)));
+    expect(parallel.filter(Boolean)).toHaveLength(1);
+    expect(await store.factors.findByCredentialId('cred-f1')).toMatchObject({
+      lastUsedAt: 3_000,
+      webauthn: { signCount: 6, backedUp: true, flaggedAt: null },
+    });
+    await store.factors.flagCredential('f1', 4_000);
+    expect(await store.factors.acceptSignCount('f1', 7, true, 5_000)).toBe(false);
+    expect((await store.factors.findByCredentialId('cred-f1'))?.webauthn?.flaggedAt).toBe(4_000);
+  });
+
+  it('accepts a zero counter again while it stays zero, for authenticators without one', async () => {
+    await store.users.create(user('u1'));
+    await store.factors.create(securityKey('f1', 'u1', 'cred-f1', 0), null);
+    expect(await store.factors.acceptSignCount('f1', 0, false, 2_000)).toBe(true);
+    expect(await store.factors.acceptSignCount('f1', 0, false, 3_000)).toBe(true);
+    expect(await store.factors.acceptSignCount('f1', 1, false, 4_000)).toBe(true);
+    expect(await store.factors.acceptSignCount('f1', 0, false, 5_000)).toBe(false);
+  });
+
+  it('renames only the owner’s factor', async () => {
+    await store.users.create(user('u1'));
+    await store.factors.create(securityKey('f1', 'u1'), null);
+    expect(await store.factors.rename('u2', 'f1', 'Stolen')).toBe(false);
+    expect(await store.factors.rename('u1', 'f1', 'Blue key')).toBe(true);
+    expect((await store.factors.listForUser('u1'))[0]?.label).toBe('Blue key');
+  });
+
+  it('hands a WebAuthn challenge to exactly one of parallel callers, and never after it expires', async () => {
+    await store.users.create(user('u1'));
+    const challenge = {
+      id: 'c1',
+      challengeHash: 'k1:c1',
+      purpose: 'register' as const,
+      userId: 'u1',
+      pendingSignInId: null,
+      kind: 'security_key' as const,
+      createdAt: 1_000,
+      expiresAt: 5_000,
+    };
+    await store.webauthnChallenges.create(challenge);
+    const parallel = await Promise.all(
+      Array.from({ length: 8 }, () => store.webauthnChallenges.consume(['k0:c1', 'k1:c1'], 2_000)),
+    );
+    expect(parallel.filter(Boolean)).toEqual([challenge]);
+    await store.webauthnChallenges.create({ ...challenge, id: 'c2', challengeHash: 'k1:c2' });
+    expect(await store.webauthnChallenges.consume(['k1:c2'], 5_000)).toBeUndefined();
   });
 
   it('stores a factor with its recovery codes in one step and refuses the same secret twice', async () => {
@@ -147,7 +235,15 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
 
   it('consumes a pending sign-in exactly once and never after it expires', async () => {
     await store.users.create(user('u1'));
-    const pending = { id: 'p1', tokenHash: 'k1:p1', userId: 'u1', amr: ['pwd' as const], createdAt: 1_000, expiresAt: 5_000 };
+    const pending = {
+      id: 'p1',
+      tokenHash: 'k1:p1',
+      userId: 'u1',
+      amr: ['pwd' as const],
+      firstFactorId: null,
+      createdAt: 1_000,
+      expiresAt: 5_000,
+    };
     await store.pendingSignIns.create(pending);
     expect(await store.pendingSignIns.findByTokenHash(['k1:p1'], 4_999)).toEqual(pending);
     expect(await store.pendingSignIns.findByTokenHash(['k1:p1'], 5_000)).toBeUndefined();

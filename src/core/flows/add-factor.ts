@@ -3,7 +3,7 @@ import { newId } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { factorSecretContext } from '../factors/factor-secret.js';
 import { newRecoveryCodes } from '../factors/recovery-codes.js';
-import type { Factor, User } from '../ports.js';
+import type { Factor, User, WebAuthnCredential } from '../ports.js';
 
 /**
  * Stores a factor whose enrollment was just proven, its secret sealed to the user and factor.
@@ -21,6 +21,7 @@ export async function addFactor(
     lastUsedStep: number | null;
     alreadyEnrolled: string;
     ip: string;
+    webauthn?: WebAuthnCredential;
   },
 ): Promise<{ factor: Factor; recoveryCodes: string[] | null }> {
   const now = deps.clock.now();
@@ -36,6 +37,7 @@ export async function addFactor(
     lastUsedStep: input.lastUsedStep,
     createdAt: now,
     lastUsedAt: now,
+    webauthn: input.webauthn ?? null,
   };
   const { count, length } = deps.settings.recoveryCodes;
   const recoveryCodes = isFirstFactor ? newRecoveryCodes(deps.random, count, length) : null;
@@ -50,4 +52,11 @@ export async function addFactor(
     detail: { kind: input.kind, factorId: id },
   });
   return { factor, recoveryCodes };
+}
+
+/** With `phone.requiredFirst`, every other method waits until a phone number is on the account. */
+export async function assertPhoneFirst(deps: CoreDeps, user: User, method: string): Promise<void> {
+  if (!deps.settings.phone.requiredFirst) return;
+  if ((await deps.store.factors.listForUser(user.id)).some((factor) => factor.kind === 'phone')) return;
+  throw new TesseraError('ERR_PHONE_REQUIRED_FIRST', `Add a phone number first; you can add ${method} after that.`);
 }

@@ -3,8 +3,9 @@ import { newId } from '../deps.js';
 import type { Amr, Factor, PendingSignIn, User } from '../ports.js';
 import { completeSignIn, type SignedIn } from './complete-sign-in.js';
 import { lockedError } from './second-factor-check.js';
+import { usableKeysOf } from './webauthn-assertion.js';
 
-export type SecondFactorMethod = 'totp' | 'email' | 'phone' | 'recovery_code';
+export type SecondFactorMethod = 'webauthn' | 'totp' | 'email' | 'phone' | 'recovery_code';
 
 export type AfterFirstFactor =
   | ({ kind: 'signed_in' } & SignedIn)
@@ -19,15 +20,28 @@ export type AfterFirstFactor =
 /**
  * The one policy decision every first factor goes through: a person with a second factor gets
  * a short-lived pending sign-in, bound to their browser by its own cookie and reaching nothing
- * but the challenge; everyone else gets a session from `completeSignIn`.
+ * but the challenge; everyone else gets a session from `completeSignIn`. A first factor that is
+ * multi-factor by itself (a passkey that verified the person) needs no second step.
  */
-export async function afterFirstFactor(deps: CoreDeps, input: { user: User; amr: Amr[]; ip: string }): Promise<AfterFirstFactor> {
+export async function afterFirstFactor(
+  deps: CoreDeps,
+  input: {
+    user: User;
+    amr: Amr[];
+    ip: string;
+    /** The first factor proved possession and verified the person, as a passkey with user verification does. */
+    multiFactor?: boolean;
+    /** The factor that was the first factor (a passkey); it cannot also be the second. */
+    firstFactorId?: string;
+  },
+): Promise<AfterFirstFactor> {
   const factors = await deps.store.factors.listForUser(input.user.id);
   if (factors.length === 0) return { kind: 'signed_in', ...(await completeSignIn(deps, input)) };
 
   const now = deps.clock.now();
   const lockedUntil = await deps.store.lockout.lockedUntil(input.user.id);
   if (lockedUntil > now) throw lockedError(lockedUntil, now);
+  if (input.multiFactor) return { kind: 'signed_in', ...(await completeSignIn(deps, { ...input, secondFactor: true })) };
 
   const pendingToken = deps.random.bytes(32).toString('base64url');
   const pending: PendingSignIn = {
@@ -35,17 +49,22 @@ export async function afterFirstFactor(deps: CoreDeps, input: { user: User; amr:
     tokenHash: deps.keyedHash.hash(`pending:${pendingToken}`),
     userId: input.user.id,
     amr: input.amr,
+    firstFactorId: input.firstFactorId ?? null,
     createdAt: now,
     expiresAt: now + deps.settings.signIn.pendingMinutes * 60_000,
   };
   await deps.store.pendingSignIns.create(pending);
-  return { kind: 'second_factor_required', pending, pendingToken, methods: methodsOf(factors) };
+  return { kind: 'second_factor_required', pending, pendingToken, methods: methodsOf(factors, pending.firstFactorId) };
 }
 
-/** The ways a person can answer the challenge, in the order they are offered. */
-export function methodsOf(factors: Factor[]): SecondFactorMethod[] {
+/**
+ * The ways a person can answer the challenge, in the order they are offered: phishing-resistant
+ * keys first. A key flagged as cloned, or the passkey that was the first factor, is not offered.
+ */
+export function methodsOf(factors: Factor[], firstFactorId: string | null): SecondFactorMethod[] {
   const kinds = new Set(factors.map((factor) => factor.kind));
-  return [...(['totp', 'email', 'phone'] as const).filter((kind) => kinds.has(kind)), 'recovery_code'];
+  const keys = usableKeysOf(factors, firstFactorId).length > 0 ? (['webauthn'] as const) : [];
+  return [...keys, ...(['totp', 'email', 'phone'] as const).filter((kind) => kinds.has(kind)), 'recovery_code'];
 }
 
 /** The pending sign-in behind a browser's pending cookie, if it has not expired or been used. */

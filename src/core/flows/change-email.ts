@@ -2,9 +2,8 @@ import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import type { User } from '../ports.js';
 import { type CodeSent, sendCode } from './send-code.js';
-import { claimPasswordAttempt } from './first-factor-throttle.js';
 import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
-import { verifyPassword } from './sign-in.js';
+import { confirmPassword } from './sign-in.js';
 import { normalizeEmail } from './sign-up.js';
 
 /**
@@ -18,11 +17,7 @@ export async function startEmailChange(
 ): Promise<CodeSent> {
   const newEmail = normalizeEmail(input.newEmail);
   if (newEmail === input.user.email) throw new TesseraError('ERR_INVALID_INPUT', 'That is already your address.');
-  const throttleKey = await claimPasswordAttempt(deps, input.user.email, input.ip);
-  if (!(await verifyPassword(deps, input.user, input.password))) {
-    throw new TesseraError('ERR_INVALID_CREDENTIALS', 'The password is not right.');
-  }
-  await deps.store.throttles.clear(throttleKey);
+  await confirmPassword(deps, { user: input.user, password: input.password, ip: input.ip });
   if ((await deps.store.factors.listForUser(input.user.id)).length > 0) {
     if (!input.proof) {
       throw new TesseraError('ERR_INVALID_INPUT', 'Enter a code from your authenticator app, your email or a recovery code.');

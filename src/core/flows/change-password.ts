@@ -1,9 +1,7 @@
 import type { CoreDeps } from '../deps.js';
-import { TesseraError } from '../errors.js';
 import { assertAcceptablePassword, normalizePassword } from '../passwords.js';
 import type { Session, User } from '../ports.js';
-import { claimPasswordAttempt } from './first-factor-throttle.js';
-import { verifyPassword } from './sign-in.js';
+import { confirmPassword } from './sign-in.js';
 
 /**
  * Replaces the password after the current one is given again; by default every other session
@@ -20,11 +18,11 @@ export async function changePassword(
     ip: string;
   },
 ): Promise<{ endedSessions: number }> {
-  const throttleKey = await claimPasswordAttempt(deps, input.user.email, input.ip);
-  if (!(await verifyPassword(deps, input.user, input.currentPassword))) {
-    throw new TesseraError('ERR_INVALID_CREDENTIALS', 'The current password is not right.');
-  }
-  await deps.store.throttles.clear(throttleKey);
+  await confirmPassword(
+    deps,
+    { user: input.user, password: input.currentPassword, ip: input.ip },
+    'The current password is not right.',
+  );
   assertAcceptablePassword(input.newPassword, deps.settings.passwords);
 
   await deps.store.users.updatePasswordHash(input.user.id, await deps.passwords.hash(normalizePassword(input.newPassword)));

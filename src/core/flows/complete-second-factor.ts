@@ -1,8 +1,18 @@
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { completeSignIn, type SignedIn } from './complete-sign-in.js';
 import { findPendingSignIn } from './after-first-factor.js';
-import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
+import { secondFactorKeyOptions } from './webauthn-assertion.js';
+import { amrOfMatch, checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
+
+/** Options for answering this browser's pending sign-in with a security key or biometric. */
+export async function signInKeyOptions(deps: CoreDeps, pendingToken: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const pending = await findPendingSignIn(deps, pendingToken);
+  const user = pending && (await deps.store.users.findById(pending.userId));
+  if (!pending || !user) throw expired();
+  return secondFactorKeyOptions(deps, { user, pending });
+}
 
 const expired = () => new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has expired. Please sign in again.');
 
@@ -19,13 +29,9 @@ export async function completeSecondFactor(
   const user = await deps.store.users.findById(pending.userId);
   if (!user) throw expired();
 
-  return checkSecondFactor(
-    deps,
-    user,
-    { proof: input.proof, ip: input.ip, pendingSignInId: pending.id },
-    async (store, match) => {
-      if (!(await store.pendingSignIns.consume(pending.id, deps.clock.now()))) throw expired();
-      return completeSignIn({ ...deps, store }, { user, amr: [...pending.amr, match.method], ip: input.ip, secondFactor: true });
-    },
-  );
+  return checkSecondFactor(deps, user, { proof: input.proof, ip: input.ip, pending }, async (store, match) => {
+    if (!(await store.pendingSignIns.consume(pending.id, deps.clock.now()))) throw expired();
+    const amr = [...new Set([...pending.amr, ...amrOfMatch(match)])];
+    return completeSignIn({ ...deps, store }, { user, amr, ip: input.ip, secondFactor: true });
+  });
 }

@@ -4,9 +4,8 @@ import { factorSecretContext } from '../factors/factor-secret.js';
 import { maskEmail } from '../factors/oob-code.js';
 import type { Factor, User } from '../ports.js';
 import { addFactor } from './add-factor.js';
-import { claimPasswordAttempt } from './first-factor-throttle.js';
 import { type CodeSent, sendCode } from './send-code.js';
-import { verifyPassword } from './sign-in.js';
+import { confirmPassword } from './sign-in.js';
 import { normalizeEmail } from './sign-up.js';
 import { takeOobCode } from './take-oob-code.js';
 
@@ -28,11 +27,7 @@ export async function startEmailFactor(
   input: { user: User; password: string; address?: string; ip: string },
 ): Promise<CodeSent> {
   const address = normalizeEmail(input.address || input.user.email);
-  const throttleKey = await claimPasswordAttempt(deps, input.user.email, input.ip);
-  if (!(await verifyPassword(deps, input.user, input.password))) {
-    throw new TesseraError('ERR_INVALID_CREDENTIALS', 'The password is not right.');
-  }
-  await deps.store.throttles.clear(throttleKey);
+  await confirmPassword(deps, { user: input.user, password: input.password, ip: input.ip });
   if ((await emailFactorsOf(deps, input.user)).some((existing) => existing.address === address)) {
     throw new TesseraError('ERR_ALREADY_ENROLLED', 'Email codes are already on for this address.');
   }

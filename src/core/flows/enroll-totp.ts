@@ -2,9 +2,8 @@ import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { matchTotpStep, newTotpSecret, otpauthUri } from '../factors/totp.js';
 import type { Factor, Session, User } from '../ports.js';
-import { addFactor } from './add-factor.js';
-import { claimPasswordAttempt } from './first-factor-throttle.js';
-import { verifyPassword } from './sign-in.js';
+import { addFactor, assertPhoneFirst } from './add-factor.js';
+import { confirmPassword } from './sign-in.js';
 
 /** How long a person has to scan the QR code and type the first code. */
 const enrollmentLifetimeMs = 15 * 60_000;
@@ -28,17 +27,8 @@ export async function startTotpEnrollment(
   deps: CoreDeps,
   input: { user: User; session: Session; password: string; ip: string },
 ): Promise<TotpEnrollment> {
-  if (
-    deps.settings.phone.requiredFirst &&
-    !(await deps.store.factors.listForUser(input.user.id)).some((factor) => factor.kind === 'phone')
-  ) {
-    throw new TesseraError('ERR_PHONE_REQUIRED_FIRST', 'Add a phone number first; you can add an authenticator app after that.');
-  }
-  const throttleKey = await claimPasswordAttempt(deps, input.user.email, input.ip);
-  if (!(await verifyPassword(deps, input.user, input.password))) {
-    throw new TesseraError('ERR_INVALID_CREDENTIALS', 'The password is not right.');
-  }
-  await deps.store.throttles.clear(throttleKey);
+  await assertPhoneFirst(deps, input.user, 'an authenticator app');
+  await confirmPassword(deps, { user: input.user, password: input.password, ip: input.ip });
 
   const secret = newTotpSecret(deps.random);
   const expiresAt = deps.clock.now() + enrollmentLifetimeMs;

@@ -21,7 +21,7 @@ export async function claimPasswordAttempt(deps: CoreDeps, email: string, ip: st
   return key;
 }
 
-function throttled(retryAfterMs: number): TesseraError {
+export function throttled(retryAfterMs: number): TesseraError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return new TesseraError(
     'ERR_THROTTLED',

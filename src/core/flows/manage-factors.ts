@@ -3,16 +3,24 @@ import { TesseraError } from '../errors.js';
 import { newRecoveryCodes } from '../factors/recovery-codes.js';
 import type { Factor, User } from '../ports.js';
 import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
+import { usableKeysOf } from './webauthn-assertion.js';
 
 export interface SecurityOverview {
   mfaEnabled: boolean;
   factors: Factor[];
+  /** A security key or biometric can confirm sensitive changes. */
+  hasKey: boolean;
   recoveryCodesRemaining: number;
 }
 
 export async function securityOverview(deps: CoreDeps, user: User): Promise<SecurityOverview> {
   const factors = await deps.store.factors.listForUser(user.id);
-  return { mfaEnabled: factors.length > 0, factors, recoveryCodesRemaining: await deps.store.recoveryCodes.countUnused(user.id) };
+  return {
+    mfaEnabled: factors.length > 0,
+    factors,
+    hasKey: usableKeysOf(factors).length > 0,
+    recoveryCodesRemaining: await deps.store.recoveryCodes.countUnused(user.id),
+  };
 }
 
 /**
@@ -50,6 +58,28 @@ export async function removeFactor(
     if (isLast) await store.events.record({ type: 'mfa_disabled', userId: input.user.id, ip: input.ip, at });
     return { mfaEnabled: !isLast };
   });
+}
+
+/** Renames one of the person's factors, e.g. "Blue YubiKey"; names are for recognising them, so no proof is asked. */
+export async function renameFactor(
+  deps: CoreDeps,
+  input: { user: User; factorId: string; label: string; ip: string },
+): Promise<Factor> {
+  const label = input.label.trim();
+  if (label.length === 0 || label.length > 60)
+    throw new TesseraError('ERR_INVALID_INPUT', 'Give it a name of 1 to 60 characters.');
+  const renamed =
+    (await deps.store.factors.rename(input.user.id, input.factorId, label)) &&
+    (await deps.store.factors.listForUser(input.user.id)).find((candidate) => candidate.id === input.factorId);
+  if (!renamed) throw new TesseraError('ERR_NOT_FOUND', 'There is no such sign-in method on your account.');
+  await deps.store.events.record({
+    type: 'factor_renamed',
+    userId: input.user.id,
+    ip: input.ip,
+    at: deps.clock.now(),
+    detail: { factorId: input.factorId },
+  });
+  return renamed;
 }
 
 /** Replaces every recovery code with a new set, shown once; needs a current second-factor proof. */

@@ -5,9 +5,8 @@ import { maskPhone, parsePhone, type PhoneNumber } from '../factors/phone.js';
 import type { Factor, User } from '../ports.js';
 import { addFactor } from './add-factor.js';
 import { type CodeSent, sendCode } from './send-code.js';
-import { claimPasswordAttempt } from './first-factor-throttle.js';
 import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
-import { verifyPassword } from './sign-in.js';
+import { confirmPassword } from './sign-in.js';
 import { normalizeEmail } from './sign-up.js';
 import { takeOobCode } from './take-oob-code.js';
 
@@ -56,11 +55,7 @@ export async function startPhoneFactor(
       throw new TesseraError('ERR_INVALID_INPUT', 'Enter a current code from one of your sign-in methods, or a recovery code.');
     await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async () => undefined);
   } else {
-    const throttleKey = await claimPasswordAttempt(deps, input.user.email, input.ip);
-    if (!(await verifyPassword(deps, input.user, input.password ?? ''))) {
-      throw new TesseraError('ERR_INVALID_CREDENTIALS', 'The password is not right.');
-    }
-    await deps.store.throttles.clear(throttleKey);
+    await confirmPassword(deps, { user: input.user, password: input.password ?? '', ip: input.ip });
   }
   if ((await phoneFactorsOf(deps, input.user)).some((existing) => existing.phone.e164 === phone.e164)) {
     throw new TesseraError('ERR_ALREADY_ENROLLED', 'This number is already one of your sign-in methods.');

@@ -4,23 +4,29 @@ import { factorSecretContext } from '../factors/factor-secret.js';
 import { takeOobCode } from './take-oob-code.js';
 import { matchTotpStep } from '../factors/totp.js';
 import { normalizeRecoveryCode } from '../factors/recovery-codes.js';
-import type { Factor, Store, User } from '../ports.js';
+import type { AuthenticationResponseJSON } from '../factors/webauthn.js';
+import type { Amr, Factor, PendingSignIn, Store, User } from '../ports.js';
+import { matchKeyAssertion } from './webauthn-assertion.js';
 
-/** What a person offered as their second factor: a code from an app, or a recovery code. */
-export type SecondFactorProof = { code: string } | { recoveryCode: string };
+/** What a person offered as their second factor: a code, a recovery code, or a security key's signed answer. */
+export type SecondFactorProof = { code: string } | { recoveryCode: string } | { webauthn: AuthenticationResponseJSON };
 
 /** What matched, so the caller can record it. */
 export type SecondFactorMatch =
   | { method: 'otp'; factor: Factor; step: number }
   | { method: 'email' | 'sms' | 'tel'; factorId: string | null }
-  | { method: 'recovery_code' };
+  | { method: 'recovery_code' }
+  | { method: 'webauthn'; factor: Factor; amr: Amr[] };
+
+/** The method references a match adds to a session. */
+export const amrOfMatch = (match: SecondFactorMatch): Amr[] => (match.method === 'webauthn' ? match.amr : [match.method]);
 
 /** One attempt: the proof, where it came from, and the pending sign-in it answers, if any. */
 export interface SecondFactorAttempt {
   proof: SecondFactorProof;
   ip: string;
-  /** At sign-in, the pending sign-in whose emailed code may be the answer. */
-  pendingSignInId?: string;
+  /** At sign-in, the pending sign-in whose sent code or key challenge may be the answer. */
+  pending?: Pick<PendingSignIn, 'id' | 'firstFactorId'>;
 }
 
 export function lockedError(lockedUntil: number, now: number): TesseraError {
@@ -41,7 +47,7 @@ export function lockedError(lockedUntil: number, now: number): TesseraError {
 export async function checkSecondFactor<T>(
   deps: CoreDeps,
   user: User,
-  { proof, ip, pendingSignInId }: SecondFactorAttempt,
+  { proof, ip, pending }: SecondFactorAttempt,
   andThen: (store: Store, match: SecondFactorMatch) => Promise<T>,
 ): Promise<T> {
   const now = deps.clock.now();
@@ -52,8 +58,10 @@ export async function checkSecondFactor<T>(
   const match =
     'code' in proof
       ? ((await matchAuthenticatorCode(deps, user, proof.code.trim(), ip)) ??
-        (pendingSignInId ? await matchSentCode(deps, user, proof.code.trim(), pendingSignInId) : undefined))
-      : await matchRecoveryCode(deps, user, proof.recoveryCode);
+        (pending ? await matchSentCode(deps, user, proof.code.trim(), pending.id) : undefined))
+      : 'webauthn' in proof
+        ? await matchKey(deps, user, proof.webauthn, pending, ip)
+        : await matchRecoveryCode(deps, user, proof.recoveryCode);
   if (!match) {
     await deps.store.events.record({
       type: 'second_factor_failed',
@@ -113,6 +121,17 @@ async function matchSentCode(
   if (!challenge || !(await takeOobCode(deps, challenge, code))) return undefined;
   const method: 'email' | 'sms' | 'tel' = challenge.channel === 'sms' ? 'sms' : challenge.channel === 'voice' ? 'tel' : 'email';
   return { method, factorId: challenge.factorId };
+}
+
+async function matchKey(
+  deps: CoreDeps,
+  user: User,
+  response: AuthenticationResponseJSON,
+  pending: SecondFactorAttempt['pending'],
+  ip: string,
+): Promise<SecondFactorMatch | undefined> {
+  const matched = await matchKeyAssertion(deps, user, response, pending, ip);
+  return matched && { method: 'webauthn', ...matched };
 }
 
 async function matchRecoveryCode(deps: CoreDeps, user: User, input: string): Promise<SecondFactorMatch | undefined> {

@@ -48,7 +48,9 @@ export async function describeChallenge(
   // A number outside the configured countries is not offered at all.
   const canCall = codeTargets.some((target) => target.channel !== 'email');
   return {
-    methods: methodsOf(await deps.store.factors.listForUser(user.id)).filter((method) => method !== 'phone' || canCall),
+    methods: methodsOf(await deps.store.factors.listForUser(user.id), pending.firstFactorId).filter(
+      (method) => method !== 'phone' || canCall,
+    ),
     codeTargets,
     codeSent: sent !== undefined,
   };

@@ -29,6 +29,17 @@ export async function verifyPassword(deps: CoreDeps, user: User | undefined, pas
   return matches && user !== undefined;
 }
 
+/** Asks for the password again before a sensitive change, throttled like signing in. */
+export async function confirmPassword(
+  deps: CoreDeps,
+  input: { user: User; password: string; ip: string },
+  wrongPassword = 'The password is not right.',
+): Promise<void> {
+  const throttleKey = await claimPasswordAttempt(deps, input.user.email, input.ip);
+  if (!(await verifyPassword(deps, input.user, input.password))) throw new TesseraError('ERR_INVALID_CREDENTIALS', wrongPassword);
+  await deps.store.throttles.clear(throttleKey);
+}
+
 /**
  * Email and password sign-in; answers alike for unknown accounts and wrong passwords. A person
  * with a second factor gets a pending sign-in, not a session.

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { TesseraConfig } from '../../config.js';
@@ -5,7 +6,8 @@ import type { CoreDeps } from '../../core/deps.js';
 import { TesseraError } from '../../core/errors.js';
 import { startEmailChange } from '../../core/flows/change-email.js';
 import { changePassword } from '../../core/flows/change-password.js';
-import { completeSecondFactor } from '../../core/flows/complete-second-factor.js';
+import { completeSecondFactor, signInKeyOptions } from '../../core/flows/complete-second-factor.js';
+import { passkeyOptions, signInWithPasskey } from '../../core/flows/passkey-sign-in.js';
 import { sendSignInCode } from '../../core/flows/sign-in-codes.js';
 import { signOut } from '../../core/flows/session.js';
 import { signInWithPassword } from '../../core/flows/sign-in.js';
@@ -27,11 +29,20 @@ import {
   secondFactorProof,
   signedInView,
   sendAfterProofResponses,
+  webauthnAssertion,
+  webauthnOptionsView,
 } from './schemas.js';
 import { toFirstFactorView, toSignedInView } from './views.js';
 
 /** JSON account routes under /api/v1: the same flows the pages call. */
 export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps: CoreDeps }> = async (app, { config, deps }) => {
+  /** The browser's pending sign-in token; without one, the sign-in has expired. */
+  const pendingTokenOf = (request: FastifyRequest): string => {
+    const pendingToken = readCookie(config, request, 'pending');
+    if (!pendingToken) throw new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has expired. Please sign in again.');
+    return pendingToken;
+  };
+
   app.post(
     '/sign-up',
     {
@@ -79,15 +90,60 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       },
     },
     async (request, reply) => {
-      const pendingToken = readCookie(config, request, 'pending');
-      if (!pendingToken) throw new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has expired. Please sign in again.');
       const signedIn = await completeSecondFactor(deps, {
-        pendingToken,
+        pendingToken: pendingTokenOf(request),
         proof: toProof(request.body),
         ip: request.ip,
       });
       applySignedIn(config, reply, signedIn);
       return toSignedInView(signedIn.user, signedIn.session);
+    },
+  );
+
+  app.post(
+    '/sign-in/webauthn-options',
+    {
+      schema: {
+        summary: 'Options for answering the pending sign-in with a security key or biometric',
+        description:
+          'The answer of @simplewebauthn/browser’s `startAuthentication` goes to /sign-in/second-factor as `webauthn`, within five minutes.',
+        tags: ['account'],
+        response: { 200: webauthnOptionsView, 401: errorView, 404: errorView },
+      },
+    },
+    async (request) => ({ ...(await signInKeyOptions(deps, pendingTokenOf(request))) }),
+  );
+
+  app.post(
+    '/sign-in/passkey/options',
+    {
+      schema: {
+        summary: 'Options for signing in with a passkey, without an email',
+        description:
+          'For @simplewebauthn/browser’s `startAuthentication` (also with `useBrowserAutofill`); its answer goes to /sign-in/passkey within five minutes.',
+        tags: ['account'],
+        response: { 200: webauthnOptionsView, 404: errorView, 429: errorView },
+      },
+    },
+    async (request) => ({ ...(await passkeyOptions(deps, request.ip)) }),
+  );
+
+  app.post(
+    '/sign-in/passkey',
+    {
+      schema: {
+        summary: 'Sign in with a passkey',
+        description:
+          'A passkey that verified the person (PIN or biometric) signs in with two factors; otherwise the answer is `second_factor_required`, as after a password.',
+        tags: ['account'],
+        body: z.object({ credential: webauthnAssertion }),
+        response: { 200: firstFactorView, 400: errorView, 401: errorView, 404: errorView, 423: errorView, 429: errorView },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await signInWithPasskey(deps, { response: request.body.credential, ip: request.ip });
+      applyFirstFactorOutcome(config, reply, outcome);
+      return toFirstFactorView(outcome);
     },
   );
 
@@ -106,10 +162,8 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       },
     },
     async (request) => {
-      const pendingToken = readCookie(config, request, 'pending');
-      if (!pendingToken) throw new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has expired. Please sign in again.');
       return sendSignInCode(deps, {
-        pendingToken,
+        pendingToken: pendingTokenOf(request),
         factorId: request.body?.factorId,
         channel: request.body?.channel,
         ip: request.ip,

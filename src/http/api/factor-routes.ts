@@ -4,7 +4,9 @@ import type { CoreDeps } from '../../core/deps.js';
 import { confirmEmailFactor, startEmailFactor } from '../../core/flows/email-codes.js';
 import { confirmTotpEnrollment, startTotpEnrollment } from '../../core/flows/enroll-totp.js';
 import { confirmPhoneFactor, startPhoneFactor } from '../../core/flows/phone-codes.js';
-import { regenerateRecoveryCodes, removeFactor, securityOverview } from '../../core/flows/manage-factors.js';
+import { confirmWebAuthnEnrollment, startWebAuthnEnrollment } from '../../core/flows/enroll-webauthn.js';
+import { regenerateRecoveryCodes, removeFactor, renameFactor, securityOverview } from '../../core/flows/manage-factors.js';
+import { secondFactorKeyOptions } from '../../core/flows/webauthn-assertion.js';
 import { requireAuth } from '../authentication.js';
 import { optionalProof, toProof } from './proof.js';
 import {
@@ -18,6 +20,8 @@ import {
   recoveryCode,
   secondFactorProof,
   sendAfterProofResponses,
+  webauthnOptionsView,
+  webauthnRegistration,
 } from './schemas.js';
 import { toEnrolledView, toFactorView } from './views.js';
 
@@ -162,6 +166,85 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         ip: request.ip,
       });
       return reply.status(201).send(toEnrolledView(added));
+    },
+  );
+
+  app.post(
+    '/factors/webauthn/options',
+    {
+      schema: {
+        summary: 'Start registering a security key or this device’s fingerprint or face',
+        description:
+          'Needs the password again. `kind` is `security_key` (with `device`: a `key`, or a `phone` reached over the hybrid transport) or `biometric` (needs another method first). Returns the options for @simplewebauthn/browser’s `startRegistration`; its answer goes to /factors/webauthn within five minutes.',
+        tags: ['factors'],
+        body: z.object({
+          kind: z.enum(['security_key', 'biometric']),
+          device: z.enum(['key', 'phone']).default('key'),
+          password,
+        }),
+        response: { 200: webauthnOptionsView, 400: errorView, 401: errorView, 409: errorView, 429: errorView },
+      },
+    },
+    async (request) => ({
+      ...(await startWebAuthnEnrollment(deps, { user: requireAuth(request).user, ...request.body, ip: request.ip })),
+    }),
+  );
+
+  app.post(
+    '/factors/webauthn',
+    {
+      schema: {
+        summary: 'Finish registering a security key or biometric with the authenticator’s answer',
+        description: 'The first factor comes with recovery codes, returned only here.',
+        tags: ['factors'],
+        body: z.object({ credential: webauthnRegistration, label: z.string().max(60).optional() }),
+        response: enrolledResponses,
+      },
+    },
+    async (request, reply) => {
+      const added = await confirmWebAuthnEnrollment(deps, {
+        user: requireAuth(request).user,
+        response: request.body.credential,
+        label: request.body.label,
+        ip: request.ip,
+      });
+      return reply.status(201).send(toEnrolledView(added));
+    },
+  );
+
+  app.post(
+    '/factors/webauthn/proof-options',
+    {
+      schema: {
+        summary: 'Options for proving a sensitive change with a security key or biometric',
+        description:
+          'The answer of @simplewebauthn/browser’s `startAuthentication` is the `webauthn` proof of the change (removing a factor, new recovery codes…), within five minutes.',
+        tags: ['factors'],
+        response: { 200: webauthnOptionsView, 401: errorView, 404: errorView },
+      },
+    },
+    async (request) => ({ ...(await secondFactorKeyOptions(deps, { user: requireAuth(request).user })) }),
+  );
+
+  app.patch(
+    '/factors/:factorId',
+    {
+      schema: {
+        summary: 'Rename a second factor',
+        tags: ['factors'],
+        params: z.object({ factorId: z.string().min(1).max(64) }),
+        body: z.object({ label: z.string().trim().min(1).max(60) }),
+        response: { 200: factorView, 400: errorView, 401: errorView, 404: errorView },
+      },
+    },
+    async (request) => {
+      const factor = await renameFactor(deps, {
+        user: requireAuth(request).user,
+        factorId: request.params.factorId,
+        label: request.body.label,
+        ip: request.ip,
+      });
+      return toFactorView(factor);
     },
   );
 

@@ -1,7 +1,13 @@
 import type { SecondFactorProof } from '../../core/flows/second-factor-check.js';
+import type { AuthenticationResponseJSON } from '../../core/factors/webauthn.js';
 
-/** The core's proof from a validated `{ code } | { recoveryCode }` body. */
-export function toProof(body: { code?: string | undefined; recoveryCode?: string | undefined }): SecondFactorProof {
+/** The core's proof from a validated `{ code } | { recoveryCode } | { webauthn }` body. */
+export function toProof(body: {
+  code?: string | undefined;
+  recoveryCode?: string | undefined;
+  webauthn?: AuthenticationResponseJSON | undefined;
+}): SecondFactorProof {
+  if (body.webauthn !== undefined) return { webauthn: body.webauthn };
   return body.code !== undefined ? { code: body.code } : { recoveryCode: body.recoveryCode ?? '' };
 }
 

@@ -9,10 +9,59 @@ export const credentials = z.object({ email, password });
 export const otpCode = z.string('must be a string').trim().min(1, 'is required').max(12, 'is too long');
 export const recoveryCode = z.string('must be a string').trim().min(1, 'is required').max(64, 'is too long');
 
-/** A second-factor proof: exactly one of `code` and `recoveryCode`. */
+const base64url = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]*$/, 'must be base64url');
+const transport = z.enum(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
+const attachment = z.enum(['platform', 'cross-platform']);
+
+/** A security key's or passkey's answer to a sign-in challenge, as @simplewebauthn/browser's `startAuthentication` returns it. */
+export const webauthnAssertion = z.object({
+  id: base64url(1024),
+  rawId: base64url(1024),
+  type: z.literal('public-key'),
+  response: z.object({
+    clientDataJSON: base64url(4096),
+    authenticatorData: base64url(4096),
+    signature: base64url(2048),
+    userHandle: base64url(256).optional(),
+  }),
+  authenticatorAttachment: attachment.optional(),
+  clientExtensionResults: z.object({}).loose().default({}),
+});
+
+/** A new credential, as @simplewebauthn/browser's `startRegistration` returns it. */
+export const webauthnRegistration = z.object({
+  id: base64url(1024),
+  rawId: base64url(1024),
+  type: z.literal('public-key'),
+  response: z.object({
+    clientDataJSON: base64url(4096),
+    attestationObject: base64url(32_768),
+    authenticatorData: base64url(4096).optional(),
+    transports: z.array(transport).max(8).optional(),
+    publicKeyAlgorithm: z.number().int().optional(),
+    publicKey: base64url(4096).optional(),
+  }),
+  authenticatorAttachment: attachment.optional(),
+  clientExtensionResults: z
+    .object({ credProps: z.object({ rk: z.boolean().optional() }).optional() })
+    .loose()
+    .default({}),
+});
+
+/** Options for the browser's `navigator.credentials` call, passed on to @simplewebauthn/browser as they are. */
+export const webauthnOptionsView = z.object({ challenge: z.string() }).loose();
+
+/** A second-factor proof: exactly one of `code`, `recoveryCode` and `webauthn` (a security key's answer). */
 export const secondFactorProof = z
-  .object({ code: otpCode.optional(), recoveryCode: recoveryCode.optional() })
-  .refine((proof) => (proof.code === undefined) !== (proof.recoveryCode === undefined), 'give either code or recoveryCode');
+  .object({ code: otpCode.optional(), recoveryCode: recoveryCode.optional(), webauthn: webauthnAssertion.optional() })
+  .refine(
+    (proof) => [proof.code, proof.recoveryCode, proof.webauthn].filter((given) => given !== undefined).length === 1,
+    'give one of code, recoveryCode or webauthn',
+  );
 
 export const userView = z.object({ id: z.string(), email: z.string(), emailVerified: z.boolean() });
 export const sessionView = z.object({
@@ -26,17 +75,30 @@ export const firstFactorView = z.union([
   signedInView,
   z.object({
     status: z.literal('second_factor_required'),
-    methods: z.array(z.enum(['totp', 'email', 'phone', 'recovery_code'])),
+    methods: z.array(z.enum(['webauthn', 'totp', 'email', 'phone', 'recovery_code'])),
     expiresAt: z.number().int(),
   }),
 ]);
 
 export const factorView = z.object({
   id: z.string(),
-  kind: z.enum(['totp', 'email', 'phone']),
+  kind: z.enum(['totp', 'email', 'phone', 'security_key', 'biometric']),
   label: z.string(),
   createdAt: z.number().int(),
   lastUsedAt: z.number().int().nullable(),
+  /** For security keys and biometrics: what the authenticator is; null for the other kinds. */
+  webauthn: z
+    .object({
+      transports: z.array(z.string()),
+      attachment: attachment.nullable(),
+      aaguid: z.string(),
+      userVerified: z.boolean(),
+      passkey: z.boolean(),
+      backupEligible: z.boolean(),
+      backedUp: z.boolean(),
+      flagged: z.boolean(),
+    })
+    .nullable(),
 });
 
 /** A completed enrollment: the new factor, and recovery codes when it was the first. */

@@ -21,7 +21,24 @@ export function toFirstFactorView(
 }
 
 export function toFactorView(factor: Factor): z.infer<typeof factorView> {
-  return { id: factor.id, kind: factor.kind, label: factor.label, createdAt: factor.createdAt, lastUsedAt: factor.lastUsedAt };
+  const key = factor.webauthn;
+  return {
+    id: factor.id,
+    kind: factor.kind,
+    label: factor.label,
+    createdAt: factor.createdAt,
+    lastUsedAt: factor.lastUsedAt,
+    webauthn: key && {
+      transports: key.transports,
+      attachment: key.attachment,
+      aaguid: key.aaguid,
+      userVerified: key.userVerified,
+      passkey: key.discoverable,
+      backupEligible: key.backupEligible,
+      backedUp: key.backedUp,
+      flagged: key.flaggedAt !== null,
+    },
+  };
 }
 
 /** A completed enrollment as the API answers it. */

@@ -8,12 +8,14 @@ import { signOut } from '../../core/flows/session.js';
 import { signInWithPassword } from '../../core/flows/sign-in.js';
 import { signUp } from '../../core/flows/sign-up.js';
 import type { AfterFirstFactor } from '../../core/flows/after-first-factor.js';
-import { credentials, password } from '../api/schemas.js';
+import { credentials, password, webauthnAssertion } from '../api/schemas.js';
+import { signInWithPasskey } from '../../core/flows/passkey-sign-in.js';
 import { requireSignedInPage } from '../authentication.js';
 import { clearCookie } from '../cookies.js';
 import { applyFirstFactorOutcome } from '../sign-in-response.js';
 import { accountView, signInView, signUpView } from './account-views.js';
 import { formFailure, type Render, typedField } from './page-kit.js';
+import { parseKeyAnswer } from './proof-field.js';
 
 const passwordChange = z.object({
   currentPassword: password,
@@ -21,9 +23,14 @@ const passwordChange = z.object({
   endOtherSessions: z.literal('on').optional(),
 });
 
+const passkeyForm = z.object({ credential: z.string().min(1, 'is required').max(48_000) });
+
 const notices: Record<string, string> = {
   password: 'Your password was changed.',
-  'factor-removed': 'The authenticator app was removed.',
+  'factor-removed': 'The sign-in method was removed.',
+  'key-added': 'The security key was added.',
+  'biometric-added': 'You can now confirm sign-ins with your fingerprint or face on this device.',
+  renamed: 'The name was saved.',
   'mfa-off': 'Two-step verification is off. You can turn it on again at any time.',
   'email-on': 'Email codes are on.',
   'verification-sent': 'We sent you a new link. Open it to confirm your address.',
@@ -43,6 +50,7 @@ export function accountPages(
   app: FastifyInstance,
   { config, deps, render }: { config: TesseraConfig; deps: CoreDeps; render: Render },
 ) {
+  const { passkeys } = config.webauthn;
   const afterFirstFactor = (reply: FastifyReply, outcome: AfterFirstFactor) => {
     applyFirstFactorOutcome(config, reply, outcome);
     return reply.redirect(outcome.kind === 'signed_in' ? '/account' : '/sign-in/verify', 303);
@@ -77,7 +85,7 @@ export function accountPages(
 
   app.get('/sign-in', async (request, reply) => {
     if (request.auth) return reply.redirect('/account', 303);
-    return render(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken }));
+    return render(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken, passkeys }));
   });
 
   app.post('/sign-in', async (request, reply) => {
@@ -86,7 +94,18 @@ export function accountPages(
     } catch (error) {
       const { status, message } = formFailure(error);
       const email = typedField(request.body, 'email');
-      return render(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken, error: message, email }), status);
+      return render(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken, passkeys, error: message, email }), status);
+    }
+  });
+
+  app.post('/sign-in/passkey', async (request, reply) => {
+    try {
+      const { credential } = passkeyForm.parse(request.body);
+      const response = parseKeyAnswer(credential, webauthnAssertion);
+      return afterFirstFactor(reply, await signInWithPasskey(deps, { response, ip: request.ip }));
+    } catch (error) {
+      const { status, message } = formFailure(error);
+      return render(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken, passkeys, error: message }), status);
     }
   });
 

@@ -3,6 +3,7 @@ import type { Factor, Session, User } from '../../core/ports.js';
 import { formatTime } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import { alert } from './layout.js';
+import { ceremonyStatus } from './webauthn-views.js';
 
 export interface FormState {
   csrfToken: string;
@@ -31,28 +32,49 @@ const factorKinds: Record<Factor['kind'], string> = {
   totp: 'Authenticator app',
   email: 'Email codes',
   phone: 'Text and call codes',
+  security_key: 'Security key',
+  biometric: 'Biometric',
 };
 
 /**
  * Confirms a sensitive change with a current code, or a recovery code for someone who lost
- * their phone; letters are allowed, so no numeric keyboard here.
+ * their phone; letters are allowed, so no numeric keyboard here. A person with a security key
+ * or biometric can touch it instead, where JavaScript runs.
  */
-const proofInput = () =>
+export const proofInput = (withKey: boolean) =>
   html`<label
-    >Code from your authenticator app, or a recovery code
-    <input
-      type="text"
-      name="proof"
-      autocomplete="one-time-code"
-      autocapitalize="characters"
-      spellcheck="false"
-      maxlength="64"
-      required
-      class="code-input"
-    />
-  </label>`;
+      >Code from one of your sign-in methods, or a recovery code
+      <input
+        type="text"
+        name="proof"
+        autocomplete="one-time-code"
+        autocapitalize="characters"
+        spellcheck="false"
+        maxlength="64"
+        required
+        class="code-input"
+      />
+    </label>
+    ${withKey ? keyProof : ''}`;
 
-export function signInView(state: FormState): SafeHtml {
+const keyProof = html`<div class="key-proof" data-webauthn="proof" data-options="/api/v1/factors/webauthn/proof-options" hidden>
+  <input type="hidden" name="webauthn" />
+  <button type="button" class="button button-secondary" data-webauthn-start>Use your security key or biometric instead</button>
+  <p class="webauthn-status" role="alert" data-webauthn-status></p>
+</div>`;
+
+/** What a security key or biometric is, as the list shows it: passkey, synced, or blocked. */
+function keyFacts(factor: Factor): SafeHtml {
+  const key = factor.webauthn;
+  if (!key) return html``;
+  return html`${key.discoverable ? html` <span class="badge badge-on">Passkey</span>` : ''}${key.backupEligible ? html` <span class="badge badge-off">${key.backedUp ? 'Synced' : 'Can sync'}</span>` : ''}${
+    key.flaggedAt === null
+      ? ''
+      : html`<div class="alert alert-error">Blocked on ${formatTime(key.flaggedAt)}: this key answered with a counter it had already used, which can mean it was copied. Remove it, and add it again if it is yours.</div>`
+  }`;
+}
+
+export function signInView(state: FormState & { passkeys: boolean }): SafeHtml {
   return html`<section class="card" aria-labelledby="title">
     <h1 id="title">Sign in</h1>
     <p class="lead">Welcome back. Enter your email and password.</p>
@@ -64,7 +86,7 @@ export function signInView(state: FormState): SafeHtml {
         <input
           type="email"
           name="email"
-          autocomplete="username"
+          autocomplete="${state.passkeys ? 'username webauthn' : 'username'}"
           required
           value="${state.email ?? ''}"
           ${state.email ? '' : html`autofocus`}
@@ -76,6 +98,24 @@ export function signInView(state: FormState): SafeHtml {
       </label>
       <button type="submit" class="button">Sign in</button>
     </form>
+    ${
+      state.passkeys
+        ? html`<form
+            method="post"
+            action="/sign-in/passkey"
+            class="stack passkey-form"
+            data-webauthn="passkey"
+            data-options="/api/v1/sign-in/passkey/options"
+            hidden
+          >
+            ${csrfField(state.csrfToken)}
+            <input type="hidden" name="credential" />
+            <p class="divider"><span>or</span></p>
+            ${ceremonyStatus}
+            <button type="submit" class="button button-secondary" data-webauthn-start>Sign in with a passkey</button>
+          </form>`
+        : ''
+    }
     <p class="switch">New here? <a href="/sign-up">Create an account</a></p>
   </section>`;
 }
@@ -123,14 +163,22 @@ function factorItem(state: AccountState, factor: Factor, isLast: boolean): SafeH
     <div class="factor-main">
       <span class="factor-icon" aria-hidden="true"></span>
       <div>
-        <strong>${factor.label}</strong>
+        <strong>${factor.label}</strong>${keyFacts(factor)}
         <div class="hint">${factorKinds[factor.kind]} · added ${formatTime(factor.createdAt)}${factor.lastUsedAt ? html` · last used ${formatTime(factor.lastUsedAt)}` : ''}</div>
       </div>
     </div>
     <details class="inline-action">
+      <summary>Rename</summary>
+      <form method="post" action="/account/factors/${factor.id}/rename" class="stack">
+        ${csrfField(state.csrfToken)}
+        <label>Name <input type="text" name="label" value="${factor.label}" maxlength="60" required /></label>
+        <button type="submit" class="button button-secondary">Save name</button>
+      </form>
+    </details>
+    <details class="inline-action">
       <summary>Remove</summary>
       <form method="post" action="/account/factors/${factor.id}/remove" class="stack">
-        ${csrfField(state.csrfToken)} ${proofInput()}
+        ${csrfField(state.csrfToken)} ${proofInput(state.overview.hasKey)}
         ${isLast ? html`<label class="checkbox"><input type="checkbox" name="confirmTurningOff" value="on" required /> I understand this turns two-step verification off and voids my recovery codes</label>` : ''}
         <button type="submit" class="button button-danger">Remove ${factor.label}</button>
       </form>
@@ -168,7 +216,7 @@ export function accountView(state: AccountState): SafeHtml {
     </h2>
     ${
       overview.mfaEnabled
-        ? html`<p>When you sign in, we ask for a code from one of these after your password.</p>
+        ? html`<p>When you sign in, we ask for one of these after your password.</p>
             <ul class="factors" aria-labelledby="mfa-title">
               ${overview.factors.map((factor) => factorItem(state, factor, overview.factors.length === 1))}
             </ul>
@@ -176,6 +224,8 @@ export function accountView(state: AccountState): SafeHtml {
               <a class="button button-secondary" href="/account/authenticator">Add an authenticator app</a>
               <a class="button button-secondary" href="/account/email-codes">${overview.factors.some((factor) => factor.kind === 'email') ? 'Add an email address for codes' : 'Turn on email codes'}</a>
               <a class="button button-secondary" href="/account/phone">Add a phone number</a>
+              <a class="button button-secondary" href="/account/security-key">Add a security key</a>
+              <a class="button button-secondary" href="/account/biometric" data-webauthn="platform-only">Use your fingerprint or face</a>
             </div>
 
             <h3 id="recovery-title">Recovery codes</h3>
@@ -188,7 +238,7 @@ export function accountView(state: AccountState): SafeHtml {
               <form method="post" action="/account/recovery-codes" class="stack">
                 ${csrfField(state.csrfToken)}
                 <p class="hint">Your current codes stop working as soon as the new ones are made.</p>
-                ${proofInput()}
+                ${proofInput(state.overview.hasKey)}
                 <button type="submit" class="button">Make new codes</button>
               </form>
             </details>`
@@ -199,6 +249,7 @@ export function accountView(state: AccountState): SafeHtml {
             <div class="actions">
               <a class="button" href="/account/authenticator">Set up an authenticator app</a>
               <a class="button button-secondary" href="/account/email-codes">Use email codes instead</a>
+              <a class="button button-secondary" href="/account/security-key">Use a security key</a>
               <a class="button button-secondary" href="/account/phone">Use text or call codes</a>
             </div>`
     }
@@ -212,7 +263,7 @@ export function accountView(state: AccountState): SafeHtml {
       <label>Your password
         <input type="password" name="password" autocomplete="current-password" required>
       </label>
-      ${state.overview.mfaEnabled ? proofInput() : ''}
+      ${state.overview.mfaEnabled ? proofInput(state.overview.hasKey) : ''}
       <p class="hint">We will send a link to the new address. Your address changes when you open it, and we tell the old one.</p>
       <button type="submit" class="button">Send the link</button>
     </form>

@@ -14,7 +14,7 @@ import { requireSignedInPage } from '../authentication.js';
 import type { AccountRenderer } from './account-pages.js';
 import { authenticatorIntroView, authenticatorScanView, recoveryCodesView } from './authenticator-views.js';
 import { formFailure, type Render } from './page-kit.js';
-import { proofFromField } from './proof-field.js';
+import { proofFields, proofFromForm } from './proof-field.js';
 import { qrDataUrl } from './qr.js';
 
 const startForm = z.object({ password, consent: z.literal('on', 'tick the box to agree') });
@@ -23,7 +23,7 @@ const confirmForm = z.object({
   code: otpCode,
   label: z.string().max(60).optional(),
 });
-const proofForm = z.object({ proof: z.string().trim().min(1, 'is required').max(64) });
+const proofForm = z.object(proofFields);
 const removeForm = proofForm.extend({ confirmTurningOff: z.literal('on').optional() });
 
 /** Adding and removing an authenticator app, and recovery codes. */
@@ -124,7 +124,7 @@ export function authenticatorPages(
       const { mfaEnabled } = await removeFactor(deps, {
         user,
         factorId: (request.params as { factorId: string }).factorId,
-        proof: proofFromField(input.proof),
+        proof: proofFromForm(input),
         confirmTurningOff: input.confirmTurningOff === 'on',
         ip: request.ip,
       });
@@ -138,7 +138,7 @@ export function authenticatorPages(
     const { user } = request.auth!;
     try {
       const input = proofForm.parse(request.body);
-      const codes = await regenerateRecoveryCodes(deps, { user, proof: proofFromField(input.proof), ip: request.ip });
+      const codes = await regenerateRecoveryCodes(deps, { user, proof: proofFromForm(input), ip: request.ip });
       return renderCodes(request, reply, codes, false);
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));

@@ -5,15 +5,22 @@ import type { CoreDeps } from '../../core/deps.js';
 import { TesseraError } from '../../core/errors.js';
 import { completeSecondFactor } from '../../core/flows/complete-second-factor.js';
 import { describeChallenge, sendSignInCode } from '../../core/flows/sign-in-codes.js';
-import { otpCode, recoveryCode } from '../api/schemas.js';
+import { otpCode, recoveryCode, webauthnAssertion } from '../api/schemas.js';
 import { clearCookie, readCookie } from '../cookies.js';
 import { applySignedIn } from '../sign-in-response.js';
 import { signInView } from './account-views.js';
 import { type ChallengeMethod, type ChallengeState, challengeView } from './challenge-views.js';
 import { formFailure, type Render } from './page-kit.js';
+import { parseKeyAnswer } from './proof-field.js';
 
 const challengeForm = z.union([z.object({ code: otpCode }), z.object({ recoveryCode })]);
-const methodNames: Record<string, ChallengeMethod> = { totp: 'totp', email: 'email', phone: 'phone', recovery: 'recovery' };
+const methodNames: Record<string, ChallengeMethod> = {
+  webauthn: 'webauthn',
+  totp: 'totp',
+  email: 'email',
+  phone: 'phone',
+  recovery: 'recovery',
+};
 const channels = ['email', 'sms', 'voice'] as const;
 
 /** The `factorId:channel` of a Send button, if it names a known channel. */
@@ -45,7 +52,7 @@ export function challengePages(
         request,
         reply,
         'Sign in',
-        (csrfToken) => signInView({ csrfToken, error }),
+        (csrfToken) => signInView({ csrfToken, passkeys: config.webauthn.passkeys, error }),
         extra.status ?? (error ? 401 : 200),
       );
     }
@@ -103,13 +110,16 @@ export function challengePages(
   app.post('/sign-in/verify', async (request, reply) => {
     const pendingToken = readCookie(config, request, 'pending');
     if (!pendingToken) return reply.redirect('/sign-in', 303);
-    const body = request.body as { recoveryCode?: unknown; method?: unknown } | undefined;
+    const body = request.body as { recoveryCode?: unknown; method?: unknown; webauthn?: unknown } | undefined;
     const method: ChallengeMethod =
       typeof body?.recoveryCode === 'string' ? 'recovery' : (methodNames[String(body?.method)] ?? 'totp');
     try {
       const signedIn = await completeSecondFactor(deps, {
         pendingToken,
-        proof: challengeForm.parse(request.body),
+        proof:
+          typeof body?.webauthn === 'string' && body.webauthn
+            ? { webauthn: parseKeyAnswer(body.webauthn, webauthnAssertion) }
+            : challengeForm.parse(request.body),
         ip: request.ip,
       });
       applySignedIn(config, reply, signedIn);

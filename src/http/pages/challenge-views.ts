@@ -3,9 +3,10 @@ import type { CodeTarget } from '../../core/flows/sign-in-codes.js';
 import { codeInput, csrfField, type FormState } from './account-views.js';
 import { html, type SafeHtml } from './html.js';
 import { alert } from './layout.js';
+import { ceremonyStatus, needsJavaScript, unsupportedNotice } from './webauthn-views.js';
 
-/** `email` and `phone` are codes Tessera sends; `totp` and `recovery` the person already has. */
-export type ChallengeMethod = 'totp' | 'email' | 'phone' | 'recovery';
+/** `email` and `phone` are codes Tessera sends; `totp` and `recovery` the person already has; `webauthn` is a key's signature. */
+export type ChallengeMethod = 'webauthn' | 'totp' | 'email' | 'phone' | 'recovery';
 
 export interface ChallengeState extends FormState {
   method: ChallengeMethod;
@@ -31,6 +32,7 @@ const actions: Record<CodeTarget['channel'], (sentTo: string, again: boolean) =>
 };
 
 const leads: Record<ChallengeMethod, (state: ChallengeState) => string> = {
+  webauthn: () => 'Use your security key, or your fingerprint or face on this device, to finish signing in.',
   totp: (state) => `Open your authenticator app and enter the ${state.digits}-digit code for this account.`,
   email: (state) =>
     state.codeSent
@@ -48,6 +50,7 @@ const recoveryInput = html`<label>Recovery code
 </label>`;
 
 const switchLinks: [ChallengeMethod, SecondFactorMethod, string][] = [
+  ['webauthn', 'webauthn', 'Use your security key or biometric'],
   ['totp', 'totp', 'Use your authenticator app'],
   ['email', 'email', 'Email me a code'],
   ['phone', 'phone', 'Text or call me'],
@@ -62,7 +65,24 @@ function otherMethods(state: ChallengeState): SafeHtml {
   return html`<nav class="switch" aria-label="Other ways to verify">Try another way: ${links.map((link, index) => html`${index ? ' · ' : ''}${link}`)}</nav>`;
 }
 
-/** The second step of signing in: a code from the app, a code sent by email, text or call, or a recovery code. */
+/** The key ceremony runs in webauthn.js, which posts the signed answer with the form. */
+const keyForm = (state: ChallengeState) => html`<form
+  method="post"
+  action="/sign-in/verify"
+  class="stack"
+  data-webauthn="authenticate"
+  data-options="/api/v1/sign-in/webauthn-options"
+>
+  ${csrfField(state.csrfToken)}
+  <input type="hidden" name="method" value="webauthn" />
+  <input type="hidden" name="webauthn" />
+  ${needsJavaScript(html`Choose another way below.`)}
+  ${unsupportedNotice('This browser cannot use security keys or biometrics. Choose another way below.')}
+  ${ceremonyStatus}
+  <button type="submit" class="button" data-webauthn-start>Use security key or biometric</button>
+</form>`;
+
+/** The second step of signing in: a key, a code from the app, a code sent by email, text or call, or a recovery code. */
 export function challengeView(state: ChallengeState): SafeHtml {
   const sendForm = html`<form method="post" action="/sign-in/verify/send" class="stack">
     ${csrfField(state.csrfToken)}
@@ -81,7 +101,13 @@ export function challengeView(state: ChallengeState): SafeHtml {
   <h1 id="title">Two-step verification</h1>
   <p class="lead">${leads[state.method](state)}</p>
   ${alert('error', state.error)}${alert('success', state.notice)}
-  ${isSent(state.method) && !state.codeSent ? sendForm : html`${codeForm}${isSent(state.method) ? sendForm : ''}`}
+  ${
+    state.method === 'webauthn'
+      ? keyForm(state)
+      : isSent(state.method) && !state.codeSent
+        ? sendForm
+        : html`${codeForm}${isSent(state.method) ? sendForm : ''}`
+  }
   ${otherMethods(state)}
   <p class="switch"><a href="/sign-in">Start over</a></p>
 </section>`;

@@ -22,6 +22,8 @@ export function layout(context: PageContext, title: string, body: SafeHtml): Saf
         <title>${title} · ${branding.productName}</title>
         <link rel="stylesheet" href="/assets/styles.css" />
         <link rel="stylesheet" href="/assets/theme.css" />
+        <script src="/assets/vendor/simplewebauthn-browser.js" defer></script>
+        <script src="/assets/webauthn.js" defer></script>
       </head>
       <body>
         <header class="topbar">

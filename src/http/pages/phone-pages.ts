@@ -9,13 +9,13 @@ import { requireSignedInPage } from '../authentication.js';
 import { showEnrolled } from './enrolled-page.js';
 import { formFailure, type Render, typedField } from './page-kit.js';
 import { addPhoneView, confirmPhoneView } from './phone-views.js';
-import { proofFromField } from './proof-field.js';
+import { optionalProofFromForm, proofFields } from './proof-field.js';
 
 const startForm = z.object({
   number: z.string().trim().min(1, 'is required').max(32),
   channel: z.enum(['sms', 'voice']).default('sms'),
   password: z.string().max(4096).optional(),
-  proof: z.string().trim().max(64).optional(),
+  ...proofFields,
 });
 const confirmForm = z.object({ code: otpCode });
 
@@ -29,8 +29,8 @@ export function phonePages(
   const countries = config.phone.countries;
 
   app.get('/account/phone', guard, async (request, reply) => {
-    const { mfaEnabled } = await securityOverview(deps, request.auth!.user);
-    return render(request, reply, title, (csrfToken) => addPhoneView({ csrfToken, mfaEnabled, countries }));
+    const { mfaEnabled, hasKey } = await securityOverview(deps, request.auth!.user);
+    return render(request, reply, title, (csrfToken) => addPhoneView({ csrfToken, mfaEnabled, hasKey, countries }));
   });
 
   app.post('/account/phone', guard, async (request, reply) => {
@@ -42,7 +42,7 @@ export function phonePages(
         number: input.number,
         channel: input.channel,
         password: input.password,
-        proof: input.proof ? proofFromField(input.proof) : undefined,
+        proof: optionalProofFromForm(input),
         ip: request.ip,
       });
       return render(request, reply, title, (csrfToken) =>
@@ -50,13 +50,13 @@ export function phonePages(
       );
     } catch (error) {
       const { status, message } = formFailure(error);
-      const { mfaEnabled } = await securityOverview(deps, user);
+      const { mfaEnabled, hasKey } = await securityOverview(deps, user);
       const number = typedField(request.body, 'number');
       return render(
         request,
         reply,
         title,
-        (csrfToken) => addPhoneView({ csrfToken, mfaEnabled, countries, number, error: message }),
+        (csrfToken) => addPhoneView({ csrfToken, mfaEnabled, hasKey, countries, number, error: message }),
         status,
       );
     }

@@ -1,9 +1,11 @@
-import { codeInput, csrfField, type FormState } from './account-views.js';
+import { codeInput, csrfField, type FormState, proofInput } from './account-views.js';
 import { html, type SafeHtml } from './html.js';
 import { alert } from './layout.js';
 
 /** Step one of adding a phone number: the number, how to reach it, and proof it is the owner. */
-export function addPhoneView(state: FormState & { mfaEnabled: boolean; countries: string[]; number?: string }): SafeHtml {
+export function addPhoneView(
+  state: FormState & { mfaEnabled: boolean; hasKey: boolean; countries: string[]; number?: string },
+): SafeHtml {
   return html`<section class="card" aria-labelledby="title">
   <h1 id="title">Add a phone number</h1>
   <p class="lead">We can text or call you with a code when you sign in. Numbers in ${state.countries.join(', ')} can be used.</p>
@@ -20,9 +22,7 @@ export function addPhoneView(state: FormState & { mfaEnabled: boolean; countries
     </fieldset>
     ${
       state.mfaEnabled
-        ? html`<label>Code from one of your sign-in methods, or a recovery code
-      <input type="text" name="proof" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="64" required class="code-input">
-    </label>`
+        ? proofInput(state.hasKey)
         : html`<label>Your password
       <input type="password" name="password" autocomplete="current-password" required>
     </label>`

@@ -7,6 +7,7 @@ import { challengePages } from './challenge-pages.js';
 import { emailCodePages } from './email-code-pages.js';
 import { phonePages } from './phone-pages.js';
 import { verifyEmailPages } from './verify-email-pages.js';
+import { webauthnPages } from './webauthn-pages.js';
 import { outboxPages } from './outbox-pages.js';
 import { registerPageKit } from './page-kit.js';
 
@@ -18,6 +19,7 @@ export async function pages(app: FastifyInstance, { config, deps }: { config: Te
   authenticatorPages(app, { config, deps, render, renderAccount });
   emailCodePages(app, { config, deps, render });
   phonePages(app, { config, deps, render });
+  webauthnPages(app, { config, deps, render, renderAccount });
   verifyEmailPages(app, { deps, render, renderAccountError: renderAccount });
   outboxPages(app, { config, deps, render });
 }

@@ -10,10 +10,10 @@ import { csrfField } from './account-views.js';
 import { html } from './html.js';
 import { alert } from './layout.js';
 import { formFailure, type Render } from './page-kit.js';
-import { proofFromField } from './proof-field.js';
+import { optionalProofFromForm, proofFields } from './proof-field.js';
 
 const link = z.object({ c: z.string().min(1).max(64), t: z.string().min(1).max(128) });
-const emailChange = z.object({ newEmail: email, password, proof: z.string().trim().max(64).optional() });
+const emailChange = z.object({ newEmail: email, password, ...proofFields });
 
 /**
  * The link from the verification email. Opening it shows a button; only pressing it confirms,
@@ -86,7 +86,7 @@ export function verifyEmailPages(
         user: request.auth!.user,
         newEmail: input.newEmail,
         password: input.password,
-        proof: input.proof ? proofFromField(input.proof) : undefined,
+        proof: optionalProofFromForm(input),
         ip: request.ip,
       });
       return reply.redirect('/account?done=email-change-sent', 303);

@@ -4,6 +4,7 @@ import * as secondFactors from './002-second-factors.js';
 import * as outbox from './003-outbox.js';
 import * as emailCodes from './004-email-codes.js';
 import * as phoneCodes from './005-phone-codes.js';
+import * as webauthn from './006-webauthn.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
@@ -13,5 +14,6 @@ export const migrationProvider: MigrationProvider = {
     '003-outbox': outbox,
     '004-email-codes': emailCodes,
     '005-phone-codes': phoneCodes,
+    '006-webauthn': webauthn,
   }),
 };

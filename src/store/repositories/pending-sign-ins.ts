@@ -17,6 +17,7 @@ export function pendingSignInRepository(db: Kysely<Database>): PendingSignInRepo
           token_hash: pending.tokenHash,
           user_id: pending.userId,
           amr: JSON.stringify(pending.amr),
+          first_factor_id: pending.firstFactorId,
           created_at: pending.createdAt,
           expires_at: pending.expiresAt,
         })
@@ -36,6 +37,7 @@ export function pendingSignInRepository(db: Kysely<Database>): PendingSignInRepo
           tokenHash: row.token_hash,
           userId: row.user_id,
           amr: JSON.parse(row.amr) as Amr[],
+          firstFactorId: row.first_factor_id,
           createdAt: row.created_at,
           expiresAt: row.expires_at,
         }
