@@ -20,7 +20,7 @@ describeInChromium('in Chromium', (suite) => {
     await page.goto(`${suite.server.url}/sign-in`);
     await page.getByLabel('Email').fill('lin@example.com');
     await page.getByLabel('Password').fill('copper lantern meadow');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${suite.server.url}/sign-in/verify`);
   };
 

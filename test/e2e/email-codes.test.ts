@@ -50,7 +50,7 @@ describeInChromium(
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByLabel('Email').fill('mei@example.com');
       await page.getByLabel('Password').fill('copper lantern meadow');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL(`${suite.server.url}/sign-in/verify`);
       expect(await page.locator('.lead').innerText()).toBe('We will email you a 6-digit code.');
       await page.getByRole('button', { name: 'Send code' }).click();

@@ -36,7 +36,7 @@ describeInChromium(
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByLabel('Email').fill('ravi@example.com');
       await page.getByLabel('Password').fill('copper lantern meadow');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByRole('button', { name: 'Text a code to •••• 3456' }).click();
       expect(await page.getByRole('status').innerText()).toBe('We sent a code to •••• 3456.');
       await page.getByLabel('Verification code').fill(await textedCode(page));

@@ -25,11 +25,11 @@ describeInChromium('in Chromium', (suite) => {
 
     await page.getByLabel('Email').fill('grace@example.com');
     await page.getByLabel('Password').fill('not my password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     expect(await page.getByRole('alert').innerText()).toBe('The email or password is not right.');
 
     await page.getByLabel('Password').fill('copper lantern meadow');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${suite.server.url}/account`);
     expect(await page.getByRole('heading', { name: 'Account security' }).isVisible()).toBe(true);
 

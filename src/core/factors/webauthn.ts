@@ -76,7 +76,7 @@ export function registrationOptions(
     userName: input.email,
     userDisplayName: input.email,
     userID: isoUint8Array.fromUTF8String(input.userId),
-    challenge: input.challenge,
+    challenge: isoBase64URL.toBuffer(input.challenge),
     timeout: ceremonyMs,
     attestationType: settings.webauthn.attestation,
     excludeCredentials: input.existing.flatMap((factor) =>
@@ -161,7 +161,7 @@ export function authenticationOptions(
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
   return generateAuthenticationOptions({
     rpID: relyingParty(settings).id,
-    challenge: input.challenge,
+    challenge: isoBase64URL.toBuffer(input.challenge),
     timeout: ceremonyMs,
     userVerification: input.userVerification,
     allowCredentials: input.allow.flatMap((factor) =>

@@ -80,7 +80,12 @@ export async function checkSecondFactor<T>(
       });
       throw lockedError(now + durationMinutes * 60_000, now);
     }
-    throw new TesseraError('ERR_CODE_INVALID', 'That code is not right. Check it and try again.');
+    throw new TesseraError(
+      'ERR_CODE_INVALID',
+      'webauthn' in proof
+        ? 'Your security key’s answer was not accepted. Try again, or choose another way.'
+        : 'That code is not right. Check it and try again.',
+    );
   }
   return deps.store.transaction(async (store) => {
     await store.lockout.reset(user.id);
