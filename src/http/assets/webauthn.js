@@ -118,6 +118,7 @@ async function enhance() {
       continue;
     }
     element.hidden = false;
+    element.querySelector('[data-webauthn-start]').hidden = false;
     if (element.dataset.webauthn === 'proof') {
       element.querySelector('[data-webauthn-start]').addEventListener('click', () => {
         if (otherFieldsValid(element)) run(element);

@@ -79,7 +79,7 @@ const keyForm = (state: ChallengeState) => html`<form
   ${needsJavaScript(html`Choose another way below.`)}
   ${unsupportedNotice('This browser cannot use security keys or biometrics. Choose another way below.')}
   ${ceremonyStatus}
-  <button type="submit" class="button" data-webauthn-start>Use security key or biometric</button>
+  <button type="submit" class="button" data-webauthn-start hidden>Use security key or biometric</button>
 </form>`;
 
 /** The second step of signing in: a key, a code from the app, a code sent by email, text or call, or a recovery code. */

@@ -89,7 +89,7 @@ export function addKeyView(state: AddKeyState): SafeHtml {
         <input type="password" name="password" autocomplete="current-password" required />
       </label>
       ${ceremonyStatus}
-      <button type="submit" class="button" data-webauthn-start>Continue</button>
+      <button type="submit" class="button" data-webauthn-start hidden>Continue</button>
     </form>
     <p class="switch"><a href="/account">Cancel</a></p>
   </section>`;
