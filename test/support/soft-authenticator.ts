@@ -30,7 +30,14 @@ export class SoftAuthenticator {
 
   constructor(
     readonly origin: string,
-    readonly options: { rpId?: string; backupEligible?: boolean; userHandle?: string; counter?: boolean } = {},
+    readonly options: {
+      rpId?: string;
+      backupEligible?: boolean;
+      userHandle?: string;
+      counter?: boolean;
+      /** The authenticator model, a UUID; all zeros (undisclosed) by default. */
+      aaguid?: string;
+    } = {},
   ) {}
 
   private rpIdOf(ceremony: Ceremony): string {
@@ -75,7 +82,8 @@ export class SoftAuthenticator {
     const id = Buffer.from(this.credentialId, 'base64url');
     const length = Buffer.alloc(2);
     length.writeUInt16BE(id.length);
-    const attested = Buffer.concat([Buffer.alloc(16), length, id, this.coseKey()]);
+    const aaguid = Buffer.from((this.options.aaguid ?? '00000000-0000-0000-0000-000000000000').replace(/-/g, ''), 'hex');
+    const attested = Buffer.concat([aaguid, length, id, this.coseKey()]);
     const authData = this.authData(ceremony, presence, attested);
     const clientData = this.clientData('webauthn.create', ceremony, overrides.origin);
     const statement = overrides.attestation?.(authData, sha256(clientData)) ?? { fmt: 'none', attStmt: new Map() };
