@@ -181,4 +181,39 @@ describeInChromium('security keys, biometrics and passkeys in Chromium', (suite)
     expect(await page.getByLabel('Recovery code').isVisible()).toBe(true);
     expect(await page.getByRole('button', { name: 'Use security key or biometric' }).count()).toBe(0);
   });
+
+  it('tells the person plainly when a key is already on the account', async () => {
+    const page = await signedUpPage('mary@example.com');
+    await VirtualAuthenticator.attach(page, usbKey);
+    await addSecurityKey(page, 'Blue key');
+    await page.getByRole('link', { name: 'I have saved them' }).click();
+    await addSecurityKey(page, 'Same key again');
+    await page.getByText('This security key is already on your account.').waitFor();
+    expect(page.url()).toBe(url('/account/security-key'));
+  });
+
+  it('shows a browser without WebAuthn the other ways to sign in instead of an error', async () => {
+    const page = await signedUpPage('katherine@example.com');
+    await VirtualAuthenticator.attach(page, usbKey);
+    await addSecurityKey(page, 'Blue key');
+    await page.getByRole('link', { name: 'I have saved them' }).click();
+
+    const oldBrowser = await suite.browser.newContext();
+    await oldBrowser.addInitScript(() => {
+      delete (window as { PublicKeyCredential?: unknown }).PublicKeyCredential;
+    });
+    const old = await oldBrowser.newPage();
+    old.setDefaultTimeout(8_000);
+    await old.goto(url('/sign-in'));
+    expect(await old.getByRole('button', { name: 'Sign in with a passkey' }).isVisible()).toBe(false);
+    await old.getByLabel('Email').fill('katherine@example.com');
+    await old.getByLabel('Password').fill(password);
+    await old.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await old.waitForURL(url('/sign-in/verify'));
+    await old.getByText('This browser cannot use security keys or biometrics. Choose another way below.').waitFor();
+    expect(await old.getByRole('button', { name: 'Use security key or biometric' }).isVisible()).toBe(false);
+    await old.getByRole('link', { name: 'Use a recovery code' }).click();
+    expect(await old.getByLabel('Recovery code').isVisible()).toBe(true);
+    await oldBrowser.close();
+  });
 });

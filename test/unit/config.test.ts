@@ -51,6 +51,22 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: { TESSERA_PASSWORDS_MAX_LENGTH: '32' }, file: yamlFile('') })).toThrow(/passwords\.maxLength/);
   });
 
+  it('refuses a WebAuthn relying party ID that is an IP address or not a domain of the public URL', () => {
+    const load = (env: Record<string, string>) => () => loadConfig({ env, file: yamlFile('') });
+    expect(load({ TESSERA_SERVER_PUBLIC_URL: 'http://127.0.0.1:4000' })).toThrow(
+      /webauthn\.rpId \(TESSERA_WEBAUTHN_RP_ID\): an IP address cannot be a WebAuthn relying party ID/,
+    );
+    expect(load({ TESSERA_SERVER_PUBLIC_URL: 'https://auth.example.com', TESSERA_WEBAUTHN_RP_ID: 'example.org' })).toThrow(
+      /example\.org must be auth\.example\.com or a domain it belongs to/,
+    );
+    expect(
+      load({ TESSERA_SERVER_PUBLIC_URL: 'https://auth.example.com', TESSERA_WEBAUTHN_RP_ID: 'example.com' })(),
+    ).toMatchObject({
+      webauthn: { rpId: 'example.com' },
+    });
+    expect(load({ TESSERA_WEBAUTHN_ATTESTATION: 'direct' })).toThrow(/webauthn\.trustRoots .*PEM files/);
+  });
+
   it('refuses a YAML file that is not a mapping', () => {
     expect(() => loadConfig({ env: {}, file: yamlFile('- just\n- a list\n') })).toThrow(/must hold a YAML mapping/);
   });
