@@ -6,6 +6,7 @@ import pg from 'pg';
 import { seedBetterAuthPeer } from './peer/seed.js';
 import { argon2Ceiling } from './lib/argon2-ceiling.js';
 import { coreTotpRun, type CoreTotpRun } from './lib/core-totp.js';
+import { coreWebAuthnRun, type CoreWebAuthnRun } from './lib/core-webauthn.js';
 import { summariseProfile } from './lib/cpu-profile.js';
 import { type LoadResult, runConstantLoad, runFullSignIns, runVerifyLoad, type VerifyRequest } from './lib/load.js';
 import { port, type Running, rssMiB, startProcess, stopProcess } from './lib/processes.js';
@@ -62,6 +63,7 @@ async function withPostgresDatabase<T>(body: (url: string) => Promise<T>): Promi
 }
 
 const core: CoreTotpRun[] = [];
+const coreWebAuthn: CoreWebAuthnRun[] = [];
 const argon2: number[] = [];
 const floor: LoadResult[] = [];
 const sqliteVerify: LoadResult[] = [];
@@ -75,6 +77,8 @@ try {
   for (let run = 1; run <= runs; run++) {
     log(`run ${run}/${runs}: core TOTP check`);
     core.push(coreTotpRun());
+    log(`run ${run}/${runs}: core WebAuthn check`);
+    coreWebAuthn.push(await coreWebAuthnRun());
 
     log(`run ${run}/${runs}: argon2id ceiling`);
     argon2.push(await argon2Ceiling());
@@ -191,6 +195,7 @@ try {
     sizes: { tesseraVerifies, peerVerifies, fullSignIns },
     postgresVersion,
     core,
+    coreWebAuthn,
     argon2,
     floor,
     sqliteVerify,

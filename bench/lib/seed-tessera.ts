@@ -57,7 +57,13 @@ export async function seedTessera(
   const seeded: SeededUser[] = [];
   for (let i = 0; i < options.users; i++) {
     const now = Date.now();
-    const user = { id: newId(deps.random), email: `${options.prefix}-${i}@bench.example`, passwordHash, createdAt: now, emailVerifiedAt: now };
+    const user = {
+      id: newId(deps.random),
+      email: `${options.prefix}-${i}@bench.example`,
+      passwordHash,
+      createdAt: now,
+      emailVerifiedAt: now,
+    };
     await deps.store.users.create(user);
     const secret = newTotpSecret(deps.random);
     const factorId = newId(deps.random);
@@ -72,6 +78,7 @@ export async function seedTessera(
         lastUsedStep: null,
         createdAt: now,
         lastUsedAt: null,
+        webauthn: null,
       },
       null,
     );

@@ -57,6 +57,15 @@ export class SoftAuthenticator {
     return Buffer.from(JSON.stringify({ type, challenge: ceremony.challenge, origin, crossOrigin: false }));
   }
 
+  /** The public key as Tessera stores it: COSE, base64url. */
+  publicKeyBase64url(): string {
+    return Buffer.from(this.coseKey()).toString('base64url');
+  }
+
+  publicKeySpki(): KeyObject {
+    return this.keys.publicKey;
+  }
+
   private coseKey(): Uint8Array {
     const jwk = this.keys.publicKey.export({ format: 'jwk' });
     return isoCBOR.encode(
