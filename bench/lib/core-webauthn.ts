@@ -33,22 +33,9 @@ export async function coreWebAuthnRun(): Promise<CoreWebAuthnRun> {
   const settings = configSchema.parse({});
   const key = new SoftAuthenticator(new URL(settings.server.publicUrl).origin);
   const challenge = isoBase64URL.fromBuffer(new Uint8Array(32).fill(7));
-  const registered = key.register({ challenge });
   const publicKey = key.publicKeyBase64url();
   const answer = key.assert({ challenge });
-  const credential = {
-    credentialId: registered.id,
-    signCount: 0,
-    transports: [],
-    aaguid: '',
-    attachment: null,
-    userVerified: false,
-    discoverable: false,
-    backupEligible: false,
-    backedUp: false,
-    attestationFormat: 'none',
-    flaggedAt: null,
-  };
+  const credential = key.storedCredential();
   const signed = Buffer.concat([
     Buffer.from(answer.response.authenticatorData, 'base64url'),
     createHash('sha256').update(Buffer.from(answer.response.clientDataJSON, 'base64url')).digest(),

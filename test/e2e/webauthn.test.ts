@@ -30,6 +30,15 @@ describeInChromium('security keys, biometrics and passkeys in Chromium', (suite)
     await page.getByRole('button', { name: 'Continue' }).click();
   }
 
+  /** A new account whose first factor is a USB key, past its recovery codes. */
+  async function signedUpWithKey(email: string, name = 'Blue key') {
+    const page = await signedUpPage(email);
+    const key = await VirtualAuthenticator.attach(page, usbKey);
+    await addSecurityKey(page, name);
+    await page.getByRole('link', { name: 'I have saved them' }).click();
+    return { page, key };
+  }
+
   async function signInWithPassword(page: Page, email: string): Promise<void> {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(url('/sign-in'));
@@ -133,10 +142,7 @@ describeInChromium('security keys, biometrics and passkeys in Chromium', (suite)
   });
 
   it('refuses a bogus signature, a missing presence and a replayed answer at the second step', async () => {
-    const page = await signedUpPage('hedy@example.com');
-    const key = await VirtualAuthenticator.attach(page, usbKey);
-    await addSecurityKey(page, 'Blue key');
-    await page.getByRole('link', { name: 'I have saved them' }).click();
+    const { page, key } = await signedUpWithKey('hedy@example.com');
     await signInWithPassword(page, 'hedy@example.com');
 
     for (const bits of [{ isBogusSignature: true }, { isBadUP: true }]) {
@@ -162,10 +168,7 @@ describeInChromium('security keys, biometrics and passkeys in Chromium', (suite)
   });
 
   it('refuses a key whose signature counter went backwards, blocks it and records why', async () => {
-    const page = await signedUpPage('barbara@example.com');
-    const key = await VirtualAuthenticator.attach(page, usbKey);
-    await addSecurityKey(page, 'Cloned key');
-    await page.getByRole('link', { name: 'I have saved them' }).click();
+    const { page, key } = await signedUpWithKey('barbara@example.com', 'Cloned key');
     await signInWithPassword(page, 'barbara@example.com');
     await page.getByRole('button', { name: 'Use security key or biometric' }).click();
     await page.waitForURL(url('/account'));
@@ -183,20 +186,14 @@ describeInChromium('security keys, biometrics and passkeys in Chromium', (suite)
   });
 
   it('tells the person plainly when a key is already on the account', async () => {
-    const page = await signedUpPage('mary@example.com');
-    await VirtualAuthenticator.attach(page, usbKey);
-    await addSecurityKey(page, 'Blue key');
-    await page.getByRole('link', { name: 'I have saved them' }).click();
+    const { page } = await signedUpWithKey('mary@example.com');
     await addSecurityKey(page, 'Same key again');
     await page.getByText('This security key is already on your account.').waitFor();
     expect(page.url()).toBe(url('/account/security-key'));
   });
 
   it('shows a browser without WebAuthn the other ways to sign in instead of an error', async () => {
-    const page = await signedUpPage('katherine@example.com');
-    await VirtualAuthenticator.attach(page, usbKey);
-    await addSecurityKey(page, 'Blue key');
-    await page.getByRole('link', { name: 'I have saved them' }).click();
+    await signedUpWithKey('katherine@example.com');
 
     const oldBrowser = await suite.browser.newContext();
     await oldBrowser.addInitScript(() => {

@@ -1,5 +1,6 @@
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { isoBase64URL, isoCBOR } from '@simplewebauthn/server/helpers';
+import type { WebAuthnCredential } from '../../src/core/ports.js';
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest();
 const flagBits = { up: 0x01, uv: 0x04, backupEligible: 0x08, backedUp: 0x10, attestedCredential: 0x40 };
@@ -62,6 +63,23 @@ export class SoftAuthenticator {
     return Buffer.from(this.coseKey()).toString('base64url');
   }
 
+  /** The credential as Tessera keeps it after registering this authenticator. */
+  storedCredential(): WebAuthnCredential {
+    return {
+      credentialId: this.credentialId,
+      signCount: 0,
+      transports: ['usb'],
+      aaguid: this.options.aaguid ?? '00000000-0000-0000-0000-000000000000',
+      attachment: 'cross-platform',
+      userVerified: false,
+      discoverable: this.options.userHandle !== undefined,
+      backupEligible: this.options.backupEligible ?? false,
+      backedUp: this.options.backupEligible ?? false,
+      attestationFormat: 'none',
+      flaggedAt: null,
+    };
+  }
+
   publicKeySpki(): KeyObject {
     return this.keys.publicKey;
   }
@@ -77,6 +95,10 @@ export class SoftAuthenticator {
         [-3, isoBase64URL.toBuffer(jwk.y!)],
       ]),
     );
+  }
+
+  private credential<Response>(response: Response) {
+    return { id: this.credentialId, rawId: this.credentialId, type: 'public-key' as const, response };
   }
 
   /** The answer to `navigator.credentials.create()`, with `none` attestation unless a statement is given. */
@@ -104,14 +126,11 @@ export class SoftAuthenticator {
       ]) as never,
     );
     return {
-      id: this.credentialId,
-      rawId: this.credentialId,
-      type: 'public-key' as const,
-      response: {
+      ...this.credential({
         clientDataJSON: clientData.toString('base64url'),
         attestationObject: Buffer.from(attestationObject).toString('base64url'),
         transports: ['usb' as const],
-      },
+      }),
       authenticatorAttachment: 'cross-platform' as const,
       clientExtensionResults: { credProps: { rk: this.options.userHandle !== undefined } },
     };
@@ -124,15 +143,12 @@ export class SoftAuthenticator {
     const clientData = this.clientData('webauthn.get', ceremony, overrides.origin);
     const signature = sign('sha256', Buffer.concat([authData, sha256(clientData)]), overrides.signWith ?? this.keys.privateKey);
     return {
-      id: this.credentialId,
-      rawId: this.credentialId,
-      type: 'public-key' as const,
-      response: {
+      ...this.credential({
         clientDataJSON: clientData.toString('base64url'),
         authenticatorData: authData.toString('base64url'),
         signature: signature.toString('base64url'),
         ...(this.options.userHandle ? { userHandle: this.options.userHandle } : {}),
-      },
+      }),
       clientExtensionResults: {},
     };
   }

@@ -1,7 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { TesseraConfig } from '../../config.js';
-import type { CoreDeps } from '../../core/deps.js';
 import { changePassword } from '../../core/flows/change-password.js';
 import { securityOverview } from '../../core/flows/manage-factors.js';
 import { signOut } from '../../core/flows/session.js';
@@ -14,7 +12,7 @@ import { requireSignedInPage } from '../authentication.js';
 import { clearCookie } from '../cookies.js';
 import { applyFirstFactorOutcome } from '../sign-in-response.js';
 import { accountView, signInView, signUpView } from './account-views.js';
-import { formFailure, type Render, typedField } from './page-kit.js';
+import { formFailure, type PageScope, typedField } from './page-kit.js';
 import { parseKeyAnswer } from './proof-field.js';
 
 const passwordChange = z.object({
@@ -46,10 +44,7 @@ export type AccountRenderer = (
 ) => Promise<FastifyReply>;
 
 /** Sign-up, sign-in, sign-out and the account security page. */
-export function accountPages(
-  app: FastifyInstance,
-  { config, deps, render }: { config: TesseraConfig; deps: CoreDeps; render: Render },
-) {
+export function accountPages(app: FastifyInstance, { config, deps, render }: PageScope) {
   const { passkeys } = config.webauthn;
   const afterFirstFactor = (reply: FastifyReply, outcome: AfterFirstFactor) => {
     applyFirstFactorOutcome(config, reply, outcome);

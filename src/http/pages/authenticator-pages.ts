@@ -1,7 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { TesseraConfig } from '../../config.js';
-import type { CoreDeps } from '../../core/deps.js';
 import {
   confirmTotpEnrollment,
   describeTotpEnrollment,
@@ -13,7 +11,7 @@ import { otpCode, password } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
 import type { AccountRenderer } from './account-pages.js';
 import { authenticatorIntroView, authenticatorScanView, recoveryCodesView } from './authenticator-views.js';
-import { formFailure, type Render } from './page-kit.js';
+import { formFailure, type PageScope } from './page-kit.js';
 import { proofFields, proofFromForm } from './proof-field.js';
 import { qrDataUrl } from './qr.js';
 
@@ -29,12 +27,7 @@ const removeForm = proofForm.extend({ confirmTurningOff: z.literal('on').optiona
 /** Adding and removing an authenticator app, and recovery codes. */
 export function authenticatorPages(
   app: FastifyInstance,
-  {
-    config,
-    deps,
-    render,
-    renderAccount,
-  }: { config: TesseraConfig; deps: CoreDeps; render: Render; renderAccount: AccountRenderer },
+  { config, deps, render, renderAccount }: PageScope & { renderAccount: AccountRenderer },
 ) {
   const guard = { preHandler: requireSignedInPage };
 

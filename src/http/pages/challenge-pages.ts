@@ -1,7 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { TesseraConfig } from '../../config.js';
-import type { CoreDeps } from '../../core/deps.js';
 import { TesseraError } from '../../core/errors.js';
 import { completeSecondFactor } from '../../core/flows/complete-second-factor.js';
 import { describeChallenge, sendSignInCode } from '../../core/flows/sign-in-codes.js';
@@ -10,7 +8,7 @@ import { clearCookie, readCookie } from '../cookies.js';
 import { applySignedIn } from '../sign-in-response.js';
 import { signInView } from './account-views.js';
 import { type ChallengeMethod, type ChallengeState, challengeView } from './challenge-views.js';
-import { formFailure, type Render } from './page-kit.js';
+import { formFailure, type PageScope } from './page-kit.js';
 import { parseKeyAnswer } from './proof-field.js';
 
 const challengeForm = z.union([z.object({ code: otpCode }), z.object({ recoveryCode })]);
@@ -32,10 +30,7 @@ function parseTarget(value: unknown): { factorId?: string; channel?: (typeof cha
 }
 
 /** The second step of signing in, reachable only with a live pending sign-in in this browser. */
-export function challengePages(
-  app: FastifyInstance,
-  { config, deps, render }: { config: TesseraConfig; deps: CoreDeps; render: Render },
-) {
+export function challengePages(app: FastifyInstance, { config, deps, render }: PageScope) {
   /** The challenge page for this browser's pending sign-in, or the sign-in page when there is none. */
   const renderChallenge = async (
     request: FastifyRequest,

@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { TesseraConfig } from '../../config.js';
-import type { CoreDeps } from '../../core/deps.js';
 import { maskEmail } from '../../core/factors/oob-code.js';
 import { confirmEmailFactor, startEmailFactor } from '../../core/flows/email-codes.js';
 import { email, otpCode, password } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
 import { showEnrolled } from './enrolled-page.js';
 import { emailCodesConfirmView, emailCodesIntroView } from './email-code-views.js';
-import { formFailure, type Render, typedField } from './page-kit.js';
+import { formFailure, type PageScope, typedField } from './page-kit.js';
 
 const startForm = z.object({
   address: z.union([z.literal(''), email]).optional(),
@@ -18,10 +16,7 @@ const startForm = z.object({
 const confirmForm = z.object({ code: otpCode });
 
 /** Turning on email codes for the account's address. */
-export function emailCodePages(
-  app: FastifyInstance,
-  { config, deps, render }: { config: TesseraConfig; deps: CoreDeps; render: Render },
-) {
+export function emailCodePages(app: FastifyInstance, { config, deps, render }: PageScope) {
   const guard = { preHandler: requireSignedInPage };
   const title = 'Email codes';
 

@@ -1,14 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { TesseraConfig } from '../../config.js';
-import type { CoreDeps } from '../../core/deps.js';
 import { outboxView } from './outbox-views.js';
-import type { Render } from './page-kit.js';
+import type { PageScope } from './page-kit.js';
 
 /** The development outbox; production has no such page, so it answers like any unknown one. */
-export function outboxPages(
-  app: FastifyInstance,
-  { config, deps, render }: { config: TesseraConfig; deps: CoreDeps; render: Render },
-) {
+export function outboxPages(app: FastifyInstance, { config, deps, render }: PageScope) {
   if (config.mode === 'production') return;
   app.get('/dev/outbox', async (request, reply) => {
     const messages = await deps.store.outbox.latest(50);

@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { TesseraConfig } from '../../config.js';
+import type { CoreDeps } from '../../core/deps.js';
 import { TesseraError } from '../../core/errors.js';
 import { statusByCode } from '../errors.js';
 import type { SafeHtml } from './html.js';
@@ -15,6 +16,13 @@ export type Render = (
   view: (csrfToken: string) => SafeHtml,
   status?: number,
 ) => FastifyReply;
+
+/** What every group of pages is given: the configuration, the core's dependencies and `render`. */
+export interface PageScope {
+  config: TesseraConfig;
+  deps: CoreDeps;
+  render: Render;
+}
 
 /**
  * Form parsing and CSRF tokens for the pages' scope, and `render`, which gives the one CSRF

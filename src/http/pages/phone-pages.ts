@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { TesseraConfig } from '../../config.js';
-import type { CoreDeps } from '../../core/deps.js';
 import { securityOverview } from '../../core/flows/manage-factors.js';
 import { confirmPhoneFactor, startPhoneFactor } from '../../core/flows/phone-codes.js';
 import { otpCode } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
 import { showEnrolled } from './enrolled-page.js';
-import { formFailure, type Render, typedField } from './page-kit.js';
+import { formFailure, type PageScope, typedField } from './page-kit.js';
 import { addPhoneView, confirmPhoneView } from './phone-views.js';
 import { optionalProofFromForm, proofFields } from './proof-field.js';
 
@@ -20,10 +18,7 @@ const startForm = z.object({
 const confirmForm = z.object({ code: otpCode });
 
 /** Adding a phone number for texted or called codes. */
-export function phonePages(
-  app: FastifyInstance,
-  { config, deps, render }: { config: TesseraConfig; deps: CoreDeps; render: Render },
-) {
+export function phonePages(app: FastifyInstance, { config, deps, render }: PageScope) {
   const guard = { preHandler: requireSignedInPage };
   const title = 'Phone number';
   const countries = config.phone.countries;

@@ -1,7 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { TesseraConfig } from '../../config.js';
-import type { CoreDeps } from '../../core/deps.js';
 import { TesseraError } from '../../core/errors.js';
 import { confirmWebAuthnEnrollment, type WebAuthnKind } from '../../core/flows/enroll-webauthn.js';
 import { renameFactor } from '../../core/flows/manage-factors.js';
@@ -9,7 +7,7 @@ import { webauthnRegistration } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
 import type { AccountRenderer } from './account-pages.js';
 import { showEnrolled } from './enrolled-page.js';
-import { formFailure, type Render, typedField } from './page-kit.js';
+import { formFailure, type PageScope, typedField } from './page-kit.js';
 import { parseKeyAnswer } from './proof-field.js';
 import { addKeyView } from './webauthn-views.js';
 
@@ -26,12 +24,7 @@ const titles: Record<WebAuthnKind, string> = { security_key: 'Add a security key
 /** Registering security keys and biometrics, and naming any factor. The ceremonies run in webauthn.js. */
 export function webauthnPages(
   app: FastifyInstance,
-  {
-    config,
-    deps,
-    render,
-    renderAccount,
-  }: { config: TesseraConfig; deps: CoreDeps; render: Render; renderAccount: AccountRenderer },
+  { config, deps, render, renderAccount }: PageScope & { renderAccount: AccountRenderer },
 ) {
   const guard = { preHandler: requireSignedInPage };
 
