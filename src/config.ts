@@ -522,6 +522,13 @@ export function configWarnings(config: TesseraConfig): string[] {
       `emailCodes.digits ${config.emailCodes.digits} is below the 6 digits NIST asks for; such codes rely on the attempt cap alone.`,
     );
   }
+  const host = new URL(config.server.publicUrl).hostname.replace(/^\[|\]$/g, '');
+  if (!config.webauthn.rpId && isIP(host)) {
+    warnings.push(
+      `server.publicUrl is an IP address (${host}): browsers refuse security keys and passkeys there, so only the other ` +
+        'methods will work. Reach Tessera by a name, such as localhost or auth.example.com.',
+    );
+  }
   const bits = config.recoveryCodes.length * 5;
   if (bits < 64) {
     warnings.push(
@@ -538,7 +545,7 @@ function assertRelyingParty(config: TesseraConfig): void {
   const host = new URL(config.server.publicUrl).hostname;
   const problems: string[] = [];
   const rpIdPath = `webauthn.rpId (${envName(['webauthn', 'rpId'])})`;
-  if (isIP(rpId || host.replace(/^\[|\]$/g, ''))) {
+  if (isIP(rpId)) {
     problems.push(
       `${rpIdPath}: an IP address cannot be a WebAuthn relying party ID; reach Tessera by a name such as localhost or auth.example.com`,
     );

@@ -51,11 +51,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: { TESSERA_PASSWORDS_MAX_LENGTH: '32' }, file: yamlFile('') })).toThrow(/passwords\.maxLength/);
   });
 
-  it('refuses a WebAuthn relying party ID that is an IP address or not a domain of the public URL', () => {
+  it('refuses a WebAuthn relying party ID that is an IP address or not a domain of the public URL, and warns of a public IP', () => {
     const load = (env: Record<string, string>) => () => loadConfig({ env, file: yamlFile('') });
-    expect(load({ TESSERA_SERVER_PUBLIC_URL: 'http://127.0.0.1:4000' })).toThrow(
+    expect(load({ TESSERA_WEBAUTHN_RP_ID: '127.0.0.1' })).toThrow(
       /webauthn\.rpId \(TESSERA_WEBAUTHN_RP_ID\): an IP address cannot be a WebAuthn relying party ID/,
     );
+    expect(configWarnings(load({ TESSERA_SERVER_PUBLIC_URL: 'http://127.0.0.1:4000' })())).toEqual([
+      expect.stringContaining('browsers refuse security keys and passkeys there'),
+    ]);
     expect(load({ TESSERA_SERVER_PUBLIC_URL: 'https://auth.example.com', TESSERA_WEBAUTHN_RP_ID: 'example.org' })).toThrow(
       /example\.org must be auth\.example\.com or a domain it belongs to/,
     );

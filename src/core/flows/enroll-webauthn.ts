@@ -46,7 +46,8 @@ const issueChallenge = (deps: CoreDeps, user: User, kind: WebAuthnKind) =>
 
 /**
  * Finishes the registration with the authenticator's answer: its challenge must be this
- * person's, unused and unexpired; presence is always required, verification for a biometric.
+ * person's, unused and unexpired; presence is always required, verification for a biometric and
+ * wherever keys must verify at sign-in (a key that cannot would never pass).
  * The first method comes with a new set of recovery codes, shown once.
  */
 export async function confirmWebAuthnEnrollment(
@@ -61,7 +62,7 @@ export async function confirmWebAuthnEnrollment(
   const registered = await verifyRegistration(deps.settings, {
     response: input.response,
     challenge: taken.challenge,
-    requireUserVerification: kind === 'biometric',
+    requireUserVerification: kind === 'biometric' || deps.settings.webauthn.secondFactorUserVerification === 'required',
   });
   if (!registered) {
     throw new TesseraError(

@@ -9,8 +9,13 @@ import { issueWebAuthnChallenge, takeWebAuthnChallenge } from './webauthn-challe
 
 const turnedOff = () => new TesseraError('ERR_NOT_FOUND', 'Signing in with a passkey is turned off here.');
 
-async function claimIpBudget(deps: CoreDeps, ip: string): Promise<void> {
-  const budget = await deps.ipLimiter.consume(`ip:${ip}`);
+/**
+ * Answers count against the source's sign-in budget; options have a budget of their own, since
+ * every visit to the sign-in page asks for them (for the autofill) and must not use up the
+ * attempts of everyone behind one office address.
+ */
+async function claimIpBudget(deps: CoreDeps, key: 'ip' | 'passkey-options', ip: string): Promise<void> {
+  const budget = await deps.ipLimiter.consume(`${key}:${ip}`);
   if (!budget.allowed) throw throttled(budget.retryAfterMs);
 }
 
@@ -21,7 +26,7 @@ async function claimIpBudget(deps: CoreDeps, ip: string): Promise<void> {
  */
 export async function passkeyOptions(deps: CoreDeps, ip: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
   if (!deps.settings.webauthn.passkeys) throw turnedOff();
-  await claimIpBudget(deps, ip);
+  await claimIpBudget(deps, 'passkey-options', ip);
   const challenge = await issueWebAuthnChallenge(deps, { purpose: 'passkey', userId: null, pendingSignInId: null, kind: null });
   return authenticationOptions(deps.settings, { challenge, allow: [], userVerification: 'preferred' });
 }
@@ -36,7 +41,7 @@ export async function signInWithPasskey(
   input: { response: AuthenticationResponseJSON; ip: string },
 ): Promise<AfterFirstFactor> {
   if (!deps.settings.webauthn.passkeys) throw turnedOff();
-  await claimIpBudget(deps, input.ip);
+  await claimIpBudget(deps, 'ip', input.ip);
   const failed = async (userId: string | null) => {
     await deps.store.events.record({
       type: 'sign_in_failed',

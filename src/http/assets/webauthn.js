@@ -90,14 +90,17 @@ function otherFieldsValid(container) {
   return valid;
 }
 
-/** Passkeys in the email field's autofill: choosing one signs in at once. */
+/**
+ * Passkeys in the email field's autofill: choosing one signs in at once. It is an offer, not a
+ * step, so when it cannot run the page just stays as it is.
+ */
 async function offerPasskeysInAutofill(form) {
   if (!(await browserSupportsWebAuthnAutofill())) return;
   try {
     const optionsJSON = await fetchOptions(form.dataset.options, {});
     submitWith(form, 'credential', await startAuthentication({ optionsJSON, useBrowserAutofill: true }));
-  } catch (error) {
-    if (error.code !== 'ERROR_CEREMONY_ABORTED') form.querySelector('[data-webauthn-status]').textContent = explain(error);
+  } catch {
+    // Aborted by the passkey button, refused by the browser, or no passkey picked: nothing to say.
   }
 }
 
