@@ -37,7 +37,7 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
   for (const warning of configWarnings(config)) warn(warning);
   const keyring = loadKeyring(config, warn);
   if (config.webauthn.attestation === 'direct') {
-    trustAttestationRoots(config.webauthn.trustRoots.map((file) => readFileSync(file, 'utf8')));
+    await trustAttestationRoots(config.webauthn.trustRoots.map((file) => readFileSync(file, 'utf8')));
   }
   const database = await openDatabase(config.database.url, { schema: overrides.databaseSchema });
   await migrateToLatest(database);

@@ -1,21 +1,22 @@
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  SettingsService,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { decodeAttestationObject, decodeClientDataJSON, isoBase64URL, isoUint8Array } from '@simplewebauthn/server/helpers';
 import type { CoreSettings } from '../deps.js';
 import type { Amr, Factor, WebAuthnCredential } from '../ports.js';
 
 export type { AuthenticationResponseJSON, RegistrationResponseJSON };
 
 type Settings = Pick<CoreSettings, 'webauthn' | 'server' | 'branding'>;
+
+/**
+ * @simplewebauthn/server and the certificate libraries under it take about 17 MiB and a good
+ * part of start-up, so they load with the first ceremony rather than with the server.
+ */
+const library = () => import('@simplewebauthn/server');
+const helpers = () => import('@simplewebauthn/server/helpers');
 
 /** How long a ceremony may take in the browser, and how long its challenge lives. */
 export const ceremonyMs = 5 * 60_000;
@@ -30,7 +31,9 @@ export function relyingParty(settings: Settings): { id: string; name: string; or
 /** The challenge a response signed, read from its client data; undefined when that cannot be read. */
 export function signedChallenge(response: { response: { clientDataJSON: string } }): string | undefined {
   try {
-    const { challenge } = decodeClientDataJSON(response.response.clientDataJSON) as { challenge?: unknown };
+    const { challenge } = JSON.parse(Buffer.from(response.response.clientDataJSON, 'base64url').toString('utf8')) as {
+      challenge?: unknown;
+    };
     return typeof challenge === 'string' && challenge.length <= 128 ? challenge : undefined;
   } catch {
     return undefined;
@@ -38,7 +41,7 @@ export function signedChallenge(response: { response: { clientDataJSON: string }
 }
 
 /** The WebAuthn user handle of an account: its random id, never the email. */
-export const userHandleOf = (userId: string): string => isoBase64URL.fromUTF8String(userId);
+export const userHandleOf = (userId: string): string => Buffer.from(userId, 'utf8').toString('base64url');
 
 /**
  * RFC 8176 references for an assertion: `swk` for a credential that may be synced between
@@ -50,13 +53,14 @@ export function amrOf(credential: WebAuthnCredential, userVerified: boolean): Am
 }
 
 /** Makes the operator's attestation roots the only ones trusted for every format that carries a certificate chain. */
-export function trustAttestationRoots(pems: string[]): void {
+export async function trustAttestationRoots(pems: string[]): Promise<void> {
+  const { SettingsService } = await library();
   for (const identifier of ['packed', 'fido-u2f', 'tpm', 'android-key', 'android-safetynet', 'apple'] as const) {
     SettingsService.setRootCertificates({ identifier, certificates: pems });
   }
 }
 
-export function registrationOptions(
+export async function registrationOptions(
   settings: Settings,
   input: {
     userId: string;
@@ -70,13 +74,14 @@ export function registrationOptions(
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const rp = relyingParty(settings);
   const biometric = input.kind === 'biometric';
+  const { generateRegistrationOptions } = await library();
   return generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
     userName: input.email,
     userDisplayName: input.email,
-    userID: isoUint8Array.fromUTF8String(input.userId),
-    challenge: isoBase64URL.toBuffer(input.challenge),
+    userID: Buffer.from(input.userId, 'utf8'),
+    challenge: Buffer.from(input.challenge, 'base64url'),
     timeout: ceremonyMs,
     attestationType: settings.webauthn.attestation,
     excludeCredentials: input.existing.flatMap((factor) =>
@@ -101,6 +106,7 @@ export async function verifyRegistration(
   input: { response: RegistrationResponseJSON; challenge: string; requireUserVerification: boolean },
 ): Promise<{ credential: WebAuthnCredential; publicKey: string } | undefined> {
   const rp = relyingParty(settings);
+  const { verifyRegistrationResponse } = await library();
   let verified;
   try {
     verified = await verifyRegistrationResponse({
@@ -116,9 +122,9 @@ export async function verifyRegistration(
   }
   if (!verified.verified) return undefined;
   const info = verified.registrationInfo;
-  if (settings.webauthn.attestation === 'direct' && !attestedByTrustedRoot(settings, info)) return undefined;
+  if (settings.webauthn.attestation === 'direct' && !(await attestedByTrustedRoot(settings, info))) return undefined;
   return {
-    publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
+    publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
     credential: {
       credentialId: info.credential.id,
       signCount: info.credential.counter,
@@ -140,10 +146,11 @@ export async function verifyRegistration(
  * refuse attestations that carry no chain at all (`none`, and self attestation) and models
  * outside the allowlist.
  */
-function attestedByTrustedRoot(
+async function attestedByTrustedRoot(
   settings: Settings,
-  info: { fmt: string; aaguid: string; attestationObject: Parameters<typeof decodeAttestationObject>[0] },
-): boolean {
+  info: { fmt: string; aaguid: string; attestationObject: Uint8Array<ArrayBuffer> },
+): Promise<boolean> {
+  const { decodeAttestationObject } = await helpers();
   const statement = decodeAttestationObject(info.attestationObject).get('attStmt');
   const chain = statement.get('x5c');
   const { allowedAaguids } = settings.webauthn;
@@ -155,13 +162,14 @@ function attestedByTrustedRoot(
   );
 }
 
-export function authenticationOptions(
+export async function authenticationOptions(
   settings: Settings,
   input: { challenge: string; allow: Factor[]; userVerification: 'discouraged' | 'preferred' | 'required' },
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const { generateAuthenticationOptions } = await library();
   return generateAuthenticationOptions({
     rpID: relyingParty(settings).id,
-    challenge: isoBase64URL.toBuffer(input.challenge),
+    challenge: Buffer.from(input.challenge, 'base64url'),
     timeout: ceremonyMs,
     userVerification: input.userVerification,
     allowCredentials: input.allow.flatMap((factor) =>
@@ -186,6 +194,7 @@ export async function verifyAssertion(
   },
 ): Promise<{ userVerified: boolean; signCount: number; backedUp: boolean } | undefined> {
   const rp = relyingParty(settings);
+  const { verifyAuthenticationResponse } = await library();
   try {
     const { verified, authenticationInfo } = await verifyAuthenticationResponse({
       response: input.response,
@@ -194,7 +203,7 @@ export async function verifyAssertion(
       expectedRPID: rp.id,
       credential: {
         id: input.credential.credentialId,
-        publicKey: isoBase64URL.toBuffer(input.publicKey),
+        publicKey: Buffer.from(input.publicKey, 'base64url'),
         counter: 0,
       },
       requireUserVerification: input.requireUserVerification,
