@@ -260,6 +260,21 @@ export const configSchema = z.object({
       requiredFirst: flag.default(false),
     })
     .prefault({}),
+  trustedDevices: z
+    .object({
+      /**
+       * Days a browser stays trusted after "Trust this device" at the second step, which it
+       * then skips at sign-in (never for a protected action, never for another account); 0
+       * hides the choice. Default: `30`.
+       */
+      days: z.coerce.number().int().min(0).max(365).default(30),
+      /**
+       * End a browser's trust when the person signs out in it, instead of letting it last its
+       * days; either way the sign-out page offers to forget the device. Default: `false`.
+       */
+      endOnSignOut: flag.default(false),
+    })
+    .prefault({}),
   webauthn: z
     .object({
       /**

@@ -16,6 +16,7 @@ export type CoreSettings = Pick<
   | 'server'
   | 'phone'
   | 'webauthn'
+  | 'trustedDevices'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */

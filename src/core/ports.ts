@@ -24,10 +24,10 @@ export interface User {
 
 /**
  * Authentication method references: RFC 8176 values where one exists, and Tessera's own
- * `recovery_code` (a recovery code) and `email` (a code sent by email, which NIST does not
- * count as out-of-band).
+ * `recovery_code` (a recovery code), `email` (a code sent by email, which NIST does not
+ * count as out-of-band) and `trusted_device` (the second step skipped on a trusted browser).
  */
-export type Amr = 'pwd' | 'otp' | 'sms' | 'tel' | 'hwk' | 'swk' | 'user' | 'mfa' | 'recovery_code' | 'email';
+export type Amr = 'pwd' | 'otp' | 'sms' | 'tel' | 'hwk' | 'swk' | 'user' | 'mfa' | 'recovery_code' | 'email' | 'trusted_device';
 
 /**
  * What a WebAuthn credential is, as registered: the security key or platform authenticator
@@ -76,6 +76,8 @@ export interface Factor {
   lastUsedStep: number | null;
   createdAt: number;
   lastUsedAt: number | null;
+  /** The factor the challenge opens with; the others are offered under "Try another way". */
+  primary: boolean;
   /** For `security_key` and `biometric` factors; null for the others. */
   webauthn: WebAuthnCredential | null;
 }
@@ -106,6 +108,35 @@ export interface Session {
   lastSeenAt: number;
   /** The absolute end of the session, fixed at sign-in. */
   expiresAt: number;
+  /** Where and with what the person signed in, for the list of sessions. */
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** A browser the person chose to trust at the second step; its token lives in the device cookie. */
+export interface TrustedDevice {
+  id: string;
+  userId: string;
+  /** Keyed hash of the token; the token itself is never stored. */
+  tokenHash: string;
+  userAgent: string | null;
+  createdIp: string;
+  lastIp: string;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+}
+
+export interface TrustedDeviceRepository {
+  create(device: TrustedDevice): Promise<void>;
+  /** The unexpired device whose token hash is one of the candidates. */
+  findByTokenHash(candidates: string[], now: number): Promise<TrustedDevice | undefined>;
+  touch(id: string, now: number, ip: string): Promise<void>;
+  listForUser(userId: string, now: number): Promise<TrustedDevice[]>;
+  /** Forgets one device of the user; false when the user has no such device. */
+  delete(userId: string, id: string): Promise<boolean>;
+  /** Forgets every device of the user; returns how many. */
+  deleteAllForUser(userId: string): Promise<number>;
 }
 
 export interface SecurityEvent {
@@ -127,6 +158,10 @@ export interface SecurityEvent {
     | 'email_changed'
     | 'send_refused'
     | 'factor_renamed'
+    | 'primary_factor_changed'
+    | 'device_trusted'
+    | 'device_revoked'
+    | 'session_revoked'
     | 'webauthn_counter_regressed';
   userId: string | null;
   ip: string;
@@ -153,6 +188,10 @@ export interface SessionRepository {
   delete(id: string): Promise<void>;
   /** Ends every session of the user except the one given. */
   deleteOthers(userId: string, keepSessionId: string): Promise<number>;
+  /** The user's sessions that have not reached their absolute end, most recently seen first. */
+  listForUser(userId: string, now: number): Promise<Session[]>;
+  /** Ends one session of the user; false when the user has no such session. */
+  deleteForUser(userId: string, id: string): Promise<boolean>;
 }
 
 export interface ThrottleRepository {
@@ -181,6 +220,8 @@ export interface FactorRepository {
   acceptTotpStep(factorId: string, step: number, now: number): Promise<boolean>;
   /** Removes one factor of the user; removing the last one also removes the recovery codes. */
   delete(userId: string, factorId: string): Promise<boolean>;
+  /** Makes one factor of the user the primary one, and no other; false when the user has no such factor. */
+  setPrimary(userId: string, factorId: string): Promise<boolean>;
   /** Renames one factor of the user; false when the user has no such factor. */
   rename(userId: string, factorId: string, label: string): Promise<boolean>;
   /** The `security_key` or `biometric` factor holding this WebAuthn credential, whoever owns it. */
@@ -355,6 +396,7 @@ export interface Store {
   lockout: LockoutRepository;
   oobChallenges: OobChallengeRepository;
   webauthnChallenges: WebAuthnChallengeRepository;
+  trustedDevices: TrustedDeviceRepository;
   outbox: OutboxRepository;
 }
 

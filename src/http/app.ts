@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { TesseraConfig } from '../config.js';
 import type { CoreDeps } from '../core/deps.js';
 import { accountRoutes } from './api/account-routes.js';
+import { deviceRoutes } from './api/device-routes.js';
 import { factorRoutes } from './api/factor-routes.js';
 import { hostRoutes } from './api/host-routes.js';
 import { authentication } from './authentication.js';
@@ -75,6 +76,7 @@ export async function buildApp({ config, deps, logger }: AppOptions): Promise<Fa
     async (api) => {
       await api.register(accountRoutes, { config, deps });
       await api.register(factorRoutes, { deps });
+      await api.register(deviceRoutes, { deps });
       await api.register(hostRoutes, { config, deps, prefix: '/host' });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },

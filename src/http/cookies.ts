@@ -2,12 +2,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TesseraConfig } from '../config.js';
 
 /**
- * `session` holds a signed-in session; `pending` holds a sign-in waiting for its second factor.
+ * `session` holds a signed-in session; `pending` holds a sign-in waiting for its second factor;
+ * `device` holds a trusted device's token, which outlives sessions for its days.
  * Production uses the `__Host-` prefix (Secure, Path=/, no Domain: the browser refuses it from
  * any other origin or over http). Development on http://localhost cannot rely on Secure cookies
  * in every browser, so it uses plain names: `tessera_session`, `tessera_pending`.
  */
-export type CookieKind = 'session' | 'pending';
+export type CookieKind = 'session' | 'pending' | 'device';
 
 export function cookieName(config: TesseraConfig, kind: CookieKind): string {
   return `${config.mode === 'production' ? '__Host-' : ''}tessera_${kind}`;

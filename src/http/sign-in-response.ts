@@ -1,8 +1,8 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TesseraConfig } from '../config.js';
 import type { AfterFirstFactor } from '../core/flows/after-first-factor.js';
 import type { SignedIn } from '../core/flows/complete-sign-in.js';
-import { clearCookie, setCookie } from './cookies.js';
+import { clearCookie, readCookie, setCookie } from './cookies.js';
 
 /** Puts the outcome of a first factor into the browser: a session cookie or a pending cookie. */
 export function applyFirstFactorOutcome(config: TesseraConfig, reply: FastifyReply, outcome: AfterFirstFactor): void {
@@ -14,8 +14,20 @@ export function applyFirstFactorOutcome(config: TesseraConfig, reply: FastifyRep
   setCookie(config, reply, 'pending', outcome.pendingToken, config.signIn.pendingMinutes * 60);
 }
 
-/** A new session replaces whatever the browser held, including a pending sign-in. */
-export function applySignedIn(config: TesseraConfig, reply: FastifyReply, signedIn: SignedIn): void {
+/** A new session replaces whatever the browser held, including a pending sign-in; a newly trusted device gets its cookie. */
+export function applySignedIn(
+  config: TesseraConfig,
+  reply: FastifyReply,
+  signedIn: SignedIn & { trustedDevice?: { token: string } },
+): void {
   clearCookie(config, reply, 'pending');
   setCookie(config, reply, 'session', signedIn.token);
+  if (signedIn.trustedDevice) {
+    setCookie(config, reply, 'device', signedIn.trustedDevice.token, config.trustedDevices.days * 86_400);
+  }
+}
+
+/** Who is signing in from where, with what, and the browser's trusted-device token: what every sign-in flow is given. */
+export function clientOf(config: TesseraConfig, request: FastifyRequest) {
+  return { ip: request.ip, userAgent: request.headers['user-agent'], deviceToken: readCookie(config, request, 'device') };
 }

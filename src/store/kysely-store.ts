@@ -10,6 +10,7 @@ import { pendingSignInRepository } from './repositories/pending-sign-ins.js';
 import { recoveryCodeRepository } from './repositories/recovery-codes.js';
 import { sessionRepository } from './repositories/sessions.js';
 import { throttleRepository } from './repositories/throttles.js';
+import { trustedDeviceRepository } from './repositories/trusted-devices.js';
 import { userRepository } from './repositories/users.js';
 import { webauthnChallengeRepository } from './repositories/webauthn-challenges.js';
 
@@ -27,6 +28,7 @@ export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'di
     lockout: lockoutRepository(db),
     oobChallenges: oobChallengeRepository(db),
     webauthnChallenges: webauthnChallengeRepository(db),
+    trustedDevices: trustedDeviceRepository(db),
     outbox: outboxRepository(db),
   };
 }

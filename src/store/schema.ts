@@ -23,6 +23,8 @@ export interface Database {
     created_at: number;
     last_seen_at: number;
     expires_at: number;
+    ip: string | null;
+    user_agent: string | null;
   };
   attempt_throttles: {
     key: string;
@@ -50,6 +52,8 @@ export interface Database {
     last_used_step: number | null;
     created_at: number;
     last_used_at: number | null;
+    /** 1 for the factor the challenge opens with; at most one per user. */
+    is_primary: Generated<number>;
   };
   recovery_codes: {
     id: string;
@@ -84,6 +88,18 @@ export interface Database {
     backed_up: number;
     attestation_format: string;
     flagged_at: number | null;
+  };
+  trusted_devices: {
+    id: string;
+    user_id: string;
+    /** Keyed hash of the token in the browser's device cookie. */
+    token_hash: string;
+    user_agent: string | null;
+    created_ip: string;
+    last_ip: string;
+    created_at: number;
+    last_used_at: number;
+    expires_at: number;
   };
   webauthn_challenges: {
     id: string;

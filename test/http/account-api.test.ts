@@ -156,6 +156,7 @@ describe('account API', () => {
         '/api/v1/factors/webauthn/options',
         '/api/v1/factors/webauthn/proof-options',
         '/api/v1/factors/{factorId}',
+        '/api/v1/factors/{factorId}/primary',
         '/api/v1/host/phone-numbers',
         '/api/v1/me',
         '/api/v1/password',
@@ -167,7 +168,11 @@ describe('account API', () => {
         '/api/v1/sign-in/second-factor',
         '/api/v1/sign-in/webauthn-options',
         '/api/v1/sign-out',
+        '/api/v1/sessions',
+        '/api/v1/sessions/{id}',
         '/api/v1/sign-up',
+        '/api/v1/trusted-devices',
+        '/api/v1/trusted-devices/{id}',
       ].sort(),
     );
     expect(document.paths['/api/v1/sign-in'].post.requestBody.content['application/json'].schema.required).toEqual([

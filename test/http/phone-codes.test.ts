@@ -142,7 +142,7 @@ describe('the toll-fraud guard', () => {
     const client = new TestBrowser(narrowed.app);
     await client.postJson('/api/v1/sign-in', { email: 'ada@example.com', password });
     const page = await client.get('/sign-in/verify');
-    expect(page.body).not.toContain('Text or call me');
+    expect(page.body).not.toContain('Text or call ');
     expect(page.body).not.toContain('•••• 3456');
     expect((await client.postJson('/api/v1/sign-in/send-code', { channel: 'sms' })).statusCode).toBe(404);
     await narrowed.close();

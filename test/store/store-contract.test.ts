@@ -21,6 +21,8 @@ const session = (id: string, userId: string, tokenHash = `k1:${id}`): Session =>
   createdAt: 1_000,
   lastSeenAt: 1_000,
   expiresAt: 90_000_000,
+  ip: '192.0.2.1',
+  userAgent: 'Mozilla/5.0',
 });
 
 describe.each(databaseKinds)('store contract on %s', (database) => {
@@ -99,6 +101,7 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
     lastUsedStep: 10,
     createdAt: 1_000,
     lastUsedAt: 1_000,
+    primary: false,
     webauthn: null,
   });
 
@@ -119,6 +122,59 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
       attestationFormat: 'none',
       flaggedAt: null,
     },
+  });
+
+  it('keeps at most one primary factor per person, and only the owner can choose it', async () => {
+    await store.users.create(user('u1'));
+    await store.factors.create({ ...factor('f1', 'u1'), primary: true }, null);
+    await store.factors.create(factor('f2', 'u1'), null);
+    expect(await store.factors.setPrimary('u2', 'f2')).toBe(false);
+    expect(await store.factors.setPrimary('u1', 'f2')).toBe(true);
+    expect((await store.factors.listForUser('u1')).map((each) => [each.id, each.primary])).toEqual([
+      ['f1', false],
+      ['f2', true],
+    ]);
+  });
+
+  it('lists a person’s open sessions and ends one only for its owner', async () => {
+    await store.users.create(user('u1'));
+    await store.sessions.create(session('s1', 'u1'));
+    await store.sessions.create({ ...session('s2', 'u1'), lastSeenAt: 2_000 });
+    await store.sessions.create({ ...session('s3', 'u1'), expiresAt: 1_500 });
+    expect((await store.sessions.listForUser('u1', 1_600)).map((each) => each.id)).toEqual(['s2', 's1']);
+    expect(await store.sessions.deleteForUser('u2', 's1')).toBe(false);
+    expect(await store.sessions.deleteForUser('u1', 's1')).toBe(true);
+    expect((await store.sessions.listForUser('u1', 1_600)).map((each) => each.id)).toEqual(['s2']);
+  });
+
+  it('finds a trusted device by its token only until it expires, and forgets devices per owner', async () => {
+    await store.users.create(user('u1'));
+    await store.users.create(user('u2'));
+    const device = {
+      id: 'd1',
+      userId: 'u1',
+      tokenHash: 'k1:d1',
+      userAgent: 'Mozilla/5.0',
+      createdIp: '192.0.2.1',
+      lastIp: '192.0.2.1',
+      createdAt: 1_000,
+      lastUsedAt: 1_000,
+      expiresAt: 5_000,
+    };
+    await store.trustedDevices.create(device);
+    await store.trustedDevices.create({ ...device, id: 'd2', tokenHash: 'k1:d2' });
+    expect(await store.trustedDevices.findByTokenHash(['k0:d1', 'k1:d1'], 4_999)).toEqual(device);
+    expect(await store.trustedDevices.findByTokenHash(['k1:d1'], 5_000)).toBeUndefined();
+    await store.trustedDevices.touch('d1', 2_000, '198.51.100.7');
+    expect((await store.trustedDevices.listForUser('u1', 3_000))[0]).toMatchObject({
+      id: 'd1',
+      lastUsedAt: 2_000,
+      lastIp: '198.51.100.7',
+    });
+    expect(await store.trustedDevices.delete('u2', 'd1')).toBe(false);
+    expect(await store.trustedDevices.delete('u1', 'd1')).toBe(true);
+    expect(await store.trustedDevices.deleteAllForUser('u1')).toBe(1);
+    expect(await store.trustedDevices.listForUser('u1', 3_000)).toEqual([]);
   });
 
   it('stores a security key with its credential and finds it by credential ID, never registering one credential twice', async () => {

@@ -37,6 +37,7 @@ export async function addFactor(
     lastUsedStep: input.lastUsedStep,
     createdAt: now,
     lastUsedAt: now,
+    primary: isFirstFactor,
     webauthn: input.webauthn ?? null,
   };
   const { count, length } = deps.settings.recoveryCodes;

@@ -3,6 +3,7 @@ import { newId } from '../deps.js';
 import type { Amr, Factor, PendingSignIn, User } from '../ports.js';
 import { completeSignIn, type SignedIn } from './complete-sign-in.js';
 import { lockedError } from './second-factor-check.js';
+import { recognizeDevice } from './trusted-devices.js';
 import { usableKeysOf } from './webauthn-assertion.js';
 
 export type SecondFactorMethod = 'webauthn' | 'totp' | 'email' | 'phone' | 'recovery_code';
@@ -33,6 +34,9 @@ export async function afterFirstFactor(
     multiFactor?: boolean;
     /** The factor that was the first factor (a passkey); it cannot also be the second. */
     firstFactorId?: string;
+    userAgent?: string;
+    /** The token of the browser's device cookie, if it has one. */
+    deviceToken?: string;
   },
 ): Promise<AfterFirstFactor> {
   const factors = await deps.store.factors.listForUser(input.user.id);
@@ -42,6 +46,10 @@ export async function afterFirstFactor(
   const lockedUntil = await deps.store.lockout.lockedUntil(input.user.id);
   if (lockedUntil > now) throw lockedError(lockedUntil, now);
   if (input.multiFactor) return { kind: 'signed_in', ...(await completeSignIn(deps, { ...input, secondFactor: true })) };
+  if (input.deviceToken && (await recognizeDevice(deps, { user: input.user, token: input.deviceToken, ip: input.ip }))) {
+    const amr: Amr[] = [...input.amr, 'trusted_device'];
+    return { kind: 'signed_in', ...(await completeSignIn(deps, { ...input, amr, trustedDevice: true })) };
+  }
 
   const pendingToken = deps.random.bytes(32).toString('base64url');
   const pending: PendingSignIn = {
@@ -58,14 +66,27 @@ export async function afterFirstFactor(
 }
 
 /**
- * The ways a person can answer the challenge, in the order they are offered: phishing-resistant
- * keys first. A key flagged as cloned, or the passkey that was the first factor, is not offered.
+ * The ways a person can answer the challenge, in the order they are offered: the primary
+ * factor's way first, then phishing-resistant keys and the rest. A key flagged as cloned, or the
+ * passkey that was the first factor, is not offered.
  */
 export function methodsOf(factors: Factor[], firstFactorId: string | null): SecondFactorMethod[] {
   const kinds = new Set(factors.map((factor) => factor.kind));
   const keys = usableKeysOf(factors, firstFactorId).length > 0 ? (['webauthn'] as const) : [];
-  return [...keys, ...(['totp', 'email', 'phone'] as const).filter((kind) => kinds.has(kind)), 'recovery_code'];
+  const offered: SecondFactorMethod[] = [...keys, ...(['totp', 'email', 'phone'] as const).filter((kind) => kinds.has(kind))];
+  const primary = factors.find((factor) => factor.primary && factor.id !== firstFactorId);
+  const first = primary && methodOfKind[primary.kind];
+  const ordered = first && offered.includes(first) ? [first, ...offered.filter((method) => method !== first)] : offered;
+  return [...ordered, 'recovery_code'];
 }
+
+const methodOfKind: Record<Factor['kind'], SecondFactorMethod> = {
+  security_key: 'webauthn',
+  biometric: 'webauthn',
+  totp: 'totp',
+  email: 'email',
+  phone: 'phone',
+};
 
 /** The pending sign-in behind a browser's pending cookie, if it has not expired or been used. */
 export function findPendingSignIn(deps: CoreDeps, pendingToken: string): Promise<PendingSignIn | undefined> {

@@ -5,7 +5,7 @@ import { confirmPassword } from './sign-in.js';
 
 /**
  * Replaces the password after the current one is given again; by default every other session
- * of the account ends, so a thief holding one is signed out.
+ * of the account ends, so a thief holding one is signed out, and no device stays trusted.
  */
 export async function changePassword(
   deps: CoreDeps,
@@ -27,6 +27,7 @@ export async function changePassword(
 
   await deps.store.users.updatePasswordHash(input.user.id, await deps.passwords.hash(normalizePassword(input.newPassword)));
   const endedSessions = input.endOtherSessions ? await deps.store.sessions.deleteOthers(input.user.id, input.session.id) : 0;
+  await deps.store.trustedDevices.deleteAllForUser(input.user.id);
   await deps.store.events.record({
     type: 'password_changed',
     userId: input.user.id,

@@ -3,6 +3,7 @@ import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { completeSignIn, type SignedIn } from './complete-sign-in.js';
 import { findPendingSignIn } from './after-first-factor.js';
+import { trustDevice } from './trusted-devices.js';
 import { secondFactorKeyOptions } from './webauthn-assertion.js';
 import { amrOfMatch, checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
 
@@ -18,12 +19,13 @@ const expired = () => new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has 
 
 /**
  * The challenge step: the proof is checked against the user of this browser's pending sign-in,
- * never anyone else's, and the pending sign-in is consumed by exactly one success.
+ * never anyone else's, and the pending sign-in is consumed by exactly one success. With
+ * `trustDevice`, the browser is trusted for the configured days in the same transaction.
  */
 export async function completeSecondFactor(
   deps: CoreDeps,
-  input: { pendingToken: string; proof: SecondFactorProof; ip: string },
-): Promise<SignedIn> {
+  input: { pendingToken: string; proof: SecondFactorProof; ip: string; userAgent?: string; trustDevice?: boolean },
+): Promise<SignedIn & { trustedDevice?: { token: string; expiresAt: number } }> {
   const pending = await findPendingSignIn(deps, input.pendingToken);
   if (!pending) throw expired();
   const user = await deps.store.users.findById(pending.userId);
@@ -32,6 +34,11 @@ export async function completeSecondFactor(
   return checkSecondFactor(deps, user, { proof: input.proof, ip: input.ip, pending }, async (store, match) => {
     if (!(await store.pendingSignIns.consume(pending.id, deps.clock.now()))) throw expired();
     const amr = [...new Set([...pending.amr, ...amrOfMatch(match)])];
-    return completeSignIn({ ...deps, store }, { user, amr, ip: input.ip, secondFactor: true });
+    const signedIn = await completeSignIn(
+      { ...deps, store },
+      { user, amr, ip: input.ip, userAgent: input.userAgent, secondFactor: true },
+    );
+    if (!input.trustDevice || deps.settings.trustedDevices.days === 0) return signedIn;
+    return { ...signedIn, trustedDevice: await trustDevice(deps, store, { user, ip: input.ip, userAgent: input.userAgent }) };
   });
 }

@@ -12,11 +12,12 @@ export interface SignedIn {
 /**
  * The one place a session is created. Every sign-in ends here after `afterFirstFactor` (and,
  * when required, `completeSecondFactor`), so a new token is issued at each sign-in and no path
- * can mint a session on its own.
+ * can mint a session on its own. A sign-in on a trusted device reaches aal 2 without a second
+ * factor in this session, so `mfaAt` stays empty and protected actions still ask for one.
  */
 export async function completeSignIn(
   deps: CoreDeps,
-  input: { user: User; amr: Amr[]; ip: string; secondFactor?: boolean },
+  input: { user: User; amr: Amr[]; ip: string; userAgent?: string; secondFactor?: boolean; trustedDevice?: boolean },
 ): Promise<SignedIn> {
   const now = deps.clock.now();
   const token = deps.random.bytes(32).toString('base64url');
@@ -24,13 +25,15 @@ export async function completeSignIn(
     id: newId(deps.random),
     userId: input.user.id,
     tokenHash: deps.keyedHash.hash(token),
-    aal: input.secondFactor ? 2 : 1,
+    aal: input.secondFactor || input.trustedDevice ? 2 : 1,
     amr: input.amr,
     authTime: now,
     mfaAt: input.secondFactor ? now : null,
     createdAt: now,
     lastSeenAt: now,
     expiresAt: now + deps.settings.sessions.absoluteTimeoutHours * 3_600_000,
+    ip: input.ip,
+    userAgent: input.userAgent?.slice(0, 512) ?? null,
   };
   await deps.store.sessions.create(session);
   await deps.store.events.record({ type: 'sign_in', userId: input.user.id, ip: input.ip, at: now, detail: { amr: input.amr } });

@@ -60,6 +60,30 @@ export async function removeFactor(
   });
 }
 
+/**
+ * Makes one factor the primary one, which the challenge opens with. Changing how a person signs
+ * in is re-entering setup, so it needs a current second-factor proof.
+ */
+export async function setPrimaryFactor(
+  deps: CoreDeps,
+  input: { user: User; factorId: string; proof: SecondFactorProof; ip: string },
+): Promise<void> {
+  const factors = await deps.store.factors.listForUser(input.user.id);
+  if (!factors.some((factor) => factor.id === input.factorId)) {
+    throw new TesseraError('ERR_NOT_FOUND', 'There is no such sign-in method on your account.');
+  }
+  await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async (store) => {
+    await store.factors.setPrimary(input.user.id, input.factorId);
+    await store.events.record({
+      type: 'primary_factor_changed',
+      userId: input.user.id,
+      ip: input.ip,
+      at: deps.clock.now(),
+      detail: { factorId: input.factorId },
+    });
+  });
+}
+
 /** Renames one of the person's factors, e.g. "Blue YubiKey"; names are for recognising them, so no proof is asked. */
 export async function renameFactor(
   deps: CoreDeps,

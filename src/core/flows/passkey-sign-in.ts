@@ -38,7 +38,7 @@ export async function passkeyOptions(deps: CoreDeps, ip: string): Promise<Public
  */
 export async function signInWithPasskey(
   deps: CoreDeps,
-  input: { response: AuthenticationResponseJSON; ip: string },
+  input: { response: AuthenticationResponseJSON; ip: string; userAgent?: string; deviceToken?: string },
 ): Promise<AfterFirstFactor> {
   if (!deps.settings.webauthn.passkeys) throw turnedOff();
   await claimIpBudget(deps, 'ip', input.ip);
@@ -82,6 +82,8 @@ export async function signInWithPasskey(
     user,
     amr: amrOf(factor.webauthn, asserted.userVerified),
     ip: input.ip,
+    userAgent: input.userAgent,
+    deviceToken: input.deviceToken,
     multiFactor: asserted.userVerified,
     firstFactorId: factor.id,
   });

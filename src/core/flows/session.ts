@@ -1,5 +1,7 @@
 import type { CoreDeps } from '../deps.js';
+import { TesseraError } from '../errors.js';
 import type { Session, User } from '../ports.js';
+import { forgetDevice } from './trusted-devices.js';
 
 /** Activity is written at most this often, so reading a page is not a write per request. */
 const touchIntervalMs = 60_000;
@@ -26,7 +28,46 @@ export async function resumeSession(deps: CoreDeps, token: string): Promise<{ se
   return { session, user };
 }
 
-export async function signOut(deps: CoreDeps, session: Session, ip: string): Promise<void> {
-  await deps.store.sessions.delete(session.id);
-  await deps.store.events.record({ type: 'sign_out', userId: session.userId, ip, at: deps.clock.now() });
+/**
+ * Ends the session. The browser's trusted device is forgotten too when the person asks, or
+ * when configuration ends trust at sign-out.
+ */
+export async function signOut(
+  deps: CoreDeps,
+  input: { session: Session; user: User; ip: string; deviceToken?: string; forgetDevice?: boolean },
+): Promise<void> {
+  await deps.store.sessions.delete(input.session.id);
+  await deps.store.events.record({ type: 'sign_out', userId: input.user.id, ip: input.ip, at: deps.clock.now() });
+  if (input.deviceToken && (input.forgetDevice || deps.settings.trustedDevices.endOnSignOut)) {
+    await forgetDevice(deps, { user: input.user, token: input.deviceToken, ip: input.ip });
+  }
+}
+
+/** The person's sessions that are still open, most recently seen first. */
+export async function listSessions(deps: CoreDeps, user: User): Promise<Session[]> {
+  const now = deps.clock.now();
+  const idleLimit = deps.settings.sessions.idleTimeoutMinutes * 60_000;
+  return (await deps.store.sessions.listForUser(user.id, now)).filter((session) => now - session.lastSeenAt < idleLimit);
+}
+
+/** Signs one other session out, or every other one; the current session stays. */
+export async function endOtherSessions(
+  deps: CoreDeps,
+  input: { user: User; current: Session; sessionId?: string; ip: string },
+): Promise<number> {
+  if (input.sessionId === input.current.id) {
+    throw new TesseraError('ERR_INVALID_INPUT', 'That is this session; use Sign out to end it.');
+  }
+  const ended = input.sessionId
+    ? Number(await deps.store.sessions.deleteForUser(input.user.id, input.sessionId))
+    : await deps.store.sessions.deleteOthers(input.user.id, input.current.id);
+  if (input.sessionId && ended === 0) throw new TesseraError('ERR_NOT_FOUND', 'That session has already ended.');
+  await deps.store.events.record({
+    type: 'session_revoked',
+    userId: input.user.id,
+    ip: input.ip,
+    at: deps.clock.now(),
+    detail: input.sessionId ? { sessionId: input.sessionId } : { allOthers: true, ended },
+  });
+  return ended;
 }

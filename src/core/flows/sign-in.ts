@@ -46,7 +46,7 @@ export async function confirmPassword(
  */
 export async function signInWithPassword(
   deps: CoreDeps,
-  input: { email: string; password: string; ip: string },
+  input: { email: string; password: string; ip: string; userAgent?: string; deviceToken?: string },
 ): Promise<AfterFirstFactor> {
   const email = normalizeEmail(input.email);
   const throttleKey = await claimPasswordAttempt(deps, email, input.ip);
@@ -56,5 +56,5 @@ export async function signInWithPassword(
     throw invalidCredentials();
   }
   await deps.store.throttles.clear(throttleKey);
-  return afterFirstFactor(deps, { user, amr: ['pwd'], ip: input.ip });
+  return afterFirstFactor(deps, { user, amr: ['pwd'], ip: input.ip, userAgent: input.userAgent, deviceToken: input.deviceToken });
 }

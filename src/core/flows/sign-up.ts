@@ -12,10 +12,13 @@ export function normalizeEmail(email: string): string {
 }
 
 /** Creates an account with email and password and signs the new person in. */
-export async function signUp(deps: CoreDeps, input: { email: string; password: string; ip: string }): Promise<AfterFirstFactor> {
+export async function signUp(
+  deps: CoreDeps,
+  input: { email: string; password: string; ip: string; userAgent?: string },
+): Promise<AfterFirstFactor> {
   const user = await createAccount(deps, input);
   await sendVerificationEmailIfPossible(deps, user, input.ip);
-  return afterFirstFactor(deps, { user, amr: ['pwd'], ip: input.ip });
+  return afterFirstFactor(deps, { user, amr: ['pwd'], ip: input.ip, userAgent: input.userAgent });
 }
 
 /** Creates an account with email and password, within the per-IP budget and the password policy. */

@@ -15,7 +15,7 @@ import { signUp } from '../../core/flows/sign-up.js';
 import { sendVerificationEmail, verifyEmail } from '../../core/flows/verify-email.js';
 import { requireAuth } from '../authentication.js';
 import { clearCookie, readCookie } from '../cookies.js';
-import { applyFirstFactorOutcome, applySignedIn } from '../sign-in-response.js';
+import { applyFirstFactorOutcome, applySignedIn, clientOf } from '../sign-in-response.js';
 import { optionalProof, toProof } from './proof.js';
 import {
   codeSentView,
@@ -54,7 +54,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       },
     },
     async (request, reply) => {
-      const outcome = await signUp(deps, { ...request.body, ip: request.ip });
+      const outcome = await signUp(deps, { ...request.body, ...clientOf(config, request) });
       applyFirstFactorOutcome(config, reply, outcome);
       return reply.status(201).send(toFirstFactorView(outcome));
     },
@@ -73,7 +73,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       },
     },
     async (request, reply) => {
-      const outcome = await signInWithPassword(deps, { ...request.body, ip: request.ip });
+      const outcome = await signInWithPassword(deps, { ...request.body, ...clientOf(config, request) });
       applyFirstFactorOutcome(config, reply, outcome);
       return toFirstFactorView(outcome);
     },
@@ -83,9 +83,11 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     '/sign-in/second-factor',
     {
       schema: {
-        summary: 'Finish a sign-in with an authenticator code or a recovery code',
+        summary: 'Finish a sign-in with a code, a recovery code or a security key’s answer',
+        description:
+          'With `trustDevice: true` the browser is trusted for `trustedDevices.days` (a device cookie), and later sign-ins there skip this step.',
         tags: ['account'],
-        body: secondFactorProof,
+        body: secondFactorProof.and(z.object({ trustDevice: z.boolean().default(false) })),
         response: { 200: signedInView, 400: errorView, 401: errorView, 423: errorView },
       },
     },
@@ -93,7 +95,8 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       const signedIn = await completeSecondFactor(deps, {
         pendingToken: pendingTokenOf(request),
         proof: toProof(request.body),
-        ip: request.ip,
+        trustDevice: request.body.trustDevice,
+        ...clientOf(config, request),
       });
       applySignedIn(config, reply, signedIn);
       return toSignedInView(signedIn.user, signedIn.session);
@@ -141,7 +144,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       },
     },
     async (request, reply) => {
-      const outcome = await signInWithPasskey(deps, { response: request.body.credential, ip: request.ip });
+      const outcome = await signInWithPasskey(deps, { response: request.body.credential, ...clientOf(config, request) });
       applyFirstFactorOutcome(config, reply, outcome);
       return toFirstFactorView(outcome);
     },
@@ -173,10 +176,18 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
 
   app.post(
     '/sign-out',
-    { schema: { summary: 'End the current session', tags: ['account'], response: { 204: z.null(), 401: errorView } } },
+    {
+      schema: {
+        summary: 'End the current session',
+        description: 'With `forgetDevice: true` this browser stops being a trusted device too.',
+        tags: ['account'],
+        body: z.object({ forgetDevice: z.boolean().default(false) }).nullish(),
+        response: { 204: z.null(), 401: errorView },
+      },
+    },
     async (request, reply) => {
-      const { session } = requireAuth(request);
-      await signOut(deps, session, request.ip);
+      const { session, user } = requireAuth(request);
+      await signOut(deps, { session, user, ...clientOf(config, request), forgetDevice: request.body?.forgetDevice });
       clearCookie(config, reply, 'session');
       return reply.status(204).send(null);
     },

@@ -5,7 +5,13 @@ import { confirmEmailFactor, startEmailFactor } from '../../core/flows/email-cod
 import { confirmTotpEnrollment, startTotpEnrollment } from '../../core/flows/enroll-totp.js';
 import { confirmPhoneFactor, startPhoneFactor } from '../../core/flows/phone-codes.js';
 import { confirmWebAuthnEnrollment, startWebAuthnEnrollment } from '../../core/flows/enroll-webauthn.js';
-import { regenerateRecoveryCodes, removeFactor, renameFactor, securityOverview } from '../../core/flows/manage-factors.js';
+import {
+  regenerateRecoveryCodes,
+  removeFactor,
+  renameFactor,
+  securityOverview,
+  setPrimaryFactor,
+} from '../../core/flows/manage-factors.js';
 import { secondFactorKeyOptions } from '../../core/flows/webauthn-assertion.js';
 import { requireAuth } from '../authentication.js';
 import { optionalProof, toProof } from './proof.js';
@@ -245,6 +251,25 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         ip: request.ip,
       });
       return toFactorView(factor);
+    },
+  );
+
+  app.post(
+    '/factors/:factorId/primary',
+    {
+      schema: {
+        summary: 'Make a factor the primary one, which the challenge opens with',
+        description: 'Changing how you sign in needs a current `code`, `recoveryCode` or `webauthn` proof.',
+        tags: ['factors'],
+        params: z.object({ factorId: z.string().min(1).max(64) }),
+        body: secondFactorProof,
+        response: { 204: z.null(), 400: errorView, 401: errorView, 404: errorView, 423: errorView },
+      },
+    },
+    async (request, reply) => {
+      const { user } = requireAuth(request);
+      await setPrimaryFactor(deps, { user, factorId: request.params.factorId, proof: toProof(request.body), ip: request.ip });
+      return reply.status(204).send(null);
     },
   );
 

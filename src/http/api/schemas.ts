@@ -86,6 +86,7 @@ export const factorView = z.object({
   label: z.string(),
   createdAt: z.number().int(),
   lastUsedAt: z.number().int().nullable(),
+  primary: z.boolean(),
   /** For security keys and biometrics: what the authenticator is; null for the other kinds. */
   webauthn: z
     .object({

@@ -28,6 +28,7 @@ export function toFactorView(factor: Factor): z.infer<typeof factorView> {
     label: factor.label,
     createdAt: factor.createdAt,
     lastUsedAt: factor.lastUsedAt,
+    primary: factor.primary,
     webauthn: key && {
       transports: key.transports,
       attachment: key.attachment,

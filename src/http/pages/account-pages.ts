@@ -2,16 +2,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { changePassword } from '../../core/flows/change-password.js';
 import { securityOverview } from '../../core/flows/manage-factors.js';
-import { signOut } from '../../core/flows/session.js';
+import { listSessions, signOut } from '../../core/flows/session.js';
+import { listTrustedDevices } from '../../core/flows/trusted-devices.js';
 import { signInWithPassword } from '../../core/flows/sign-in.js';
 import { signUp } from '../../core/flows/sign-up.js';
 import type { AfterFirstFactor } from '../../core/flows/after-first-factor.js';
 import { credentials, password, webauthnAssertion } from '../api/schemas.js';
 import { signInWithPasskey } from '../../core/flows/passkey-sign-in.js';
 import { requireSignedInPage } from '../authentication.js';
-import { clearCookie } from '../cookies.js';
-import { applyFirstFactorOutcome } from '../sign-in-response.js';
-import { accountView, signInView, signUpView } from './account-views.js';
+import { clearCookie, readCookie } from '../cookies.js';
+import { applyFirstFactorOutcome, clientOf } from '../sign-in-response.js';
+import { accountView, signInView, signOutView, signUpView } from './account-views.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
 import { parseKeyAnswer } from './proof-field.js';
 
@@ -29,6 +30,11 @@ const notices: Record<string, string> = {
   'key-added': 'The security key was added.',
   'biometric-added': 'You can now confirm sign-ins with your fingerprint or face on this device.',
   renamed: 'The name was saved.',
+  primary: 'We will ask for that method first when you sign in.',
+  'device-revoked': 'That device will be asked for a second factor at its next sign-in.',
+  'devices-revoked': 'No device is trusted any more; each will be asked for a second factor.',
+  'session-ended': 'That session was signed out.',
+  'sessions-ended': 'Every other session was signed out.',
   'mfa-off': 'Two-step verification is off. You can turn it on again at any time.',
   'email-on': 'Email codes are on.',
   'verification-sent': 'We sent you a new link. Open it to confirm your address.',
@@ -54,7 +60,11 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
   /** The account page, with an optional error from a form on it. */
   const renderAccount: AccountRenderer = async (request, reply, error) => {
     const { user, session } = request.auth!;
-    const overview = await securityOverview(deps, user);
+    const [overview, sessions, devices] = await Promise.all([
+      securityOverview(deps, user),
+      listSessions(deps, user),
+      listTrustedDevices(deps, user),
+    ]);
     const notice = notices[String((request.query as { done?: string }).done)];
     return render(
       request,
@@ -66,6 +76,8 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
           user,
           session,
           overview,
+          sessions,
+          devices,
           notice: error ? undefined : notice,
           error: error?.message,
           minLength: config.passwords.minLength,
@@ -85,7 +97,10 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
 
   app.post('/sign-in', async (request, reply) => {
     try {
-      return afterFirstFactor(reply, await signInWithPassword(deps, { ...credentials.parse(request.body), ip: request.ip }));
+      return afterFirstFactor(
+        reply,
+        await signInWithPassword(deps, { ...credentials.parse(request.body), ...clientOf(config, request) }),
+      );
     } catch (error) {
       const { status, message } = formFailure(error);
       const email = typedField(request.body, 'email');
@@ -97,7 +112,7 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
     try {
       const { credential } = passkeyForm.parse(request.body);
       const response = parseKeyAnswer(credential, webauthnAssertion);
-      return afterFirstFactor(reply, await signInWithPasskey(deps, { response, ip: request.ip }));
+      return afterFirstFactor(reply, await signInWithPasskey(deps, { response, ...clientOf(config, request) }));
     } catch (error) {
       const { status, message } = formFailure(error);
       return render(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken, passkeys, error: message }), status);
@@ -113,7 +128,7 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
 
   app.post('/sign-up', async (request, reply) => {
     try {
-      return afterFirstFactor(reply, await signUp(deps, { ...credentials.parse(request.body), ip: request.ip }));
+      return afterFirstFactor(reply, await signUp(deps, { ...credentials.parse(request.body), ...clientOf(config, request) }));
     } catch (error) {
       const { status, message } = formFailure(error);
       const view = (csrfToken: string) =>
@@ -127,8 +142,19 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
     }
   });
 
+  app.get('/sign-out', async (request, reply) => {
+    if (!request.auth) return reply.redirect('/sign-in', 303);
+    const trusted = readCookie(config, request, 'device') !== undefined;
+    return render(request, reply, 'Sign out', (csrfToken) =>
+      signOutView({ csrfToken, trusted, endsOnSignOut: config.trustedDevices.endOnSignOut }),
+    );
+  });
+
   app.post('/sign-out', async (request, reply) => {
-    if (request.auth) await signOut(deps, request.auth.session, request.ip);
+    if (request.auth) {
+      const forgetDevice = (request.body as { forgetDevice?: unknown } | undefined)?.forgetDevice === 'on';
+      await signOut(deps, { ...request.auth, ...clientOf(config, request), forgetDevice });
+    }
     clearCookie(config, reply, 'session');
     return reply.redirect('/sign-in', 303);
   });

@@ -1,6 +1,6 @@
 import type { SecurityOverview } from '../../core/flows/manage-factors.js';
-import type { Factor, Session, User } from '../../core/ports.js';
-import { formatTime } from './format.js';
+import type { Factor, Session, TrustedDevice, User } from '../../core/ports.js';
+import { describeBrowser, formatTime } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import { alert } from './layout.js';
 import { ceremonyStatus } from './webauthn-views.js';
@@ -120,6 +120,24 @@ export function signInView(state: FormState & { passkeys: boolean }): SafeHtml {
   </section>`;
 }
 
+/** The sign-out page, which can also forget this browser as a trusted device. */
+export function signOutView(state: FormState & { trusted: boolean; endsOnSignOut: boolean }): SafeHtml {
+  return html`<section class="card" aria-labelledby="title">
+    <h1 id="title">Sign out</h1>
+    <p class="lead">${state.trusted && state.endsOnSignOut ? 'Signing out also stops trusting this device.' : 'You can sign back in at any time.'}</p>
+    <form method="post" action="/sign-out" class="stack">
+      ${csrfField(state.csrfToken)}
+      ${
+        state.trusted && !state.endsOnSignOut
+          ? html`<label class="checkbox"><input type="checkbox" name="forgetDevice" value="on" /> Also forget this device: ask for a second factor here next time</label>`
+          : ''
+      }
+      <button type="submit" class="button">Sign out</button>
+    </form>
+    <p class="switch"><a href="/account">Stay signed in</a></p>
+  </section>`;
+}
+
 export function signUpView(state: FormState & { minLength: number }): SafeHtml {
   return html`<section class="card" aria-labelledby="title">
     <h1 id="title">Create your account</h1>
@@ -153,6 +171,9 @@ export interface AccountState extends FormState {
   user: User;
   session: Session;
   overview: SecurityOverview;
+  /** Every open session of the person, this one included. */
+  sessions: Session[];
+  devices: TrustedDevice[];
   minLength: number;
   digits: number;
   recoveryCodeCount: number;
@@ -163,7 +184,7 @@ function factorItem(state: AccountState, factor: Factor, isLast: boolean): SafeH
     <div class="factor-main">
       <span class="factor-icon" aria-hidden="true"></span>
       <div>
-        <strong>${factor.label}</strong>${keyFacts(factor)}
+        <strong>${factor.label}</strong>${factor.primary && state.overview.factors.length > 1 ? html` <span class="badge badge-on">Primary</span>` : ''}${keyFacts(factor)}
         <div class="hint">${factorKinds[factor.kind]} · added ${formatTime(factor.createdAt)}${factor.lastUsedAt ? html` · last used ${formatTime(factor.lastUsedAt)}` : ''}</div>
       </div>
     </div>
@@ -175,6 +196,19 @@ function factorItem(state: AccountState, factor: Factor, isLast: boolean): SafeH
         <button type="submit" class="button button-secondary">Save name</button>
       </form>
     </details>
+    ${
+      factor.primary || state.overview.factors.length === 1
+        ? ''
+        : html`<details class="inline-action">
+            <summary>Make primary</summary>
+            <form method="post" action="/account/factors/${factor.id}/primary" class="stack">
+              ${csrfField(state.csrfToken)}
+              <p class="hint">We will ask for this one first when you sign in.</p>
+              ${proofInput(state.overview.hasKey)}
+              <button type="submit" class="button button-secondary">Make ${factor.label} primary</button>
+            </form>
+          </details>`
+    }
     <details class="inline-action">
       <summary>Remove</summary>
       <form method="post" action="/account/factors/${factor.id}/remove" class="stack">
@@ -184,6 +218,72 @@ function factorItem(state: AccountState, factor: Factor, isLast: boolean): SafeH
       </form>
     </details>
   </li>`;
+}
+
+/** Browsers that skip the second step at sign-in, with revoke and revoke all. */
+function devicesSection(state: AccountState): SafeHtml {
+  if (state.devices.length === 0) return html``;
+  return html`<h3 id="devices-title">Trusted devices</h3>
+    <p>These browsers skip the second step when you sign in. Revoke any you no longer use.</p>
+    <ul class="factors entries" aria-labelledby="devices-title">
+      ${state.devices.map(
+        (device) => html`<li class="entry">
+          <div class="factor-main">
+            <div>
+              <strong>${describeBrowser(device.userAgent)}</strong>
+              <div class="hint">
+                Trusted ${formatTime(device.createdAt)} · last used ${formatTime(device.lastUsedAt)} from ${device.lastIp} · until
+                ${formatTime(device.expiresAt)}
+              </div>
+            </div>
+          </div>
+          <form method="post" action="/account/devices/${device.id}/revoke">
+            ${csrfField(state.csrfToken)}
+            <button type="submit" class="button-link">Revoke</button>
+          </form>
+        </li>`,
+      )}
+    </ul>
+    <form method="post" action="/account/devices/revoke-all" class="actions">
+      ${csrfField(state.csrfToken)}
+      <button type="submit" class="button button-secondary">Revoke all trusted devices</button>
+    </form>`;
+}
+
+/** Where the person is signed in, with sign out for any other session or all of them. */
+function sessionsSection(state: AccountState): SafeHtml {
+  const others = state.sessions.filter((session) => session.id !== state.session.id);
+  return html`<h3 id="sessions-title">Where you are signed in</h3>
+    <ul class="factors entries" aria-labelledby="sessions-title">
+      ${state.sessions.map(
+        (session) => html`<li class="entry">
+          <div class="factor-main">
+            <div>
+              <strong>${describeBrowser(session.userAgent)}</strong>${session.id === state.session.id ? html` <span class="badge badge-off">This browser</span>` : ''}
+              <div class="hint">
+                Signed in ${formatTime(session.authTime)}${session.ip ? ` from ${session.ip}` : ''} · last seen ${formatTime(session.lastSeenAt)}
+              </div>
+            </div>
+          </div>
+          ${
+            session.id === state.session.id
+              ? ''
+              : html`<form method="post" action="/account/sessions/${session.id}/end">
+                  ${csrfField(state.csrfToken)}
+                  <button type="submit" class="button-link">End session</button>
+                </form>`
+          }
+        </li>`,
+      )}
+    </ul>
+    ${
+      others.length > 0
+        ? html`<form method="post" action="/account/sessions/end-others" class="actions">
+            ${csrfField(state.csrfToken)}
+            <button type="submit" class="button button-secondary">End all other sessions</button>
+          </form>`
+        : ''
+    }`;
 }
 
 export function accountView(state: AccountState): SafeHtml {
@@ -253,6 +353,8 @@ export function accountView(state: AccountState): SafeHtml {
               <a class="button button-secondary" href="/account/phone">Use text or call codes</a>
             </div>`
     }
+
+    ${devicesSection(state)} ${sessionsSection(state)}
 
     <h2 id="email-title">Change email</h2>
     <form method="post" action="/account/email" class="stack" aria-labelledby="email-title">

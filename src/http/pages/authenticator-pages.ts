@@ -6,7 +6,7 @@ import {
   startTotpEnrollment,
   type TotpEnrollment,
 } from '../../core/flows/enroll-totp.js';
-import { regenerateRecoveryCodes, removeFactor } from '../../core/flows/manage-factors.js';
+import { regenerateRecoveryCodes, removeFactor, setPrimaryFactor } from '../../core/flows/manage-factors.js';
 import { otpCode, password } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
 import type { AccountRenderer } from './account-pages.js';
@@ -122,6 +122,17 @@ export function authenticatorPages(
         ip: request.ip,
       });
       return reply.redirect(mfaEnabled ? '/account?done=factor-removed' : '/account?done=mfa-off', 303);
+    } catch (error) {
+      return renderAccount(request, reply, formFailure(error));
+    }
+  });
+
+  app.post('/account/factors/:factorId/primary', guard, async (request, reply) => {
+    try {
+      const proof = proofFromForm(proofForm.parse(request.body));
+      const factorId = (request.params as { factorId: string }).factorId;
+      await setPrimaryFactor(deps, { user: request.auth!.user, factorId, proof, ip: request.ip });
+      return reply.redirect('/account?done=primary', 303);
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));
     }

@@ -5,7 +5,7 @@ import { completeSecondFactor } from '../../core/flows/complete-second-factor.js
 import { describeChallenge, sendSignInCode } from '../../core/flows/sign-in-codes.js';
 import { otpCode, recoveryCode, webauthnAssertion } from '../api/schemas.js';
 import { clearCookie, readCookie } from '../cookies.js';
-import { applySignedIn } from '../sign-in-response.js';
+import { applySignedIn, clientOf } from '../sign-in-response.js';
 import { signInView } from './account-views.js';
 import { type ChallengeMethod, type ChallengeState, challengeView } from './challenge-views.js';
 import { formFailure, type PageScope } from './page-kit.js';
@@ -64,6 +64,7 @@ export function challengePages(app: FastifyInstance, { config, deps, render }: P
         error: extra.error,
         notice: extra.notice,
         codeSent: extra.codeSent ?? challenge.codeSent,
+        trustDays: config.trustedDevices.days,
       });
     return render(request, reply, 'Two-step verification', view, extra.status);
   };
@@ -105,7 +106,8 @@ export function challengePages(app: FastifyInstance, { config, deps, render }: P
   app.post('/sign-in/verify', async (request, reply) => {
     const pendingToken = readCookie(config, request, 'pending');
     if (!pendingToken) return reply.redirect('/sign-in', 303);
-    const body = request.body as { recoveryCode?: unknown; method?: unknown; webauthn?: unknown } | undefined;
+    const body = request.body as
+      { recoveryCode?: unknown; method?: unknown; webauthn?: unknown; trustDevice?: unknown } | undefined;
     const method: ChallengeMethod =
       typeof body?.recoveryCode === 'string' ? 'recovery' : (methodNames[String(body?.method)] ?? 'totp');
     try {
@@ -115,7 +117,8 @@ export function challengePages(app: FastifyInstance, { config, deps, render }: P
           typeof body?.webauthn === 'string' && body.webauthn
             ? { webauthn: parseKeyAnswer(body.webauthn, webauthnAssertion) }
             : challengeForm.parse(request.body),
-        ip: request.ip,
+        trustDevice: body?.trustDevice === 'on',
+        ...clientOf(config, request),
       });
       applySignedIn(config, reply, signedIn);
       return reply.redirect('/account', 303);

@@ -17,7 +17,15 @@ export interface ChallengeState extends FormState {
   codeTargets: CodeTarget[];
   /** Set once a code was sent for this sign-in: the code form is shown. */
   codeSent?: boolean;
+  /** Days "Trust this device" lasts; 0 hides the choice. */
+  trustDays: number;
 }
+
+/** "Trust this device": the second step is skipped here at sign-in for that many days. */
+const trustChoice = (days: number) =>
+  days === 0
+    ? html``
+    : html`<label class="checkbox"><input type="checkbox" name="trustDevice" value="on" /> Trust this device for ${days} days</label>`;
 
 const isSent = (method: ChallengeMethod): method is 'email' | 'phone' => method === 'email' || method === 'phone';
 
@@ -49,20 +57,27 @@ const recoveryInput = html`<label>Recovery code
   <input type="text" name="recoveryCode" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="64" required class="code-input" autofocus>
 </label>`;
 
-const switchLinks: [ChallengeMethod, SecondFactorMethod, string][] = [
-  ['webauthn', 'webauthn', 'Use your security key or biometric'],
-  ['totp', 'totp', 'Use your authenticator app'],
-  ['email', 'email', 'Email me a code'],
-  ['phone', 'phone', 'Text or call me'],
-  ['recovery', 'recovery_code', 'Use a recovery code'],
+/** Where codes of one kind go, masked: "a•••@e•••.com or +44 •••• 1234". */
+const destinations = (state: ChallengeState, email: boolean) =>
+  [...new Set(state.codeTargets.filter((target) => (target.channel === 'email') === email).map((target) => target.sentTo))].join(
+    ' or ',
+  );
+
+const switchLinks: [ChallengeMethod, SecondFactorMethod, (state: ChallengeState) => string][] = [
+  ['webauthn', 'webauthn', () => 'Use your security key or biometric'],
+  ['totp', 'totp', () => 'Use your authenticator app'],
+  ['email', 'email', (state) => `Email a code to ${destinations(state, true)}`],
+  ['phone', 'phone', (state) => `Text or call ${destinations(state, false)}`],
+  ['recovery', 'recovery_code', () => 'Use a recovery code'],
 ];
 
-/** Links to the other ways of answering, in the order they are offered. */
+/** Links to the other ways of answering, in the order they are offered, with where sent codes would go. */
 function otherMethods(state: ChallengeState): SafeHtml {
   const links = switchLinks
     .filter(([method, offered]) => method !== state.method && state.methods.includes(offered))
-    .map(([method, , label]) => html`<a href="/sign-in/verify?method=${method}">${label}</a>`);
-  return html`<nav class="switch" aria-label="Other ways to verify">Try another way: ${links.map((link, index) => html`${index ? ' · ' : ''}${link}`)}</nav>`;
+    .sort(([, a], [, b]) => state.methods.indexOf(a) - state.methods.indexOf(b))
+    .map(([method, , label]) => html`<li><a href="/sign-in/verify?method=${method}">${label(state)}</a></li>`);
+  return html`<nav class="switch other-ways" aria-label="Other ways to verify"><p>Try another way</p><ul>${links}</ul></nav>`;
 }
 
 /** The key ceremony runs in webauthn.js, which posts the signed answer with the form. */
@@ -78,6 +93,7 @@ const keyForm = (state: ChallengeState) => html`<form
   <input type="hidden" name="webauthn" />
   ${needsJavaScript(html`Choose another way below.`)}
   ${unsupportedNotice('This browser cannot use security keys or biometrics. Choose another way below.')}
+  ${trustChoice(state.trustDays)}
   ${ceremonyStatus}
   <button type="submit" class="button" data-webauthn-start hidden>Use security key or biometric</button>
 </form>`;
@@ -95,6 +111,7 @@ export function challengeView(state: ChallengeState): SafeHtml {
     ${csrfField(state.csrfToken)}
     <input type="hidden" name="method" value="${state.method}">
     ${state.method === 'recovery' ? recoveryInput : html`<label>Verification code ${codeInput(isSent(state.method) ? state.sentDigits : state.digits, true)}</label>`}
+    ${trustChoice(state.trustDays)}
     <button type="submit" class="button">Verify</button>
   </form>`;
   return html`<section class="card" aria-labelledby="title">

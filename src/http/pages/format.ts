@@ -1,3 +1,5 @@
+import Bowser from 'bowser';
+
 /** A time as people read it on a security page: "22 Nov 2026, 18:31 UTC". */
 export function formatTime(ms: number): string {
   return `${new Intl.DateTimeFormat('en-GB', {
@@ -8,4 +10,14 @@ export function formatTime(ms: number): string {
     minute: '2-digit',
     timeZone: 'UTC',
   }).format(ms)} UTC`;
+}
+
+/** A browser as people recognise it, from its user agent: "Chrome 156 on Linux". */
+export function describeBrowser(userAgent: string | null): string {
+  if (!userAgent) return 'Unknown browser';
+  const parser = Bowser.getParser(userAgent);
+  const browser = parser.getBrowserName() || 'Unknown browser';
+  const major = parser.getBrowserVersion()?.split('.')[0];
+  const os = parser.getOSName();
+  return `${browser}${major ? ` ${major}` : ''}${os ? ` on ${os}` : ''}`;
 }

@@ -9,6 +9,8 @@ export interface PageContext {
   csrfToken?: string;
   /** Links the footer to the development outbox, which exists in development only. */
   devOutbox: boolean;
+  /** This browser is a trusted device, so Sign out leads to the page that can also forget it. */
+  trustedDevice?: boolean;
 }
 
 /** The frame of every page: header with the product name, one centred card, footer. */
@@ -30,9 +32,9 @@ export function layout(context: PageContext, title: string, body: SafeHtml): Saf
           <a class="brand" href="/">${branding.logoUrl ? html`<img src="${branding.logoUrl}" alt="" class="brand-logo" />` : ''}<span>${branding.productName}</span></a>
           ${
             context.signedInAs
-              ? html`<form method="post" action="/sign-out" class="topbar-signout">
+              ? html`<form method="${context.trustedDevice ? 'get' : 'post'}" action="/sign-out" class="topbar-signout">
                   <span class="topbar-user">${context.signedInAs}</span>
-                  <input type="hidden" name="_csrf" value="${context.csrfToken ?? ''}" />
+                  ${context.trustedDevice ? '' : html`<input type="hidden" name="_csrf" value="${context.csrfToken ?? ''}" />`}
                   <button type="submit" class="button-link">Sign out</button>
                 </form>`
               : ''

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { TesseraConfig } from '../../config.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { TesseraError } from '../../core/errors.js';
+import { readCookie } from '../cookies.js';
 import { statusByCode } from '../errors.js';
 import type { SafeHtml } from './html.js';
 import { layout } from './layout.js';
@@ -57,6 +58,7 @@ export async function registerPageKit(app: FastifyInstance, config: TesseraConfi
             signedInAs: request.auth?.user.email,
             csrfToken,
             devOutbox: config.mode === 'development',
+            trustedDevice: readCookie(config, request, 'device') !== undefined,
           },
           title,
           view(csrfToken),

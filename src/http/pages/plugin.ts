@@ -4,6 +4,7 @@ import type { CoreDeps } from '../../core/deps.js';
 import { accountPages } from './account-pages.js';
 import { authenticatorPages } from './authenticator-pages.js';
 import { challengePages } from './challenge-pages.js';
+import { devicePages } from './device-pages.js';
 import { emailCodePages } from './email-code-pages.js';
 import { phonePages } from './phone-pages.js';
 import { verifyEmailPages } from './verify-email-pages.js';
@@ -20,6 +21,7 @@ export async function pages(app: FastifyInstance, { config, deps }: { config: Te
   emailCodePages(app, { config, deps, render });
   phonePages(app, { config, deps, render });
   webauthnPages(app, { config, deps, render, renderAccount });
+  devicePages(app, { deps, renderAccount });
   verifyEmailPages(app, { deps, render, renderAccountError: renderAccount });
   outboxPages(app, { config, deps, render });
 }

@@ -5,6 +5,7 @@ import * as outbox from './003-outbox.js';
 import * as emailCodes from './004-email-codes.js';
 import * as phoneCodes from './005-phone-codes.js';
 import * as webauthn from './006-webauthn.js';
+import * as devicesAndSessions from './007-devices-and-sessions.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
@@ -15,5 +16,6 @@ export const migrationProvider: MigrationProvider = {
     '004-email-codes': emailCodes,
     '005-phone-codes': phoneCodes,
     '006-webauthn': webauthn,
+    '007-devices-and-sessions': devicesAndSessions,
   }),
 };

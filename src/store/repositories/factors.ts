@@ -35,6 +35,7 @@ const toFactor = (row: FactorRow): Factor => ({
   lastUsedStep: row.last_used_step,
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
+  primary: row.is_primary === 1,
   webauthn: toCredential(row),
 });
 
@@ -90,6 +91,7 @@ export function factorRepository(db: Kysely<Database>): FactorRepository {
           last_used_step: factor.lastUsedStep,
           created_at: factor.createdAt,
           last_used_at: factor.lastUsedAt,
+          is_primary: factor.primary ? 1 : 0,
         })
         .onConflict((conflict) => conflict.columns(['user_id', 'secret_fingerprint']).doNothing())
         .executeTakeFirst();
@@ -164,6 +166,25 @@ export function factorRepository(db: Kysely<Database>): FactorRepository {
           .where('user_id', '=', userId)
           .executeTakeFirstOrThrow();
         if (Number(remaining.count) === 0) await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+        return true;
+      });
+    },
+
+    setPrimary(userId, factorId) {
+      return inTransaction(db, async (trx) => {
+        const chosen = await trx
+          .updateTable('factors')
+          .set({ is_primary: 1 })
+          .where('id', '=', factorId)
+          .where('user_id', '=', userId)
+          .executeTakeFirst();
+        if (Number(chosen.numUpdatedRows) !== 1) return false;
+        await trx
+          .updateTable('factors')
+          .set({ is_primary: 0 })
+          .where('user_id', '=', userId)
+          .where('id', '!=', factorId)
+          .execute();
         return true;
       });
     },

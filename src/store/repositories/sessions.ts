@@ -13,6 +13,8 @@ const toSession = (row: Selectable<Database['sessions']>): Session => ({
   createdAt: row.created_at,
   lastSeenAt: row.last_seen_at,
   expiresAt: row.expires_at,
+  ip: row.ip,
+  userAgent: row.user_agent,
 });
 
 export function sessionRepository(db: Kysely<Database>): SessionRepository {
@@ -31,6 +33,8 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
           created_at: session.createdAt,
           last_seen_at: session.lastSeenAt,
           expires_at: session.expiresAt,
+          ip: session.ip,
+          user_agent: session.userAgent,
         })
         .execute();
     },
@@ -51,6 +55,21 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
         .where('id', '!=', keepSessionId)
         .executeTakeFirst();
       return Number(result.numDeletedRows);
+    },
+    async listForUser(userId, now) {
+      const rows = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('expires_at', '>', now)
+        .orderBy('last_seen_at', 'desc')
+        .orderBy('id')
+        .execute();
+      return rows.map(toSession);
+    },
+    async deleteForUser(userId, id) {
+      const result = await db.deleteFrom('sessions').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
     },
   };
 }

@@ -1,0 +1,132 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { CoreDeps } from '../../core/deps.js';
+import { endOtherSessions, listSessions } from '../../core/flows/session.js';
+import { listTrustedDevices, revokeTrustedDevices } from '../../core/flows/trusted-devices.js';
+import { requireAuth } from '../authentication.js';
+import { errorView } from './schemas.js';
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+const sessionsView = z.object({
+  sessions: z.array(
+    z.object({
+      id: z.string(),
+      current: z.boolean(),
+      aal: z.number().int(),
+      ip: z.string().nullable(),
+      userAgent: z.string().nullable(),
+      authTime: z.number().int(),
+      lastSeenAt: z.number().int(),
+      expiresAt: z.number().int(),
+    }),
+  ),
+});
+const devicesView = z.object({
+  devices: z.array(
+    z.object({
+      id: z.string(),
+      userAgent: z.string().nullable(),
+      createdIp: z.string(),
+      lastIp: z.string(),
+      createdAt: z.number().int(),
+      lastUsedAt: z.number().int(),
+      expiresAt: z.number().int(),
+    }),
+  ),
+});
+const ended = z.object({ ended: z.number().int() });
+
+/** JSON routes for the person's sessions and trusted devices. */
+export const deviceRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (app, { deps }) => {
+  app.get(
+    '/sessions',
+    {
+      schema: {
+        summary: 'Open sessions, this one marked current',
+        tags: ['sessions'],
+        response: { 200: sessionsView, 401: errorView },
+      },
+    },
+    async (request) => {
+      const { user, session: current } = requireAuth(request);
+      const sessions = await listSessions(deps, user);
+      return {
+        sessions: sessions.map(({ id, aal, ip, userAgent, authTime, lastSeenAt, expiresAt }) => ({
+          id,
+          current: id === current.id,
+          aal,
+          ip,
+          userAgent,
+          authTime,
+          lastSeenAt,
+          expiresAt,
+        })),
+      };
+    },
+  );
+
+  app.delete(
+    '/sessions/:id',
+    {
+      schema: {
+        summary: 'Sign another session out',
+        tags: ['sessions'],
+        params: idParams,
+        response: { 200: ended, 400: errorView, 401: errorView, 404: errorView },
+      },
+    },
+    async (request) => {
+      const { user, session } = requireAuth(request);
+      return { ended: await endOtherSessions(deps, { user, current: session, sessionId: request.params.id, ip: request.ip }) };
+    },
+  );
+
+  app.delete(
+    '/sessions',
+    { schema: { summary: 'Sign every other session out', tags: ['sessions'], response: { 200: ended, 401: errorView } } },
+    async (request) => {
+      const { user, session } = requireAuth(request);
+      return { ended: await endOtherSessions(deps, { user, current: session, ip: request.ip }) };
+    },
+  );
+
+  app.get(
+    '/trusted-devices',
+    {
+      schema: {
+        summary: 'Browsers that skip the second step at sign-in',
+        tags: ['sessions'],
+        response: { 200: devicesView, 401: errorView },
+      },
+    },
+    async (request) => {
+      const devices = await listTrustedDevices(deps, requireAuth(request).user);
+      return { devices: devices.map(({ tokenHash: _hash, userId: _user, ...device }) => device) };
+    },
+  );
+
+  app.delete(
+    '/trusted-devices/:id',
+    {
+      schema: {
+        summary: 'Stop trusting one device',
+        tags: ['sessions'],
+        params: idParams,
+        response: { 204: z.null(), 401: errorView, 404: errorView },
+      },
+    },
+    async (request, reply) => {
+      await revokeTrustedDevices(deps, { user: requireAuth(request).user, deviceId: request.params.id, ip: request.ip });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/trusted-devices',
+    { schema: { summary: 'Stop trusting every device', tags: ['sessions'], response: { 204: z.null(), 401: errorView } } },
+    async (request, reply) => {
+      await revokeTrustedDevices(deps, { user: requireAuth(request).user, ip: request.ip });
+      return reply.status(204).send(null);
+    },
+  );
+};
