@@ -1,0 +1,69 @@
+import { Secret, TOTP } from 'otpauth';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { describeInChromium } from '../support/e2e.js';
+import { usbKey, VirtualAuthenticator } from '../support/virtual-authenticator.js';
+
+const password = 'copper lantern meadow';
+
+describeInChromium('primary and fallback factors and a trusted laptop in Chromium', (suite) => {
+  const url = (path: string) => `${suite.server.url}${path}`;
+
+  async function signIn(page: Page): Promise<void> {
+    await page.getByLabel('Email').fill('ada@example.com');
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  }
+
+  it('signs in with the fallback, trusts the device, skips the code, then asks again once the device is revoked', async () => {
+    const page = await suite.browser.newPage();
+    page.setDefaultTimeout(8_000);
+    await page.goto(url('/sign-up'));
+    await page.getByLabel('Email').fill('ada@example.com');
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(url('/account'));
+
+    await VirtualAuthenticator.attach(page, usbKey);
+    await page.getByRole('link', { name: 'Use a security key' }).click();
+    await page.getByLabel('Your password').fill(password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('link', { name: 'I have saved them' }).click();
+    await page.getByRole('link', { name: 'Add an authenticator app' }).click();
+    await page.getByLabel('Your password').fill(password);
+    await page.getByLabel(/Ask me for a code/).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const secret = Secret.fromBase32((await page.getByTestId('setup-key').innerText()).replace(/\s/g, ''));
+    await page.getByLabel('6-digit code').fill(TOTP.generate({ secret }));
+    await page.getByRole('button', { name: 'Turn on two-step verification' }).click();
+    await page.waitForURL(url('/account'));
+    expect(await page.locator('li.factor').allInnerTexts()).toHaveLength(2);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page);
+    await page.waitForURL(url('/sign-in/verify'));
+    expect(await page.getByRole('button', { name: 'Use security key or biometric' }).isVisible()).toBe(true);
+    await page.getByRole('link', { name: 'Use your authenticator app' }).click();
+    await page.getByLabel('Verification code').fill(TOTP.generate({ secret, timestamp: Date.now() + 30_000 }));
+    await page.getByLabel('Trust this device for 30 days').check();
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.waitForURL(url('/account'));
+    const devices = page.locator('li.entry', { hasText: 'Trusted' });
+    expect(await devices.innerText()).toMatch(/^Chrome(?: Headless)? \d+ on Linux/);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-out\??$/);
+    await page.locator('main').getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page);
+    await page.waitForURL(url('/account'));
+
+    await devices.getByRole('button', { name: 'Revoke' }).click();
+    await page.waitForURL(url('/account?done=device-revoked'));
+    expect(await page.locator('li.entry', { hasText: 'Trusted' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-out\??$/);
+    await page.locator('main').getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page);
+    await page.waitForURL(url('/sign-in/verify'));
+  });
+});
