@@ -182,3 +182,35 @@ describe('primary and fallback factors', () => {
     expect(fallback.json()).toMatchObject({ status: 'signed_in', session: { amr: ['pwd', 'otp'] } });
   });
 });
+
+describe('turning two-step verification off', () => {
+  let server: TestServer;
+  afterEach(() => server.close());
+
+  it('needs a current second factor, then removes every factor, recovery code and trusted device', async () => {
+    server = await startTestServer();
+    const ada = new TestBrowser(server.app);
+    const enrolled = await signUpWithTotp(server, ada, 'ada@example.com');
+    await reachChallenge(ada, 'ada@example.com');
+    server.clock.advance(30_000);
+    await ada.postJson('/api/v1/sign-in/second-factor', { code: totpAt(enrolled.secret, server.clock.now()), trustDevice: true });
+
+    expect((await ada.postJson('/api/v1/mfa/off', {})).statusCode).toBe(400);
+    expect((await ada.postJson('/api/v1/mfa/off', { code: '000000' })).statusCode).toBe(401);
+    expect((await ada.get('/api/v1/factors')).json().factors).toHaveLength(1);
+
+    server.clock.advance(30_000);
+    expect((await ada.postJson('/api/v1/mfa/off', { code: totpAt(enrolled.secret, server.clock.now()) })).statusCode).toBe(204);
+    expect((await ada.get('/api/v1/factors')).json()).toMatchObject({
+      mfaEnabled: false,
+      factors: [],
+      recoveryCodesRemaining: 0,
+    });
+    expect((await ada.get('/api/v1/trusted-devices')).json().devices).toEqual([]);
+    await ada.postJson('/api/v1/sign-out');
+    expect((await ada.postJson('/api/v1/sign-in', { email: 'ada@example.com', password })).json()).toMatchObject({
+      status: 'signed_in',
+      session: { aal: 1, amr: ['pwd'] },
+    });
+  });
+});

@@ -106,6 +106,27 @@ export async function renameFactor(
   return renamed;
 }
 
+/**
+ * Turns two-step verification off: every factor and recovery code goes, and no device stays
+ * trusted. Withdrawing that protection needs a current second-factor proof, so a stolen
+ * password alone cannot do it.
+ */
+export async function turnOffMfa(deps: CoreDeps, input: { user: User; proof: SecondFactorProof; ip: string }): Promise<void> {
+  const factors = await deps.store.factors.listForUser(input.user.id);
+  if (factors.length === 0) throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Two-step verification is already off.');
+  await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async (store) => {
+    for (const factor of factors) await store.factors.delete(input.user.id, factor.id);
+    const revoked = await store.trustedDevices.deleteAllForUser(input.user.id);
+    await store.events.record({
+      type: 'mfa_disabled',
+      userId: input.user.id,
+      ip: input.ip,
+      at: deps.clock.now(),
+      detail: { factorsRemoved: factors.length, devicesRevoked: revoked },
+    });
+  });
+}
+
 /** Replaces every recovery code with a new set, shown once; needs a current second-factor proof. */
 export async function regenerateRecoveryCodes(
   deps: CoreDeps,

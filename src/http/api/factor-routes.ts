@@ -11,6 +11,7 @@ import {
   renameFactor,
   securityOverview,
   setPrimaryFactor,
+  turnOffMfa,
 } from '../../core/flows/manage-factors.js';
 import { secondFactorKeyOptions } from '../../core/flows/webauthn-assertion.js';
 import { requireAuth } from '../authentication.js';
@@ -301,6 +302,23 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         confirmTurningOff: request.body.confirmTurningOff,
         ip: request.ip,
       });
+    },
+  );
+
+  app.post(
+    '/mfa/off',
+    {
+      schema: {
+        summary: 'Turn two-step verification off',
+        description: 'Removes every factor and recovery code and ends every trusted device; needs a current proof.',
+        tags: ['factors'],
+        body: secondFactorProof,
+        response: { 204: z.null(), 400: errorView, 401: errorView, 409: errorView, 423: errorView },
+      },
+    },
+    async (request, reply) => {
+      await turnOffMfa(deps, { user: requireAuth(request).user, proof: toProof(request.body), ip: request.ip });
+      return reply.status(204).send(null);
     },
   );
 

@@ -341,6 +341,17 @@ export function accountView(state: AccountState): SafeHtml {
                 ${proofInput(state.overview.hasKey)}
                 <button type="submit" class="button">Make new codes</button>
               </form>
+            </details>
+
+            <details class="inline-action">
+              <summary>Turn off two-step verification</summary>
+              <form method="post" action="/account/mfa/off" class="stack">
+                ${csrfField(state.csrfToken)}
+                <p class="hint">Every method and recovery code is removed and no device stays trusted. Your password alone will sign you in.</p>
+                ${proofInput(state.overview.hasKey)}
+                <label class="checkbox"><input type="checkbox" name="confirmTurningOff" value="on" required /> I understand my account will be protected by my password alone</label>
+                <button type="submit" class="button button-danger">Turn off two-step verification</button>
+              </form>
             </details>`
         : html`<p>
               Protect your account with a second step: after your password, we ask for a code from an app on your phone. Someone
