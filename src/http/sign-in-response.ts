@@ -14,14 +14,18 @@ export function applyFirstFactorOutcome(config: TesseraConfig, reply: FastifyRep
   setCookie(config, reply, 'pending', outcome.pendingToken, config.signIn.pendingMinutes * 60);
 }
 
-/** A new session replaces whatever the browser held, including a pending sign-in; a newly trusted device gets its cookie. */
+/**
+ * A new session replaces whatever the browser held, including a pending sign-in; its cookie
+ * lasts until the session's absolute end, so it survives a browser restart (the idle limit is
+ * kept by the server). A newly trusted device gets its cookie.
+ */
 export function applySignedIn(
   config: TesseraConfig,
   reply: FastifyReply,
   signedIn: SignedIn & { trustedDevice?: { token: string } },
 ): void {
   clearCookie(config, reply, 'pending');
-  setCookie(config, reply, 'session', signedIn.token);
+  setCookie(config, reply, 'session', signedIn.token, config.sessions.absoluteTimeoutHours * 3600);
   if (signedIn.trustedDevice) {
     setCookie(config, reply, 'device', signedIn.trustedDevice.token, config.trustedDevices.days * 86_400);
   }

@@ -36,7 +36,7 @@ describeInChromium('primary and fallback factors and a trusted laptop in Chromiu
     const secret = Secret.fromBase32((await page.getByTestId('setup-key').innerText()).replace(/\s/g, ''));
     await page.getByLabel('6-digit code').fill(TOTP.generate({ secret }));
     await page.getByRole('button', { name: 'Turn on two-step verification' }).click();
-    await page.waitForURL(url('/account'));
+    await page.waitForURL(url('/account?done=app-added'));
     expect(await page.locator('li.factor').allInnerTexts()).toHaveLength(2);
 
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -159,6 +159,7 @@ describe('account API', () => {
         '/api/v1/factors/{factorId}/primary',
         '/api/v1/host/phone-numbers',
         '/api/v1/me',
+        '/api/v1/mfa/off',
         '/api/v1/password',
         '/api/v1/recovery-codes',
         '/api/v1/sign-in',

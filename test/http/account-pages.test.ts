@@ -21,6 +21,25 @@ describe('account pages', () => {
     expect((await browser.get('/sign-in')).headers.location).toBe('/account');
   });
 
+  it('keeps the session cookie across browser restarts until the session’s absolute end', async () => {
+    const signUp = await browser.submitForm('/sign-up', '/sign-up', { email: 'ada@example.com', password });
+    const cookie = signUp.cookies.find((each) => each.name === 'tessera_session');
+    expect(cookie).toMatchObject({ httpOnly: true, maxAge: 24 * 3600 });
+  });
+
+  it('offers to end the other sessions after a sign-in method changes, and ends them', async () => {
+    await browser.submitForm('/sign-up', '/sign-up', { email: 'ada@example.com', password });
+    const laptop = new TestBrowser(server.app);
+    await laptop.submitForm('/sign-in', '/sign-in', { email: 'ada@example.com', password });
+    expect((await browser.get('/account')).body).not.toContain('End the other sessions');
+    const offered = (await browser.get('/account?done=app-added')).body;
+    expect(offered).toContain('You are signed in elsewhere too.');
+    const ended = await browser.submitForm('/account?done=app-added', '/account/sessions/end-others', {});
+    expect(ended.headers.location).toBe('/account?done=sessions-ended');
+    expect((await laptop.get('/api/v1/me')).statusCode).toBe(401);
+    expect((await browser.get('/account?done=app-added')).body).not.toContain('End the other sessions');
+  });
+
   it('signs up through the form, shows the account page, signs out and signs back in', async () => {
     const signUp = await browser.submitForm('/sign-up', '/sign-up', { email: 'ada@example.com', password });
     expect(signUp.statusCode).toBe(303);

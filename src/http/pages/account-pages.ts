@@ -22,12 +22,26 @@ const passwordChange = z.object({
   endOtherSessions: z.literal('on').optional(),
 });
 
+/** After these changes the page offers to sign out every other session, in case one is not the person's. */
+const factorChanges = new Set([
+  'mfa-on',
+  'app-added',
+  'key-added',
+  'biometric-added',
+  'email-on',
+  'phone-added',
+  'factor-removed',
+  'primary',
+]);
+
 const passkeyForm = z.object({ credential: z.string().min(1, 'is required').max(48_000) });
 
 const notices: Record<string, string> = {
   password: 'Your password was changed.',
   'factor-removed': 'The sign-in method was removed.',
   'key-added': 'The security key was added.',
+  'app-added': 'The authenticator app was added.',
+  'mfa-on': 'Two-step verification is on.',
   'biometric-added': 'You can now confirm sign-ins with your fingerprint or face on this device.',
   renamed: 'The name was saved.',
   primary: 'We will ask for that method first when you sign in.',
@@ -65,7 +79,8 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
       listSessions(deps, user),
       listTrustedDevices(deps, user),
     ]);
-    const notice = notices[String((request.query as { done?: string }).done)];
+    const done = String((request.query as { done?: string }).done);
+    const notice = notices[done];
     return render(
       request,
       reply,
@@ -79,6 +94,7 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
           sessions,
           devices,
           notice: error ? undefined : notice,
+          offerEndingSessions: !error && factorChanges.has(done) && sessions.length > 1,
           error: error?.message,
           minLength: config.passwords.minLength,
           digits: config.totp.digits,

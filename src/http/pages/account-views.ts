@@ -174,6 +174,8 @@ export interface AccountState extends FormState {
   /** Every open session of the person, this one included. */
   sessions: Session[];
   devices: TrustedDevice[];
+  /** A sign-in method just changed and other sessions are open: offer to end them. */
+  offerEndingSessions?: boolean;
   minLength: number;
   digits: number;
   recoveryCodeCount: number;
@@ -292,6 +294,15 @@ export function accountView(state: AccountState): SafeHtml {
     <h1 id="title">Account security</h1>
     <p class="lead">Manage how you sign in to your account.</p>
     ${alert('error', state.error)}${alert('success', state.notice)}
+    ${
+      state.offerEndingSessions
+        ? html`<form method="post" action="/account/sessions/end-others" class="notice-form">
+            ${csrfField(state.csrfToken)}
+            <p>You are signed in elsewhere too. Sign those sessions out, so only this browser keeps your new settings in use.</p>
+            <button type="submit" class="button button-secondary">End the other sessions</button>
+          </form>`
+        : ''
+    }
     ${
       state.user.emailVerifiedAt === null
         ? html`<form method="post" action="/account/verify-email" class="notice-form">

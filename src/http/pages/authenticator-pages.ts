@@ -98,7 +98,7 @@ export function authenticatorPages(
     try {
       const input = confirmForm.parse(request.body);
       const { recoveryCodes } = await confirmTotpEnrollment(deps, { user, session, ...input, ip: request.ip });
-      return recoveryCodes ? renderCodes(request, reply, recoveryCodes, true) : reply.redirect('/account', 303);
+      return recoveryCodes ? renderCodes(request, reply, recoveryCodes, true) : reply.redirect('/account?done=app-added', 303);
     } catch (error) {
       const failure = formFailure(error);
       if (!enrollment) return renderAccount(request, reply, failure);

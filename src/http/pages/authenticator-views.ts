@@ -115,7 +115,7 @@ export function recoveryCodesView(state: {
       <div class="actions">
         <a class="button button-secondary" href="data:text/plain;charset=utf-8,${encodeURIComponent(text)}" download="${fileName}">Download .txt</a>
         <button type="button" class="button button-secondary" data-print hidden>Print</button>
-        <a class="button" href="/account">I have saved them</a>
+        <a class="button" href="/account${state.firstTime ? '?done=mfa-on' : ''}">I have saved them</a>
       </div>
     </section>
     <script src="/assets/print.js" defer></script>`;
