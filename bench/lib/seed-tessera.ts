@@ -63,6 +63,8 @@ export async function seedTessera(
       passwordHash,
       createdAt: now,
       emailVerifiedAt: now,
+      mfaSetupRequired: false,
+      mfaResetAt: null,
     };
     await deps.store.users.create(user);
     const secret = newTotpSecret(deps.random);

@@ -26,6 +26,7 @@ export const errorCodes = [
   'ERR_OTHER_FACTOR_FIRST',
   'ERR_WEBAUTHN_FAILED',
   'ERR_PASSKEY_FAILED',
+  'ERR_SETUP_LOCKED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

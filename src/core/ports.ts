@@ -20,6 +20,13 @@ export interface User {
   createdAt: number;
   /** When a link sent to the address came back; until then it receives only verification messages. */
   emailVerifiedAt: number | null;
+  /** The person asked for two-step verification, or it was reset: signing in leads to setting it up. */
+  mfaSetupRequired: boolean;
+  /**
+   * When two-step verification was reset. Until the person proves the password and a code sent
+   * to their verified address, no factor can be bound, so a stolen password is never enough.
+   */
+  mfaResetAt: number | null;
 }
 
 /**
@@ -162,6 +169,9 @@ export interface SecurityEvent {
     | 'device_trusted'
     | 'device_revoked'
     | 'session_revoked'
+    | 'mfa_setup_requested'
+    | 'mfa_reset'
+    | 'mfa_setup_unlocked'
     | 'webauthn_counter_regressed';
   userId: string | null;
   ip: string;
@@ -176,6 +186,8 @@ export interface UserRepository {
   findById(id: string): Promise<User | undefined>;
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
   markEmailVerified(id: string, at: number): Promise<void>;
+  /** Records whether setup is due at sign-in and whether a reset still locks binding a factor. */
+  setMfaSetup(id: string, state: { required: boolean; resetAt: number | null }): Promise<void>;
   /** Moves the account to a confirmed new address; false when another account has it. */
   changeEmail(id: string, email: string, verifiedAt: number): Promise<boolean>;
 }
@@ -284,9 +296,10 @@ export interface OobChallenge {
   /**
    * `sign_in`: completes one pending sign-in; `enroll_email`: turns email codes on;
    * `enroll_phone`: proves a phone number; `verify_email`: the link that verifies the account's
-   * address; `change_email`: the link that moves the account to a new address.
+   * address; `change_email`: the link that moves the account to a new address; `unlock_setup`:
+   * the code that, with the password, lets a person set up a factor again after a reset.
    */
-  purpose: 'sign_in' | 'enroll_email' | 'enroll_phone' | 'verify_email' | 'change_email';
+  purpose: 'sign_in' | 'enroll_email' | 'enroll_phone' | 'verify_email' | 'change_email' | 'unlock_setup';
   /** The pending sign-in a `sign_in` code was sent for; null for enrollment. */
   pendingSignInId: string | null;
   /** The factor the code went through; null for enrollment. */

@@ -29,6 +29,7 @@ export const statusByCode: Record<ErrorCode, number> = {
   ERR_OTHER_FACTOR_FIRST: 409,
   ERR_WEBAUTHN_FAILED: 400,
   ERR_PASSKEY_FAILED: 401,
+  ERR_SETUP_LOCKED: 409,
 };
 
 /** The JSON body of every API error: a stable code and a sentence a person can act on. */

@@ -10,6 +10,9 @@ export interface Database {
     mfa_failures: Generated<number>;
     mfa_locked_until: Generated<number>;
     email_verified_at: number | null;
+    /** 1 when the next sign-in must lead through setting up a second factor. */
+    mfa_setup_required: Generated<number>;
+    mfa_reset_at: number | null;
   };
   sessions: {
     id: string;

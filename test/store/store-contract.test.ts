@@ -9,6 +9,8 @@ const user = (id: string, email = `${id}@example.com`): User => ({
   passwordHash: 'hash',
   createdAt: 1_000,
   emailVerifiedAt: null,
+  mfaSetupRequired: false,
+  mfaResetAt: null,
 });
 const session = (id: string, userId: string, tokenHash = `k1:${id}`): Session => ({
   id,

@@ -24,6 +24,7 @@ export async function addFactor(
     webauthn?: WebAuthnCredential;
   },
 ): Promise<{ factor: Factor; recoveryCodes: string[] | null }> {
+  assertSetupUnlocked(input.user);
   const now = deps.clock.now();
   const isFirstFactor = (await deps.store.factors.listForUser(input.user.id)).length === 0;
   const id = newId(deps.random);
@@ -45,6 +46,7 @@ export async function addFactor(
   const codeHashes = recoveryCodes && recoveryCodes.map((code) => deps.keyedHash.hash(`recovery:${code}`));
   if (!(await deps.store.factors.create(factor, codeHashes)))
     throw new TesseraError('ERR_ALREADY_ENROLLED', input.alreadyEnrolled);
+  if (input.user.mfaSetupRequired) await deps.store.users.setMfaSetup(input.user.id, { required: false, resetAt: null });
   await deps.store.events.record({
     type: 'factor_added',
     userId: input.user.id,
@@ -55,8 +57,22 @@ export async function addFactor(
   return { factor, recoveryCodes };
 }
 
-/** With `phone.requiredFirst`, every other method waits until a phone number is on the account. */
+/** After a reset, no factor can be bound until the password and an emailed code unlock setup. */
+export function assertSetupUnlocked(user: User): void {
+  if (user.mfaResetAt !== null) {
+    throw new TesseraError(
+      'ERR_SETUP_LOCKED',
+      'Your two-step verification was reset. Confirm it is you with your password and the code we email you, then set it up again.',
+    );
+  }
+}
+
+/**
+ * Whether a method can be added now: not while a reset locks setup, and with
+ * `phone.requiredFirst` every other method waits until a phone number is on the account.
+ */
 export async function assertPhoneFirst(deps: CoreDeps, user: User, method: string): Promise<void> {
+  assertSetupUnlocked(user);
   if (!deps.settings.phone.requiredFirst) return;
   if ((await deps.store.factors.listForUser(user.id)).some((factor) => factor.kind === 'phone')) return;
   throw new TesseraError('ERR_PHONE_REQUIRED_FIRST', `Add a phone number first; you can add ${method} after that.`);

@@ -3,7 +3,7 @@ import { TesseraError } from '../errors.js';
 import { factorSecretContext } from '../factors/factor-secret.js';
 import { maskEmail } from '../factors/oob-code.js';
 import type { Factor, User } from '../ports.js';
-import { addFactor } from './add-factor.js';
+import { addFactor, assertSetupUnlocked } from './add-factor.js';
 import { type CodeSent, sendCode } from './send-code.js';
 import { confirmPassword } from './sign-in.js';
 import { normalizeEmail } from './sign-up.js';
@@ -27,6 +27,7 @@ export async function startEmailFactor(
   input: { user: User; password: string; address?: string; ip: string },
 ): Promise<CodeSent> {
   const address = normalizeEmail(input.address || input.user.email);
+  assertSetupUnlocked(input.user);
   await confirmPassword(deps, { user: input.user, password: input.password, ip: input.ip });
   if ((await emailFactorsOf(deps, input.user)).some((existing) => existing.address === address)) {
     throw new TesseraError('ERR_ALREADY_ENROLLED', 'Email codes are already on for this address.');

@@ -3,7 +3,7 @@ import { TesseraError } from '../errors.js';
 import { factorSecretContext } from '../factors/factor-secret.js';
 import { maskPhone, parsePhone, type PhoneNumber } from '../factors/phone.js';
 import type { Factor, User } from '../ports.js';
-import { addFactor } from './add-factor.js';
+import { addFactor, assertSetupUnlocked } from './add-factor.js';
 import { type CodeSent, sendCode } from './send-code.js';
 import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
 import { confirmPassword } from './sign-in.js';
@@ -49,6 +49,7 @@ export async function startPhoneFactor(
   deps: CoreDeps,
   input: { user: User; number: string; channel: PhoneChannel; password?: string; proof?: SecondFactorProof; ip: string },
 ): Promise<CodeSent> {
+  assertSetupUnlocked(input.user);
   const phone = await usablePhone(deps, input.number, input.channel);
   if ((await deps.store.factors.listForUser(input.user.id)).length > 0) {
     if (!input.proof)

@@ -71,11 +71,19 @@ function compose(
       text: `This is ${product}. Your ${purposeWords[purpose as keyof typeof purposeWords]} code is: ${spoken}.\nAgain, your code is: ${spoken}.`,
     };
   }
-  const lead = purpose === 'sign_in' ? `Your ${product} sign-in code is` : `Your code to turn on email codes for ${product} is`;
+  const emailed = {
+    sign_in: { lead: `Your ${product} sign-in code is`, subject: `Your ${product} sign-in code` },
+    unlock_setup: {
+      lead: `Your code to set up two-step verification again for ${product} is`,
+      subject: `Set up two-step verification again for ${product}`,
+    },
+    enroll_email: { lead: `Your code to turn on email codes for ${product} is`, subject: `Confirm email codes for ${product}` },
+  };
+  const { lead, subject } = emailed[purpose as keyof typeof emailed] ?? emailed.enroll_email;
   return {
     secret: code,
     lifetimeMs,
-    subject: purpose === 'sign_in' ? `Your ${product} sign-in code` : `Confirm email codes for ${product}`,
+    subject,
     text: `${lead}\n\n${code}\n\nIt expires in ${lifetimeMinutes} minutes. If you did not ask for it, someone may know your password: change it.\n`,
   };
 }

@@ -36,6 +36,8 @@ export async function createAccount(deps: CoreDeps, input: { email: string; pass
     passwordHash: await deps.passwords.hash(normalizePassword(input.password)),
     createdAt: now,
     emailVerifiedAt: null,
+    mfaSetupRequired: false,
+    mfaResetAt: null,
   };
   if (!(await deps.store.users.create(user))) {
     throw new TesseraError(

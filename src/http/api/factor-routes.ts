@@ -5,6 +5,7 @@ import { confirmEmailFactor, startEmailFactor } from '../../core/flows/email-cod
 import { confirmTotpEnrollment, startTotpEnrollment } from '../../core/flows/enroll-totp.js';
 import { confirmPhoneFactor, startPhoneFactor } from '../../core/flows/phone-codes.js';
 import { confirmWebAuthnEnrollment, startWebAuthnEnrollment } from '../../core/flows/enroll-webauthn.js';
+import { requireMfaAtNextSignIn, resetMfa, sendSetupUnlockCode, unlockSetup } from '../../core/flows/mfa-setup.js';
 import {
   regenerateRecoveryCodes,
   removeFactor,
@@ -318,6 +319,70 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     },
     async (request, reply) => {
       await turnOffMfa(deps, { user: requireAuth(request).user, proof: toProof(request.body), ip: request.ip });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/mfa/require-at-next-sign-in',
+    {
+      schema: {
+        summary: 'Turn two-step verification on at the next sign-in',
+        description: 'Needs the password; the next sign-in leads through setting up a method.',
+        tags: ['factors'],
+        body: z.object({ password }),
+        response: { 204: z.null(), 400: errorView, 401: errorView, 409: errorView, 429: errorView },
+      },
+    },
+    async (request, reply) => {
+      await requireMfaAtNextSignIn(deps, { user: requireAuth(request).user, password: request.body.password, ip: request.ip });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/mfa/reset',
+    {
+      schema: {
+        summary: 'Reset two-step verification',
+        description:
+          'Needs a current proof. Removes every factor, recovery code and trusted device and ends every session; setting up again needs the password and a code sent to the verified address (/mfa/setup/send-code, /mfa/setup/unlock).',
+        tags: ['factors'],
+        body: secondFactorProof,
+        response: { 204: z.null(), 400: errorView, 401: errorView, 409: errorView, 423: errorView },
+      },
+    },
+    async (request, reply) => {
+      const { user, session } = requireAuth(request);
+      await resetMfa(deps, { user, session, proof: toProof(request.body), ip: request.ip });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/mfa/setup/send-code',
+    {
+      schema: {
+        summary: 'After a reset: email the code that unlocks setting up a factor',
+        tags: ['factors'],
+        response: { 200: codeSentView, 400: errorView, 401: errorView, 409: errorView, 429: errorView, 503: errorView },
+      },
+    },
+    async (request) => sendSetupUnlockCode(deps, { user: requireAuth(request).user, ip: request.ip }),
+  );
+
+  app.post(
+    '/mfa/setup/unlock',
+    {
+      schema: {
+        summary: 'After a reset: unlock setting up a factor with the password and the emailed code',
+        tags: ['factors'],
+        body: z.object({ password, code: otpCode }),
+        response: { 204: z.null(), 400: errorView, 401: errorView, 429: errorView },
+      },
+    },
+    async (request, reply) => {
+      await unlockSetup(deps, { user: requireAuth(request).user, ...request.body, ip: request.ip });
       return reply.status(204).send(null);
     },
   );

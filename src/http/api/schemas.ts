@@ -63,7 +63,15 @@ export const secondFactorProof = z
     'give one of code, recoveryCode or webauthn',
   );
 
-export const userView = z.object({ id: z.string(), email: z.string(), emailVerified: z.boolean() });
+export const userView = z.object({
+  id: z.string(),
+  email: z.string(),
+  emailVerified: z.boolean(),
+  /** Signing in leads through setting up a second factor (turned on for the next sign-in, or reset). */
+  mfaSetupRequired: z.boolean(),
+  /** After a reset: setting up needs /mfa/setup/unlock first. */
+  mfaSetupLocked: z.boolean(),
+});
 export const sessionView = z.object({
   aal: z.number().int(),
   amr: z.array(z.string()),

@@ -7,7 +7,13 @@ import type { enrolledView, factorView, firstFactorView, signedInView } from './
 export function toSignedInView(user: User, session: Session): z.infer<typeof signedInView> {
   return {
     status: 'signed_in',
-    user: { id: user.id, email: user.email, emailVerified: user.emailVerifiedAt !== null },
+    user: {
+      id: user.id,
+      email: user.email,
+      emailVerified: user.emailVerifiedAt !== null,
+      mfaSetupRequired: user.mfaSetupRequired,
+      mfaSetupLocked: user.mfaResetAt !== null,
+    },
     session: { aal: session.aal, amr: session.amr, authTime: session.authTime, expiresAt: session.expiresAt },
   };
 }

@@ -178,6 +178,8 @@ export interface AccountState extends FormState {
   offerEndingSessions?: boolean;
   minLength: number;
   digits: number;
+  /** Digits of emailed codes. */
+  emailDigits: number;
   recoveryCodeCount: number;
 }
 
@@ -220,6 +222,36 @@ function factorItem(state: AccountState, factor: Factor, isLast: boolean): SafeH
       </form>
     </details>
   </li>`;
+}
+
+/**
+ * Setup is due: the person asked for two-step verification at this sign-in, or it was reset.
+ * After a reset, setting up first needs the password and a code sent to the verified address.
+ */
+function setupDueSection(state: AccountState): SafeHtml {
+  if (state.user.mfaResetAt !== null) {
+    return html`<div class="alert alert-error" role="alert">
+        Your two-step verification was reset. Set it up again to protect your account.
+      </div>
+      <p>First confirm it is you: we email a code to ${state.user.email}; enter it with your password.</p>
+      <form method="post" action="/account/setup/send-code" class="actions">
+        ${csrfField(state.csrfToken)}
+        <button type="submit" class="button button-secondary">Email me the code</button>
+      </form>
+      <form method="post" action="/account/setup/unlock" class="stack">
+        ${csrfField(state.csrfToken)}
+        <label>Your password <input type="password" name="password" autocomplete="current-password" required /></label>
+        <label>Code from the email ${codeInput(state.emailDigits)}</label>
+        <button type="submit" class="button">Continue to set up</button>
+      </form>`;
+  }
+  return html`<div class="alert alert-error" role="alert">You asked for two-step verification. Set up a method to finish turning it on.</div>
+    <div class="actions">
+      <a class="button" href="/account/authenticator">Set up an authenticator app</a>
+      <a class="button button-secondary" href="/account/security-key">Use a security key</a>
+      <a class="button button-secondary" href="/account/email-codes">Use email codes</a>
+      <a class="button button-secondary" href="/account/phone">Use text or call codes</a>
+    </div>`;
 }
 
 /** Browsers that skip the second step at sign-in, with revoke and revoke all. */
@@ -355,6 +387,20 @@ export function accountView(state: AccountState): SafeHtml {
             </details>
 
             <details class="inline-action">
+              <summary>Reset two-step verification</summary>
+              <form method="post" action="/account/mfa/reset" class="stack">
+                ${csrfField(state.csrfToken)}
+                <p class="hint">
+                  Every method, recovery code and trusted device is removed and you are signed out everywhere. Next time you sign in
+                  you set it up again, after confirming with your password and a code we email you.
+                </p>
+                ${proofInput(state.overview.hasKey)}
+                <label class="checkbox"><input type="checkbox" name="confirmReset" value="on" required /> Remove all my methods and sign me out</label>
+                <button type="submit" class="button button-danger">Reset two-step verification</button>
+              </form>
+            </details>
+
+            <details class="inline-action">
               <summary>Turn off two-step verification</summary>
               <form method="post" action="/account/mfa/off" class="stack">
                 ${csrfField(state.csrfToken)}
@@ -364,7 +410,9 @@ export function accountView(state: AccountState): SafeHtml {
                 <button type="submit" class="button button-danger">Turn off two-step verification</button>
               </form>
             </details>`
-        : html`<p>
+        : state.user.mfaSetupRequired
+          ? setupDueSection(state)
+          : html`<p>
               Protect your account with a second step: after your password, we ask for a code from an app on your phone. Someone
               who steals your password still cannot get in.
             </p>
@@ -373,7 +421,16 @@ export function accountView(state: AccountState): SafeHtml {
               <a class="button button-secondary" href="/account/email-codes">Use email codes instead</a>
               <a class="button button-secondary" href="/account/security-key">Use a security key</a>
               <a class="button button-secondary" href="/account/phone">Use text or call codes</a>
-            </div>`
+            </div>
+            <details class="inline-action">
+              <summary>Not now: turn it on at my next sign-in</summary>
+              <form method="post" action="/account/mfa/later" class="stack">
+                ${csrfField(state.csrfToken)}
+                <label>Your password <input type="password" name="password" autocomplete="current-password" required /></label>
+                <label class="checkbox"><input type="checkbox" name="consent" value="on" required /> Require two-step verification for my account</label>
+                <button type="submit" class="button button-secondary">Turn it on at my next sign-in</button>
+              </form>
+            </details>`
     }
 
     ${devicesSection(state)} ${sessionsSection(state)}

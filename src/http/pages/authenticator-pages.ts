@@ -6,7 +6,7 @@ import {
   startTotpEnrollment,
   type TotpEnrollment,
 } from '../../core/flows/enroll-totp.js';
-import { regenerateRecoveryCodes, removeFactor, setPrimaryFactor, turnOffMfa } from '../../core/flows/manage-factors.js';
+import { regenerateRecoveryCodes, removeFactor, setPrimaryFactor } from '../../core/flows/manage-factors.js';
 import { otpCode, password } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
 import type { AccountRenderer } from './account-pages.js';
@@ -133,16 +133,6 @@ export function authenticatorPages(
       const factorId = (request.params as { factorId: string }).factorId;
       await setPrimaryFactor(deps, { user: request.auth!.user, factorId, proof, ip: request.ip });
       return reply.redirect('/account?done=primary', 303);
-    } catch (error) {
-      return renderAccount(request, reply, formFailure(error));
-    }
-  });
-
-  app.post('/account/mfa/off', guard, async (request, reply) => {
-    try {
-      const input = proofForm.extend({ confirmTurningOff: z.literal('on', 'tick the box to confirm') }).parse(request.body);
-      await turnOffMfa(deps, { user: request.auth!.user, proof: proofFromForm(input), ip: request.ip });
-      return reply.redirect('/account?done=mfa-off', 303);
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));
     }

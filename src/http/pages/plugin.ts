@@ -5,6 +5,7 @@ import { accountPages } from './account-pages.js';
 import { authenticatorPages } from './authenticator-pages.js';
 import { challengePages } from './challenge-pages.js';
 import { devicePages } from './device-pages.js';
+import { mfaSetupPages } from './mfa-setup-pages.js';
 import { emailCodePages } from './email-code-pages.js';
 import { phonePages } from './phone-pages.js';
 import { verifyEmailPages } from './verify-email-pages.js';
@@ -22,6 +23,7 @@ export async function pages(app: FastifyInstance, { config, deps }: { config: Te
   phonePages(app, { config, deps, render });
   webauthnPages(app, { config, deps, render, renderAccount });
   devicePages(app, { deps, renderAccount });
+  mfaSetupPages(app, { config, deps, render, renderAccount });
   verifyEmailPages(app, { deps, render, renderAccountError: renderAccount });
   outboxPages(app, { config, deps, render });
 }

@@ -6,6 +6,7 @@ import * as emailCodes from './004-email-codes.js';
 import * as phoneCodes from './005-phone-codes.js';
 import * as webauthn from './006-webauthn.js';
 import * as devicesAndSessions from './007-devices-and-sessions.js';
+import * as mfaSetup from './008-mfa-setup.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
@@ -17,5 +18,6 @@ export const migrationProvider: MigrationProvider = {
     '005-phone-codes': phoneCodes,
     '006-webauthn': webauthn,
     '007-devices-and-sessions': devicesAndSessions,
+    '008-mfa-setup': mfaSetup,
   }),
 };

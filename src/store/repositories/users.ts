@@ -8,6 +8,8 @@ const toUser = (row: Selectable<Database['users']>): User => ({
   passwordHash: row.password_hash,
   createdAt: row.created_at,
   emailVerifiedAt: row.email_verified_at,
+  mfaSetupRequired: row.mfa_setup_required === 1,
+  mfaResetAt: row.mfa_reset_at,
 });
 
 export function userRepository(db: Kysely<Database>): UserRepository {
@@ -21,6 +23,8 @@ export function userRepository(db: Kysely<Database>): UserRepository {
           password_hash: user.passwordHash,
           created_at: user.createdAt,
           email_verified_at: user.emailVerifiedAt,
+          mfa_setup_required: user.mfaSetupRequired ? 1 : 0,
+          mfa_reset_at: user.mfaResetAt,
         })
         .onConflict((conflict) => conflict.column('email').doNothing())
         .executeTakeFirst();
@@ -36,6 +40,13 @@ export function userRepository(db: Kysely<Database>): UserRepository {
     },
     async updatePasswordHash(id, passwordHash) {
       await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+    },
+    async setMfaSetup(id, state) {
+      await db
+        .updateTable('users')
+        .set({ mfa_setup_required: state.required ? 1 : 0, mfa_reset_at: state.resetAt })
+        .where('id', '=', id)
+        .execute();
     },
     async changeEmail(id, email, verifiedAt) {
       const taken = await db.selectFrom('users').select('id').where('email', '=', email).where('id', '!=', id).executeTakeFirst();

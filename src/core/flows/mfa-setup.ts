@@ -1,0 +1,78 @@
+import type { CoreDeps } from '../deps.js';
+import { TesseraError } from '../errors.js';
+import type { Session, User } from '../ports.js';
+import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
+import { type CodeSent, sendCode } from './send-code.js';
+import { confirmPassword } from './sign-in.js';
+import { takeOobCode } from './take-oob-code.js';
+
+/**
+ * Turning two-step verification on later: with the password and a clear yes, the person's next
+ * sign-in leads them through setting up a method.
+ */
+export async function requireMfaAtNextSignIn(deps: CoreDeps, input: { user: User; password: string; ip: string }): Promise<void> {
+  if ((await deps.store.factors.listForUser(input.user.id)).length > 0) {
+    throw new TesseraError('ERR_ALREADY_ENROLLED', 'Two-step verification is already on.');
+  }
+  await confirmPassword(deps, input);
+  await deps.store.users.setMfaSetup(input.user.id, { required: true, resetAt: input.user.mfaResetAt });
+  await deps.store.events.record({ type: 'mfa_setup_requested', userId: input.user.id, ip: input.ip, at: deps.clock.now() });
+}
+
+/**
+ * Resets two-step verification after a current second factor: every factor, recovery code,
+ * trusted device and session goes, and the next sign-in leads through setup, which first needs
+ * the password and a code sent to the verified address.
+ */
+export async function resetMfa(
+  deps: CoreDeps,
+  input: { user: User; session: Session; proof: SecondFactorProof; ip: string },
+): Promise<void> {
+  const factors = await deps.store.factors.listForUser(input.user.id);
+  if (factors.length === 0) throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Two-step verification is not on.');
+  await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async (store) => {
+    const now = deps.clock.now();
+    for (const factor of factors) await store.factors.delete(input.user.id, factor.id);
+    await store.trustedDevices.deleteAllForUser(input.user.id);
+    await store.sessions.deleteOthers(input.user.id, input.session.id);
+    await store.sessions.delete(input.session.id);
+    await store.users.setMfaSetup(input.user.id, { required: true, resetAt: now });
+    await store.events.record({
+      type: 'mfa_reset',
+      userId: input.user.id,
+      ip: input.ip,
+      at: now,
+      detail: { factorsRemoved: factors.length },
+    });
+  });
+}
+
+const notLocked = () => new TesseraError('ERR_INVALID_INPUT', 'Setting up two-step verification is not locked; go ahead.');
+
+/** Sends the code that, with the password, unlocks setting up a factor after a reset; only to the verified address. */
+export function sendSetupUnlockCode(deps: CoreDeps, input: { user: User; ip: string }): Promise<CodeSent> {
+  if (input.user.mfaResetAt === null) throw notLocked();
+  return sendCode(deps, {
+    user: input.user,
+    address: input.user.email,
+    purpose: 'unlock_setup',
+    pendingSignInId: null,
+    factorId: null,
+    ip: input.ip,
+  });
+}
+
+/** Unlocks setting up a factor again after a reset, with the password and the emailed code together. */
+export async function unlockSetup(
+  deps: CoreDeps,
+  input: { user: User; password: string; code: string; ip: string },
+): Promise<void> {
+  if (input.user.mfaResetAt === null) throw notLocked();
+  await confirmPassword(deps, input);
+  const challenge = await deps.store.oobChallenges.find(input.user.id, 'unlock_setup', null, deps.clock.now());
+  if (!challenge || !(await takeOobCode(deps, challenge, input.code.trim()))) {
+    throw new TesseraError('ERR_CODE_INVALID', 'That code is not right, or it expired. Ask for a new one.');
+  }
+  await deps.store.users.setMfaSetup(input.user.id, { required: input.user.mfaSetupRequired, resetAt: null });
+  await deps.store.events.record({ type: 'mfa_setup_unlocked', userId: input.user.id, ip: input.ip, at: deps.clock.now() });
+}
