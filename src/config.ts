@@ -155,6 +155,12 @@ export const configSchema = z.object({
       idleTimeoutMinutes: positiveInt.default(60),
       /** Hours after sign-in after which a session ends whatever happens. Default: `24`. */
       absoluteTimeoutHours: positiveInt.default(24),
+      /**
+       * Minutes a second factor stays fresh: changing how a person signs in (adding a method)
+       * within them needs no new proof; after them, the person confirms with a second factor
+       * first. Default: `10`.
+       */
+      freshSecondFactorMinutes: z.coerce.number().int().min(1).max(60).default(10),
     })
     .prefault({}),
   throttling: z

@@ -27,6 +27,7 @@ export const errorCodes = [
   'ERR_WEBAUTHN_FAILED',
   'ERR_PASSKEY_FAILED',
   'ERR_SETUP_LOCKED',
+  'ERR_FRESH_FACTOR_REQUIRED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

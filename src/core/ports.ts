@@ -197,6 +197,8 @@ export interface SessionRepository {
   /** The session whose token hash is one of the candidates (one per key id). */
   findByTokenHash(candidates: string[]): Promise<Session | undefined>;
   touch(id: string, lastSeenAt: number): Promise<void>;
+  /** Records a second factor passed in this session, under a new token: aal 2 from now, fresh as of `mfaAt`. */
+  raiseAssurance(id: string, tokenHash: string, mfaAt: number): Promise<void>;
   delete(id: string): Promise<void>;
   /** Ends every session of the user except the one given. */
   deleteOthers(userId: string, keepSessionId: string): Promise<number>;

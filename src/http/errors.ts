@@ -30,6 +30,7 @@ export const statusByCode: Record<ErrorCode, number> = {
   ERR_WEBAUTHN_FAILED: 400,
   ERR_PASSKEY_FAILED: 401,
   ERR_SETUP_LOCKED: 409,
+  ERR_FRESH_FACTOR_REQUIRED: 403,
 };
 
 /** The JSON body of every API error: a stable code and a sentence a person can act on. */

@@ -175,6 +175,7 @@ describe('account API', () => {
         '/api/v1/sign-out',
         '/api/v1/sessions',
         '/api/v1/sessions/{id}',
+        '/api/v1/session/confirm',
         '/api/v1/sign-up',
         '/api/v1/trusted-devices',
         '/api/v1/trusted-devices/{id}',

@@ -85,3 +85,48 @@ describe('resetting two-step verification', () => {
     expect((await ada.get('/api/v1/me')).json().user).toMatchObject({ mfaSetupRequired: true, mfaSetupLocked: false });
   });
 });
+
+describe('re-entering setup', () => {
+  it('asks a session for a fresh second factor before another method is added, and a trusted device never counts', async () => {
+    const { secret } = await signUpWithTotp(server, ada, 'ada@example.com');
+    server.clock.advance(11 * 60_000);
+    expect((await startTotp(ada)).json().error.code).toBe('ERR_FRESH_FACTOR_REQUIRED');
+    expect((await ada.postJson('/api/v1/factors/webauthn/options', { kind: 'security_key', password })).statusCode).toBe(403);
+    const page = await ada.get('/account/authenticator');
+    expect(page.headers.location).toBe('/account/confirm?next=%2Faccount%2Fauthenticator');
+
+    const before = ada.cookies.get('tessera_session');
+    expect((await ada.postJson('/api/v1/session/confirm', { code: '000000' })).statusCode).toBe(401);
+    const confirmed = await ada.postJson('/api/v1/session/confirm', { code: totpAt(secret, server.clock.now()) });
+    expect(confirmed.json()).toMatchObject({ session: { aal: 2 } });
+    expect(ada.cookies.get('tessera_session')).not.toBe(before);
+    const stale = new TestBrowser(server.app);
+    stale.cookies.set('tessera_session', before!);
+    expect((await stale.get('/api/v1/me')).statusCode).toBe(401);
+    expect((await startTotp(ada)).statusCode).toBe(200);
+
+    server.clock.advance(30_000);
+    await ada.postJson('/api/v1/sign-out');
+    await signIn(ada);
+    await ada.postJson('/api/v1/sign-in/second-factor', { code: totpAt(secret, server.clock.now()), trustDevice: true });
+    await ada.postJson('/api/v1/sign-out');
+    expect((await signIn(ada)).json().session.amr).toEqual(['pwd', 'trusted_device']);
+    expect((await startTotp(ada)).json().error.code).toBe('ERR_FRESH_FACTOR_REQUIRED');
+  });
+
+  it('confirms through the page and comes back to the setup it was going to', async () => {
+    const { secret } = await signUpWithTotp(server, ada, 'ada@example.com');
+    server.clock.advance(11 * 60_000);
+    const wrong = await ada.submitForm('/account/confirm?next=/account/authenticator', '/account/confirm', {
+      proof: '000000',
+      next: '/account/authenticator',
+    });
+    expect(wrong.statusCode).toBe(401);
+    const right = await ada.submitForm('/account/confirm?next=/account/authenticator', '/account/confirm', {
+      proof: totpAt(secret, server.clock.now()),
+      next: 'https://evil.example/account',
+    });
+    expect(right.headers.location).toBe('/account');
+    expect((await ada.get('/account/authenticator')).statusCode).toBe(200);
+  });
+});

@@ -2,8 +2,9 @@ import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { factorSecretContext } from '../factors/factor-secret.js';
 import { maskEmail } from '../factors/oob-code.js';
-import type { Factor, User } from '../ports.js';
+import type { Factor, Session, User } from '../ports.js';
 import { addFactor, assertSetupUnlocked } from './add-factor.js';
+import { assertFreshSecondFactor } from './fresh-second-factor.js';
 import { type CodeSent, sendCode } from './send-code.js';
 import { confirmPassword } from './sign-in.js';
 import { normalizeEmail } from './sign-up.js';
@@ -24,10 +25,11 @@ export async function emailFactorsOf(deps: CoreDeps, user: User): Promise<{ fact
  */
 export async function startEmailFactor(
   deps: CoreDeps,
-  input: { user: User; password: string; address?: string; ip: string },
+  input: { user: User; session: Session; password: string; address?: string; ip: string },
 ): Promise<CodeSent> {
   const address = normalizeEmail(input.address || input.user.email);
   assertSetupUnlocked(input.user);
+  await assertFreshSecondFactor(deps, input.user, input.session);
   await confirmPassword(deps, { user: input.user, password: input.password, ip: input.ip });
   if ((await emailFactorsOf(deps, input.user)).some((existing) => existing.address === address)) {
     throw new TesseraError('ERR_ALREADY_ENROLLED', 'Email codes are already on for this address.');

@@ -3,6 +3,7 @@ import { TesseraError } from '../errors.js';
 import { matchTotpStep, newTotpSecret, otpauthUri } from '../factors/totp.js';
 import type { Factor, Session, User } from '../ports.js';
 import { addFactor, assertPhoneFirst } from './add-factor.js';
+import { assertFreshSecondFactor } from './fresh-second-factor.js';
 import { confirmPassword } from './sign-in.js';
 
 /** How long a person has to scan the QR code and type the first code. */
@@ -22,12 +23,13 @@ export interface TotpEnrollment {
   expiresAt: number;
 }
 
-/** Starts adding an authenticator app; the password is asked again first. */
+/** Starts adding an authenticator app; the password is asked again first, and a fresh second factor once one exists. */
 export async function startTotpEnrollment(
   deps: CoreDeps,
   input: { user: User; session: Session; password: string; ip: string },
 ): Promise<TotpEnrollment> {
   await assertPhoneFirst(deps, input.user, 'an authenticator app');
+  await assertFreshSecondFactor(deps, input.user, input.session);
   await confirmPassword(deps, { user: input.user, password: input.password, ip: input.ip });
 
   const secret = newTotpSecret(deps.random);

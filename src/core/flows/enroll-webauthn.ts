@@ -2,8 +2,9 @@ import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/ser
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { type RegistrationResponseJSON, registrationOptions, verifyRegistration } from '../factors/webauthn.js';
-import type { Factor, User } from '../ports.js';
+import type { Factor, Session, User } from '../ports.js';
 import { addFactor, assertPhoneFirst } from './add-factor.js';
+import { assertFreshSecondFactor } from './fresh-second-factor.js';
 import { confirmPassword } from './sign-in.js';
 import { issueWebAuthnChallenge, takeWebAuthnChallenge } from './webauthn-challenges.js';
 
@@ -19,7 +20,7 @@ const described: Record<WebAuthnKind, string> = { security_key: 'a security key'
  */
 export async function startWebAuthnEnrollment(
   deps: CoreDeps,
-  input: { user: User; kind: WebAuthnKind; device: 'key' | 'phone'; password: string; ip: string },
+  input: { user: User; session: Session; kind: WebAuthnKind; device: 'key' | 'phone'; password: string; ip: string },
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const existing = await deps.store.factors.listForUser(input.user.id);
   if (input.kind === 'biometric' && existing.length === 0) {
@@ -29,6 +30,7 @@ export async function startWebAuthnEnrollment(
     );
   }
   await assertPhoneFirst(deps, input.user, described[input.kind]);
+  await assertFreshSecondFactor(deps, input.user, input.session);
   await confirmPassword(deps, input);
   const challenge = await issueChallenge(deps, input.user, input.kind);
   return registrationOptions(deps.settings, {

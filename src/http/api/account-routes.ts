@@ -6,6 +6,7 @@ import type { CoreDeps } from '../../core/deps.js';
 import { TesseraError } from '../../core/errors.js';
 import { startEmailChange } from '../../core/flows/change-email.js';
 import { changePassword } from '../../core/flows/change-password.js';
+import { confirmSecondFactor } from '../../core/flows/fresh-second-factor.js';
 import { completeSecondFactor, signInKeyOptions } from '../../core/flows/complete-second-factor.js';
 import { passkeyOptions, signInWithPasskey } from '../../core/flows/passkey-sign-in.js';
 import { sendSignInCode } from '../../core/flows/sign-in-codes.js';
@@ -14,7 +15,7 @@ import { signInWithPassword } from '../../core/flows/sign-in.js';
 import { signUp } from '../../core/flows/sign-up.js';
 import { sendVerificationEmail, verifyEmail } from '../../core/flows/verify-email.js';
 import { requireAuth } from '../authentication.js';
-import { clearCookie, readCookie } from '../cookies.js';
+import { clearCookie, readCookie, setCookie } from '../cookies.js';
 import { applyFirstFactorOutcome, applySignedIn, clientOf } from '../sign-in-response.js';
 import { optionalProof, toProof } from './proof.js';
 import {
@@ -237,6 +238,26 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     async (request) => {
       await verifyEmail(deps, { challengeId: request.body.c, token: request.body.t, ip: request.ip });
       return { emailVerified: true as const };
+    },
+  );
+
+  app.post(
+    '/session/confirm',
+    {
+      schema: {
+        summary: 'Confirm it is you with a second factor inside the session',
+        description:
+          'Makes the session’s second factor fresh (aal 2) and replaces its cookie. Adding a method once two-step verification is on needs this within `sessions.freshSecondFactorMinutes`.',
+        tags: ['account'],
+        body: secondFactorProof,
+        response: { 200: signedInView, 400: errorView, 401: errorView, 423: errorView },
+      },
+    },
+    async (request, reply) => {
+      const { user, session } = requireAuth(request);
+      const { token } = await confirmSecondFactor(deps, { user, session, proof: toProof(request.body), ip: request.ip });
+      setCookie(config, reply, 'session', token, config.sessions.absoluteTimeoutHours * 3600);
+      return toSignedInView(user, { ...session, aal: 2, mfaAt: deps.clock.now() });
     },
   );
 

@@ -108,7 +108,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         response: { 200: codeSentView, 400: errorView, 401: errorView, 409: errorView, 429: errorView, 503: errorView },
       },
     },
-    async (request) => startEmailFactor(deps, { user: requireAuth(request).user, ...request.body, ip: request.ip }),
+    async (request) => startEmailFactor(deps, { ...requireAuth(request), ...request.body, ip: request.ip }),
   );
 
   app.post(
@@ -194,7 +194,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       },
     },
     async (request) => ({
-      ...(await startWebAuthnEnrollment(deps, { user: requireAuth(request).user, ...request.body, ip: request.ip })),
+      ...(await startWebAuthnEnrollment(deps, { ...requireAuth(request), ...request.body, ip: request.ip })),
     }),
   );
 

@@ -120,6 +120,22 @@ export function signInView(state: FormState & { passkeys: boolean }): SafeHtml {
   </section>`;
 }
 
+/** Confirming with a second factor before changing how the person signs in. */
+export function confirmView(state: FormState & { next: string; hasKey: boolean }): SafeHtml {
+  return html`<section class="card" aria-labelledby="title">
+    <h1 id="title">Confirm it’s you</h1>
+    <p class="lead">You are about to change how you sign in. Confirm with one of your sign-in methods first.</p>
+    ${alert('error', state.error)}
+    <form method="post" action="/account/confirm" class="stack">
+      ${csrfField(state.csrfToken)}
+      <input type="hidden" name="next" value="${state.next}" />
+      ${proofInput(state.hasKey)}
+      <button type="submit" class="button">Confirm</button>
+    </form>
+    <p class="switch"><a href="/account">Cancel</a></p>
+  </section>`;
+}
+
 /** The sign-out page, which can also forget this browser as a trusted device. */
 export function signOutView(state: FormState & { trusted: boolean; endsOnSignOut: boolean }): SafeHtml {
   return html`<section class="card" aria-labelledby="title">

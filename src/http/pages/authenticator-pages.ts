@@ -9,6 +9,7 @@ import {
 import { regenerateRecoveryCodes, removeFactor, setPrimaryFactor } from '../../core/flows/manage-factors.js';
 import { otpCode, password } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
+import { requireFreshSecondFactorPage } from './confirm-pages.js';
 import type { AccountRenderer } from './account-pages.js';
 import { authenticatorIntroView, authenticatorScanView, recoveryCodesView } from './authenticator-views.js';
 import { formFailure, type PageScope } from './page-kit.js';
@@ -30,6 +31,7 @@ export function authenticatorPages(
   { config, deps, render, renderAccount }: PageScope & { renderAccount: AccountRenderer },
 ) {
   const guard = { preHandler: requireSignedInPage };
+  const fresh = { preHandler: requireFreshSecondFactorPage({ deps }) };
 
   const renderScan = async (
     request: FastifyRequest,
@@ -64,7 +66,7 @@ export function authenticatorPages(
       recoveryCodesView({ codes, productName: config.branding.productName, accountName: request.auth!.user.email, firstTime }),
     );
 
-  app.get('/account/authenticator', guard, async (request, reply) =>
+  app.get('/account/authenticator', fresh, async (request, reply) =>
     render(request, reply, 'Set up an authenticator app', (csrfToken) => authenticatorIntroView({ csrfToken })),
   );
 

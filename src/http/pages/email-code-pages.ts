@@ -4,6 +4,7 @@ import { maskEmail } from '../../core/factors/oob-code.js';
 import { confirmEmailFactor, startEmailFactor } from '../../core/flows/email-codes.js';
 import { email, otpCode, password } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
+import { requireFreshSecondFactorPage } from './confirm-pages.js';
 import { showEnrolled } from './enrolled-page.js';
 import { emailCodesConfirmView, emailCodesIntroView } from './email-code-views.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
@@ -18,19 +19,26 @@ const confirmForm = z.object({ code: otpCode });
 /** Turning on email codes for the account's address. */
 export function emailCodePages(app: FastifyInstance, { config, deps, render }: PageScope) {
   const guard = { preHandler: requireSignedInPage };
+  const fresh = { preHandler: requireFreshSecondFactorPage({ deps }) };
   const title = 'Email codes';
 
-  app.get('/account/email-codes', guard, async (request, reply) =>
+  app.get('/account/email-codes', fresh, async (request, reply) =>
     render(request, reply, title, (csrfToken) =>
       emailCodesIntroView({ csrfToken, emailTo: maskEmail(request.auth!.user.email) }),
     ),
   );
 
   app.post('/account/email-codes', guard, async (request, reply) => {
-    const { user } = request.auth!;
+    const { user, session } = request.auth!;
     try {
       const { password: given, address } = startForm.parse(request.body);
-      const sent = await startEmailFactor(deps, { user, password: given, address: address || undefined, ip: request.ip });
+      const sent = await startEmailFactor(deps, {
+        user,
+        session,
+        password: given,
+        address: address || undefined,
+        ip: request.ip,
+      });
       return render(request, reply, title, (csrfToken) =>
         emailCodesConfirmView({ csrfToken, sentTo: sent.sentTo, digits: config.emailCodes.digits }),
       );

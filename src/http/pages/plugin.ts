@@ -4,6 +4,7 @@ import type { CoreDeps } from '../../core/deps.js';
 import { accountPages } from './account-pages.js';
 import { authenticatorPages } from './authenticator-pages.js';
 import { challengePages } from './challenge-pages.js';
+import { confirmPages } from './confirm-pages.js';
 import { devicePages } from './device-pages.js';
 import { mfaSetupPages } from './mfa-setup-pages.js';
 import { emailCodePages } from './email-code-pages.js';
@@ -23,6 +24,7 @@ export async function pages(app: FastifyInstance, { config, deps }: { config: Te
   phonePages(app, { config, deps, render });
   webauthnPages(app, { config, deps, render, renderAccount });
   devicePages(app, { deps, renderAccount });
+  confirmPages(app, { config, deps, render });
   mfaSetupPages(app, { config, deps, render, renderAccount });
   verifyEmailPages(app, { deps, render, renderAccountError: renderAccount });
   outboxPages(app, { config, deps, render });

@@ -5,6 +5,7 @@ import { confirmWebAuthnEnrollment, type WebAuthnKind } from '../../core/flows/e
 import { renameFactor } from '../../core/flows/manage-factors.js';
 import { webauthnRegistration } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
+import { requireFreshSecondFactorPage } from './confirm-pages.js';
 import type { AccountRenderer } from './account-pages.js';
 import { showEnrolled } from './enrolled-page.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
@@ -27,6 +28,7 @@ export function webauthnPages(
   { config, deps, render, renderAccount }: PageScope & { renderAccount: AccountRenderer },
 ) {
   const guard = { preHandler: requireSignedInPage };
+  const fresh = { preHandler: requireFreshSecondFactorPage({ deps }) };
 
   const renderAddKey = (
     request: FastifyRequest,
@@ -49,8 +51,8 @@ export function webauthnPages(
       failure?.status,
     );
 
-  app.get('/account/security-key', guard, (request, reply) => renderAddKey(request, reply, 'security_key'));
-  app.get('/account/biometric', guard, (request, reply) => renderAddKey(request, reply, 'biometric'));
+  app.get('/account/security-key', fresh, (request, reply) => renderAddKey(request, reply, 'security_key'));
+  app.get('/account/biometric', fresh, (request, reply) => renderAddKey(request, reply, 'biometric'));
 
   app.post('/account/webauthn', guard, async (request, reply) => {
     const kind = kinds.safeParse((request.body as { kind?: unknown } | undefined)?.kind).data ?? 'security_key';

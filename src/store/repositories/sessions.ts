@@ -45,6 +45,9 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
     async touch(id, lastSeenAt) {
       await db.updateTable('sessions').set({ last_seen_at: lastSeenAt }).where('id', '=', id).execute();
     },
+    async raiseAssurance(id, tokenHash, mfaAt) {
+      await db.updateTable('sessions').set({ token_hash: tokenHash, aal: 2, mfa_at: mfaAt }).where('id', '=', id).execute();
+    },
     async delete(id) {
       await db.deleteFrom('sessions').where('id', '=', id).execute();
     },

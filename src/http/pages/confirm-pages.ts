@@ -1,0 +1,61 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { securityOverview } from '../../core/flows/manage-factors.js';
+import { confirmSecondFactor, mayChangeSignInMethods } from '../../core/flows/fresh-second-factor.js';
+import { requireSignedInPage } from '../authentication.js';
+import { setCookie } from '../cookies.js';
+import { confirmView } from './account-views.js';
+import { formFailure, type PageScope } from './page-kit.js';
+import { proofFields, proofFromForm } from './proof-field.js';
+
+/** Only pages of the security area are places to come back to after confirming. */
+const nextOf = (value: unknown) => (typeof value === 'string' && /^\/account(\/[a-z-]*)?$/.test(value) ? value : '/account');
+const confirmForm = z.object({ ...proofFields, next: z.string().max(100).optional() });
+
+/**
+ * Page guard for re-entering setup: once two-step verification is on, adding a method needs a
+ * second factor passed in this session within the fresh window, or the person confirms first.
+ */
+export function requireFreshSecondFactorPage({ deps }: Pick<PageScope, 'deps'>) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (!request.auth) return void (await reply.redirect('/sign-in', 303));
+    if (await mayChangeSignInMethods(deps, request.auth.user, request.auth.session)) return;
+    await reply.redirect(`/account/confirm?next=${encodeURIComponent(request.url.split('?')[0]!)}`, 303);
+  };
+}
+
+/** "Confirm it's you": a second factor inside the session, before changing how the person signs in. */
+export function confirmPages(app: FastifyInstance, { config, deps, render }: PageScope) {
+  const guard = { preHandler: requireSignedInPage };
+  const renderConfirm = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    next: string,
+    failure?: { status: number; message: string },
+  ) => {
+    const { hasKey } = await securityOverview(deps, request.auth!.user);
+    return render(
+      request,
+      reply,
+      'Confirm it’s you',
+      (csrfToken) => confirmView({ csrfToken, next, hasKey, error: failure?.message }),
+      failure?.status,
+    );
+  };
+
+  app.get('/account/confirm', guard, (request, reply) =>
+    renderConfirm(request, reply, nextOf((request.query as { next?: unknown }).next)),
+  );
+
+  app.post('/account/confirm', guard, async (request, reply) => {
+    const next = nextOf((request.body as { next?: unknown } | undefined)?.next);
+    try {
+      const input = confirmForm.parse(request.body);
+      const { token } = await confirmSecondFactor(deps, { ...request.auth!, proof: proofFromForm(input), ip: request.ip });
+      setCookie(config, reply, 'session', token, config.sessions.absoluteTimeoutHours * 3600);
+      return reply.redirect(next, 303);
+    } catch (error) {
+      return renderConfirm(request, reply, next, formFailure(error));
+    }
+  });
+}
