@@ -80,6 +80,7 @@ export async function seedTessera(
         lastUsedStep: null,
         createdAt: now,
         lastUsedAt: null,
+        primary: true,
         webauthn: null,
       },
       null,
