@@ -37,6 +37,15 @@ describe('turning two-step verification on at the next sign-in', () => {
 });
 
 describe('resetting two-step verification', () => {
+  it('is refused until the address is confirmed, which setting up again will need', async () => {
+    const other = new TestBrowser(server.app);
+    const { secret } = await signUpWithTotp(server, other, 'bob@example.com');
+    server.clock.advance(30_000);
+    const refused = await other.postJson('/api/v1/mfa/reset', { code: totpAt(secret, server.clock.now()) });
+    expect(refused.json().error.code).toBe('ERR_EMAIL_UNVERIFIED');
+    expect((await other.get('/api/v1/factors')).json().factors).toHaveLength(1);
+  });
+
   let secret: string;
   beforeEach(async () => {
     ({ secret } = await signUpWithTotp(server, ada, 'ada@example.com'));

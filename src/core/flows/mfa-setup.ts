@@ -30,6 +30,12 @@ export async function resetMfa(
 ): Promise<void> {
   const factors = await deps.store.factors.listForUser(input.user.id);
   if (factors.length === 0) throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Two-step verification is not on.');
+  if (input.user.emailVerifiedAt === null) {
+    throw new TesseraError(
+      'ERR_EMAIL_UNVERIFIED',
+      'Confirm your email address first: setting up again after a reset needs a code sent to it.',
+    );
+  }
   await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async (store) => {
     const now = deps.clock.now();
     for (const factor of factors) await store.factors.delete(input.user.id, factor.id);
