@@ -1,6 +1,6 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
-import type { Session, User } from '../ports.js';
+import type { SecurityEvent, Session, User } from '../ports.js';
 import { forgetDevice } from './trusted-devices.js';
 
 /** Activity is written at most this often, so reading a page is not a write per request. */
@@ -41,6 +41,11 @@ export async function signOut(
   if (input.deviceToken && (input.forgetDevice || deps.settings.trustedDevices.endOnSignOut)) {
     await forgetDevice(deps, { user: input.user, token: input.deviceToken, ip: input.ip });
   }
+}
+
+/** The person's own recent security events, newest first: what they see as their activity. */
+export function recentActivity(deps: CoreDeps, user: User, limit = 20): Promise<SecurityEvent[]> {
+  return deps.store.events.listForUser(user.id, limit);
 }
 
 /** The person's sessions that are still open, most recently seen first. */

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.js';
-import { endOtherSessions, listSessions } from '../../core/flows/session.js';
+import { endOtherSessions, listSessions, recentActivity } from '../../core/flows/session.js';
 import { listTrustedDevices, revokeTrustedDevices } from '../../core/flows/trusted-devices.js';
 import { requireAuth } from '../authentication.js';
 import { errorView } from './schemas.js';
@@ -87,6 +87,34 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     async (request) => {
       const { user, session } = requireAuth(request);
       return { ended: await endOtherSessions(deps, { user, current: session, ip: request.ip }) };
+    },
+  );
+
+  app.get(
+    '/activity',
+    {
+      schema: {
+        summary: 'The person’s recent security events, newest first',
+        tags: ['sessions'],
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+        response: {
+          200: z.object({
+            events: z.array(
+              z.object({
+                type: z.string(),
+                at: z.number().int(),
+                ip: z.string(),
+                detail: z.record(z.string(), z.unknown()).optional(),
+              }),
+            ),
+          }),
+          401: errorView,
+        },
+      },
+    },
+    async (request) => {
+      const events = await recentActivity(deps, requireAuth(request).user, request.query.limit);
+      return { events: events.map(({ type, at, ip, detail }) => ({ type, at, ip, ...(detail ? { detail } : {}) })) };
     },
   );
 

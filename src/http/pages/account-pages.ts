@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { changePassword } from '../../core/flows/change-password.js';
 import { securityOverview } from '../../core/flows/manage-factors.js';
-import { listSessions, signOut } from '../../core/flows/session.js';
+import { listSessions, recentActivity, signOut } from '../../core/flows/session.js';
 import { listTrustedDevices } from '../../core/flows/trusted-devices.js';
 import { signInWithPassword } from '../../core/flows/sign-in.js';
 import { signUp } from '../../core/flows/sign-up.js';
@@ -77,10 +77,11 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
   /** The account page, with an optional error from a form on it. */
   const renderAccount: AccountRenderer = async (request, reply, error) => {
     const { user, session } = request.auth!;
-    const [overview, sessions, devices] = await Promise.all([
+    const [overview, sessions, devices, activity] = await Promise.all([
       securityOverview(deps, user),
       listSessions(deps, user),
       listTrustedDevices(deps, user),
+      recentActivity(deps, user),
     ]);
     const done = String((request.query as { done?: string }).done);
     const notice = notices[done];
@@ -96,6 +97,7 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
           overview,
           sessions,
           devices,
+          activity,
           notice: error ? undefined : notice,
           offerEndingSessions: !error && factorChanges.has(done) && sessions.length > 1,
           error: error?.message,

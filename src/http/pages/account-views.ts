@@ -1,7 +1,8 @@
 import type { SecurityOverview } from '../../core/flows/manage-factors.js';
-import type { Factor, Session, TrustedDevice, User } from '../../core/ports.js';
+import type { Factor, SecurityEvent, Session, TrustedDevice, User } from '../../core/ports.js';
 import { describeBrowser, formatTime } from './format.js';
 import { html, type SafeHtml } from './html.js';
+import { activitySection } from './activity-view.js';
 import { alert } from './layout.js';
 import { ceremonyStatus } from './webauthn-views.js';
 
@@ -190,6 +191,8 @@ export interface AccountState extends FormState {
   /** Every open session of the person, this one included. */
   sessions: Session[];
   devices: TrustedDevice[];
+  /** The person's recent security events, newest first. */
+  activity: SecurityEvent[];
   /** A sign-in method just changed and other sessions are open: offer to end them. */
   offerEndingSessions?: boolean;
   minLength: number;
@@ -449,7 +452,7 @@ export function accountView(state: AccountState): SafeHtml {
             </details>`
     }
 
-    ${devicesSection(state)} ${sessionsSection(state)}
+    ${devicesSection(state)} ${sessionsSection(state)} ${activitySection(state.activity)}
 
     <h2 id="email-title">Change email</h2>
     <form method="post" action="/account/email" class="stack" aria-labelledby="email-title">
