@@ -266,6 +266,22 @@ export const configSchema = z.object({
       requiredFirst: flag.default(false),
     })
     .prefault({}),
+  magicLinks: z
+    .object({
+      /** Offer "Email me a sign-in link" on the sign-in page. Default: `true`. */
+      enabled: flag.default(true),
+      /** Minutes a sign-in link works; it works once. Default: `10`. */
+      lifetimeMinutes: z.coerce.number().int().min(1).max(60).default(10),
+      /** The link works only in the browser that asked for it (a cookie set when asking). Default: `false`. */
+      bindToBrowser: flag.default(false),
+      /**
+       * Count the link as the second factor, as some products count access to the mailbox
+       * (the session then skips the person's second factor). Off, the link is a first factor
+       * and the person's second factor is still asked. Default: `false`.
+       */
+      countsAsSecondFactor: flag.default(false),
+    })
+    .prefault({}),
   trustedDevices: z
     .object({
       /**
@@ -548,6 +564,12 @@ export function configWarnings(config: TesseraConfig): string[] {
     warnings.push(
       `server.publicUrl is an IP address (${host}): browsers refuse security keys and passkeys there, so only the other ` +
         'methods will work. Reach Tessera by a name, such as localhost or auth.example.com.',
+    );
+  }
+  if (config.magicLinks.enabled && config.magicLinks.countsAsSecondFactor) {
+    warnings.push(
+      'magicLinks.countsAsSecondFactor is on: a sign-in link lets people past their second factor, so anyone who can read ' +
+        'their mailbox can sign in as them.',
     );
   }
   const bits = config.recoveryCodes.length * 5;

@@ -17,6 +17,7 @@ export type CoreSettings = Pick<
   | 'phone'
   | 'webauthn'
   | 'trustedDevices'
+  | 'magicLinks'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */

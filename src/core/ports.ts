@@ -32,9 +32,11 @@ export interface User {
 /**
  * Authentication method references: RFC 8176 values where one exists, and Tessera's own
  * `recovery_code` (a recovery code), `email` (a code sent by email, which NIST does not
- * count as out-of-band) and `trusted_device` (the second step skipped on a trusted browser).
+ * count as out-of-band), `trusted_device` (the second step skipped on a trusted browser) and
+ * `magic_link` (an emailed sign-in link).
  */
-export type Amr = 'pwd' | 'otp' | 'sms' | 'tel' | 'hwk' | 'swk' | 'user' | 'mfa' | 'recovery_code' | 'email' | 'trusted_device';
+export type Amr =
+  'pwd' | 'otp' | 'sms' | 'tel' | 'hwk' | 'swk' | 'user' | 'mfa' | 'recovery_code' | 'email' | 'trusted_device' | 'magic_link';
 
 /**
  * What a WebAuthn credential is, as registered: the security key or platform authenticator
@@ -299,9 +301,10 @@ export interface OobChallenge {
    * `sign_in`: completes one pending sign-in; `enroll_email`: turns email codes on;
    * `enroll_phone`: proves a phone number; `verify_email`: the link that verifies the account's
    * address; `change_email`: the link that moves the account to a new address; `unlock_setup`:
-   * the code that, with the password, lets a person set up a factor again after a reset.
+   * the code that, with the password, lets a person set up a factor again after a reset;
+   * `magic_link`: the emailed link that signs in.
    */
-  purpose: 'sign_in' | 'enroll_email' | 'enroll_phone' | 'verify_email' | 'change_email' | 'unlock_setup';
+  purpose: 'sign_in' | 'enroll_email' | 'enroll_phone' | 'verify_email' | 'change_email' | 'unlock_setup' | 'magic_link';
   /** The pending sign-in a `sign_in` code was sent for; null for enrollment. */
   pendingSignInId: string | null;
   /** The factor the code went through; null for enrollment. */

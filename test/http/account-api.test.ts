@@ -168,6 +168,8 @@ describe('account API', () => {
         '/api/v1/password',
         '/api/v1/recovery-codes',
         '/api/v1/sign-in',
+        '/api/v1/sign-in/link',
+        '/api/v1/sign-in/link/send',
         '/api/v1/sign-in/passkey',
         '/api/v1/sign-in/passkey/options',
         '/api/v1/sign-in/send-code',

@@ -9,6 +9,7 @@ import { changePassword } from '../../core/flows/change-password.js';
 import { confirmSecondFactor } from '../../core/flows/fresh-second-factor.js';
 import { completeSecondFactor, signInKeyOptions } from '../../core/flows/complete-second-factor.js';
 import { passkeyOptions, signInWithPasskey } from '../../core/flows/passkey-sign-in.js';
+import { sendMagicLink, signInWithMagicLink } from '../../core/flows/magic-links.js';
 import { sendSignInCode } from '../../core/flows/sign-in-codes.js';
 import { signOut } from '../../core/flows/session.js';
 import { signInWithPassword } from '../../core/flows/sign-in.js';
@@ -146,6 +147,48 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     },
     async (request, reply) => {
       const outcome = await signInWithPasskey(deps, { response: request.body.credential, ...clientOf(config, request) });
+      applyFirstFactorOutcome(config, reply, outcome);
+      return toFirstFactorView(outcome);
+    },
+  );
+
+  app.post(
+    '/sign-in/link/send',
+    {
+      schema: {
+        summary: 'Email a sign-in link',
+        description:
+          'Answers the same whether or not an account uses the address; only a confirmed address of an existing account gets a link. With `magicLinks.bindToBrowser`, use the pages instead.',
+        tags: ['account'],
+        body: z.object({ email }),
+        response: { 202: z.object({ status: z.literal('sent_if_known') }), 400: errorView, 404: errorView, 429: errorView },
+      },
+    },
+    async (request, reply) => {
+      await sendMagicLink(deps, { email: request.body.email, ip: request.ip });
+      return reply.status(202).send({ status: 'sent_if_known' as const });
+    },
+  );
+
+  app.post(
+    '/sign-in/link',
+    {
+      schema: {
+        summary: 'Sign in with the `c` and `t` of an emailed sign-in link',
+        description:
+          'The link works once. Unless `magicLinks.countsAsSecondFactor`, a person with two-step verification gets `second_factor_required`.',
+        tags: ['account'],
+        body: z.object({ c: z.string().min(1).max(64), t: z.string().min(1).max(128) }),
+        response: { 200: firstFactorView, 400: errorView, 404: errorView, 423: errorView },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await signInWithMagicLink(deps, {
+        challengeId: request.body.c,
+        token: request.body.t,
+        ...clientOf(config, request),
+        browserNonce: readCookie(config, request, 'link'),
+      });
       applyFirstFactorOutcome(config, reply, outcome);
       return toFirstFactorView(outcome);
     },

@@ -69,6 +69,7 @@ export type AccountRenderer = (
 /** Sign-up, sign-in, sign-out and the account security page. */
 export function accountPages(app: FastifyInstance, { config, deps, render }: PageScope) {
   const { passkeys } = config.webauthn;
+  const magicLinks = config.magicLinks.enabled;
   const afterFirstFactor = (reply: FastifyReply, outcome: AfterFirstFactor) => {
     applyFirstFactorOutcome(config, reply, outcome);
     return reply.redirect(outcome.kind === 'signed_in' ? '/account' : '/sign-in/verify', 303);
@@ -114,7 +115,7 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
 
   app.get('/sign-in', async (request, reply) => {
     if (request.auth) return reply.redirect('/account', 303);
-    return render(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken, passkeys }));
+    return render(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken, passkeys, magicLinks }));
   });
 
   app.post('/sign-in', async (request, reply) => {
@@ -126,7 +127,13 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
     } catch (error) {
       const { status, message } = formFailure(error);
       const email = typedField(request.body, 'email');
-      return render(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken, passkeys, error: message, email }), status);
+      return render(
+        request,
+        reply,
+        'Sign in',
+        (csrfToken) => signInView({ csrfToken, passkeys, magicLinks, error: message, email }),
+        status,
+      );
     }
   });
 
@@ -137,7 +144,13 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
       return afterFirstFactor(reply, await signInWithPasskey(deps, { response, ...clientOf(config, request) }));
     } catch (error) {
       const { status, message } = formFailure(error);
-      return render(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken, passkeys, error: message }), status);
+      return render(
+        request,
+        reply,
+        'Sign in',
+        (csrfToken) => signInView({ csrfToken, passkeys, magicLinks, error: message }),
+        status,
+      );
     }
   });
 

@@ -75,7 +75,7 @@ function keyFacts(factor: Factor): SafeHtml {
   }`;
 }
 
-export function signInView(state: FormState & { passkeys: boolean }): SafeHtml {
+export function signInView(state: FormState & { passkeys: boolean; magicLinks: boolean }): SafeHtml {
   return html`<section class="card" aria-labelledby="title">
     <h1 id="title">Sign in</h1>
     <p class="lead">Welcome back. Enter your email and password.</p>
@@ -117,6 +117,7 @@ export function signInView(state: FormState & { passkeys: boolean }): SafeHtml {
           </form>`
         : ''
     }
+    ${state.magicLinks ? html`<p class="switch"><a href="/sign-in/link">Email me a sign-in link</a></p>` : ''}
     <p class="switch">New here? <a href="/sign-up">Create an account</a></p>
   </section>`;
 }

@@ -14,6 +14,7 @@ const methodWords: Record<Amr, string> = {
   mfa: 'two factors',
   recovery_code: 'recovery code',
   trusted_device: 'trusted device',
+  magic_link: 'emailed sign-in link',
 };
 
 const methodsOf = (event: SecurityEvent) =>

@@ -47,7 +47,8 @@ export function challengePages(app: FastifyInstance, { config, deps, render }: P
         request,
         reply,
         'Sign in',
-        (csrfToken) => signInView({ csrfToken, passkeys: config.webauthn.passkeys, error }),
+        (csrfToken) =>
+          signInView({ csrfToken, passkeys: config.webauthn.passkeys, magicLinks: config.magicLinks.enabled, error }),
         extra.status ?? (error ? 401 : 200),
       );
     }

@@ -50,7 +50,7 @@ export function mfaSetupPages(
     clearCookie(config, reply, 'session');
     const notice = 'Two-step verification was reset and you were signed out everywhere. Sign in to set it up again.';
     return render(request, reply, 'Sign in', (csrfToken) =>
-      signInView({ csrfToken, passkeys: config.webauthn.passkeys, notice }),
+      signInView({ csrfToken, passkeys: config.webauthn.passkeys, magicLinks: config.magicLinks.enabled, notice }),
     );
   });
 

@@ -6,6 +6,7 @@ import { authenticatorPages } from './authenticator-pages.js';
 import { challengePages } from './challenge-pages.js';
 import { confirmPages } from './confirm-pages.js';
 import { devicePages } from './device-pages.js';
+import { magicLinkPages } from './magic-link-pages.js';
 import { mfaSetupPages } from './mfa-setup-pages.js';
 import { emailCodePages } from './email-code-pages.js';
 import { phonePages } from './phone-pages.js';
@@ -25,6 +26,7 @@ export async function pages(app: FastifyInstance, { config, deps }: { config: Te
   webauthnPages(app, { config, deps, render, renderAccount });
   devicePages(app, { deps, renderAccount });
   confirmPages(app, { config, deps, render });
+  magicLinkPages(app, { config, deps, render });
   mfaSetupPages(app, { config, deps, render, renderAccount });
   verifyEmailPages(app, { deps, render, renderAccountError: renderAccount });
   outboxPages(app, { config, deps, render });

@@ -1,0 +1,67 @@
+import type { CoreDeps } from '../deps.js';
+import { TesseraError } from '../errors.js';
+import { constantTimeEqual } from '../constant-time.js';
+import { afterFirstFactor, type AfterFirstFactor } from './after-first-factor.js';
+import { throttled } from './first-factor-throttle.js';
+import { sendCode } from './send-code.js';
+import { normalizeEmail } from './sign-up.js';
+import { takeOobCode } from './take-oob-code.js';
+
+const turnedOff = () => new TesseraError('ERR_NOT_FOUND', 'Signing in with an emailed link is turned off here.');
+const invalid = () =>
+  new TesseraError('ERR_LINK_INVALID', 'This sign-in link has expired, was already used, or was asked for in another browser.');
+
+/**
+ * "Email me a sign-in link": sent only to a confirmed address of an existing account, and the
+ * answer is the same whether or not one was sent, so the form does not tell who has an account.
+ * With `bindToBrowser`, the asking browser's nonce travels sealed in the challenge.
+ */
+export async function sendMagicLink(deps: CoreDeps, input: { email: string; ip: string; browserNonce?: string }): Promise<void> {
+  if (!deps.settings.magicLinks.enabled) throw turnedOff();
+  const budget = await deps.ipLimiter.consume(`ip:${input.ip}`);
+  if (!budget.allowed) throw throttled(budget.retryAfterMs);
+  const user = await deps.store.users.findByEmail(normalizeEmail(input.email));
+  if (!user || user.emailVerifiedAt === null) return;
+  try {
+    await sendCode(deps, {
+      user,
+      address: user.email,
+      purpose: 'magic_link',
+      pendingSignInId: null,
+      factorId: null,
+      payload: input.browserNonce,
+      ip: input.ip,
+    });
+  } catch (error) {
+    if (!(error instanceof TesseraError)) throw error;
+  }
+}
+
+/**
+ * Signs in with the link, once: the token is checked and the challenge consumed in one step.
+ * Unless configured to count as the second factor, the link is a first factor and the person's
+ * second factor is still asked.
+ */
+export async function signInWithMagicLink(
+  deps: CoreDeps,
+  input: { challengeId: string; token: string; ip: string; userAgent?: string; deviceToken?: string; browserNonce?: string },
+): Promise<AfterFirstFactor> {
+  if (!deps.settings.magicLinks.enabled) throw turnedOff();
+  const challenge = await deps.store.oobChallenges.findById(input.challengeId, deps.clock.now());
+  if (challenge?.purpose !== 'magic_link') throw invalid();
+  if (deps.settings.magicLinks.bindToBrowser) {
+    const asked = challenge.payloadSealed && deps.secretBox.open(challenge.payloadSealed, `oob:${challenge.id}`);
+    if (!asked || !input.browserNonce || !constantTimeEqual(asked, input.browserNonce)) throw invalid();
+  }
+  if (!(await takeOobCode(deps, challenge, input.token))) throw invalid();
+  const user = await deps.store.users.findById(challenge.userId);
+  if (!user) throw invalid();
+  return afterFirstFactor(deps, {
+    user,
+    amr: ['magic_link'],
+    ip: input.ip,
+    userAgent: input.userAgent,
+    deviceToken: input.deviceToken,
+    multiFactor: deps.settings.magicLinks.countsAsSecondFactor,
+  });
+}

@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { AfterFirstFactor } from '../../core/flows/after-first-factor.js';
+import { sendMagicLink, signInWithMagicLink } from '../../core/flows/magic-links.js';
+import { email } from '../api/schemas.js';
+import { clearCookie, readCookie, setCookie } from '../cookies.js';
+import { applyFirstFactorOutcome, clientOf } from '../sign-in-response.js';
+import { csrfField } from './account-views.js';
+import { html } from './html.js';
+import { alert } from './layout.js';
+import { formFailure, type PageScope, typedField } from './page-kit.js';
+
+const link = z.object({ c: z.string().min(1).max(64), t: z.string().min(1).max(128) });
+const linkRequest = z.object({ email });
+
+/** "Email me a sign-in link", the page the link opens (a button, so mail scanners do not spend it), and signing in with it. */
+export function magicLinkPages(app: FastifyInstance, { config, deps, render }: PageScope) {
+  if (!config.magicLinks.enabled) return;
+  const title = 'Sign in with an email link';
+
+  const requestView = (
+    csrfToken: string,
+    state: { error?: string; email?: string } = {},
+  ) => html`<section class="card" aria-labelledby="title">
+    <h1 id="title">${title}</h1>
+    <p class="lead">We email you a link that signs you in. It works once, for ${config.magicLinks.lifetimeMinutes} minutes.</p>
+    ${alert('error', state.error)}
+    <form method="post" action="/sign-in/link/send" class="stack">
+      ${csrfField(csrfToken)}
+      <label>Email <input type="email" name="email" autocomplete="username" required value="${state.email ?? ''}" autofocus /></label>
+      <button type="submit" class="button">Email me a link</button>
+    </form>
+    <p class="switch"><a href="/sign-in">Sign in with your password instead</a></p>
+  </section>`;
+
+  const afterLink = (reply: FastifyReply, outcome: AfterFirstFactor) => {
+    applyFirstFactorOutcome(config, reply, outcome);
+    clearCookie(config, reply, 'link');
+    return reply.redirect(outcome.kind === 'signed_in' ? '/account' : '/sign-in/verify', 303);
+  };
+
+  app.get('/sign-in/link', async (request, reply) => {
+    const parsed = link.safeParse(request.query);
+    if (!parsed.success) return render(request, reply, title, (csrfToken) => requestView(csrfToken));
+    return render(
+      request,
+      reply,
+      title,
+      (csrfToken) => html`<section class="card" aria-labelledby="title">
+      <h1 id="title">${title}</h1>
+      <p class="lead">Press the button to sign in.</p>
+      <form method="post" action="/sign-in/link" class="stack">
+        ${csrfField(csrfToken)}
+        <input type="hidden" name="c" value="${parsed.data.c}" />
+        <input type="hidden" name="t" value="${parsed.data.t}" />
+        <button type="submit" class="button">Sign in</button>
+      </form>
+    </section>`,
+    );
+  });
+
+  app.post('/sign-in/link/send', async (request, reply) => {
+    try {
+      const input = linkRequest.parse(request.body);
+      const browserNonce = config.magicLinks.bindToBrowser ? randomBytes(24).toString('base64url') : undefined;
+      await sendMagicLink(deps, { email: input.email, ip: request.ip, browserNonce });
+      if (browserNonce) setCookie(config, reply, 'link', browserNonce, config.magicLinks.lifetimeMinutes * 60);
+      return render(
+        request,
+        reply,
+        'Check your email',
+        () => html`<section class="card" aria-labelledby="title">
+        <h1 id="title">Check your email</h1>
+        <p class="lead">If an account uses ${input.email}, we sent it a sign-in link. It works once, for ${config.magicLinks.lifetimeMinutes} minutes${config.magicLinks.bindToBrowser ? ', in this browser' : ''}.</p>
+        <p class="switch"><a href="/sign-in">Back to sign in</a></p>
+      </section>`,
+      );
+    } catch (error) {
+      const { status, message } = formFailure(error);
+      return render(
+        request,
+        reply,
+        title,
+        (csrfToken) => requestView(csrfToken, { error: message, email: typedField(request.body, 'email') }),
+        status,
+      );
+    }
+  });
+
+  app.post('/sign-in/link', async (request, reply) => {
+    try {
+      const { c, t } = link.parse(request.body);
+      const outcome = await signInWithMagicLink(deps, {
+        challengeId: c,
+        token: t,
+        ...clientOf(config, request),
+        browserNonce: readCookie(config, request, 'link'),
+      });
+      return afterLink(reply, outcome);
+    } catch (error) {
+      const { status, message } = formFailure(error);
+      return render(request, reply, title, (csrfToken) => requestView(csrfToken, { error: message }), status);
+    }
+  });
+}
