@@ -266,6 +266,16 @@ export const configSchema = z.object({
       requiredFirst: flag.default(false),
     })
     .prefault({}),
+  passwordReset: z
+    .object({
+      /**
+       * Let a password reset by email also skip the person's second factor, as some products do.
+       * Off, the person still passes their second factor (or uses a recovery code) after choosing
+       * the new password. Default: `false`.
+       */
+      skipsSecondFactor: flag.default(false),
+    })
+    .prefault({}),
   magicLinks: z
     .object({
       /** Offer "Email me a sign-in link" on the sign-in page. Default: `true`. */
@@ -564,6 +574,12 @@ export function configWarnings(config: TesseraConfig): string[] {
     warnings.push(
       `server.publicUrl is an IP address (${host}): browsers refuse security keys and passkeys there, so only the other ` +
         'methods will work. Reach Tessera by a name, such as localhost or auth.example.com.',
+    );
+  }
+  if (config.passwordReset.skipsSecondFactor) {
+    warnings.push(
+      'passwordReset.skipsSecondFactor is on: resetting the password by email also gets past the second factor, so anyone ' +
+        'who can read a person’s mailbox can take over their account.',
     );
   }
   if (config.magicLinks.enabled && config.magicLinks.countsAsSecondFactor) {

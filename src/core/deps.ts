@@ -18,6 +18,7 @@ export type CoreSettings = Pick<
   | 'webauthn'
   | 'trustedDevices'
   | 'magicLinks'
+  | 'passwordReset'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */

@@ -302,9 +302,18 @@ export interface OobChallenge {
    * `enroll_phone`: proves a phone number; `verify_email`: the link that verifies the account's
    * address; `change_email`: the link that moves the account to a new address; `unlock_setup`:
    * the code that, with the password, lets a person set up a factor again after a reset;
-   * `magic_link`: the emailed link that signs in.
+   * `magic_link`: the emailed link that signs in; `password_reset`: the emailed link that sets a
+   * new password.
    */
-  purpose: 'sign_in' | 'enroll_email' | 'enroll_phone' | 'verify_email' | 'change_email' | 'unlock_setup' | 'magic_link';
+  purpose:
+    | 'sign_in'
+    | 'enroll_email'
+    | 'enroll_phone'
+    | 'verify_email'
+    | 'change_email'
+    | 'unlock_setup'
+    | 'magic_link'
+    | 'password_reset';
   /** The pending sign-in a `sign_in` code was sent for; null for enrollment. */
   pendingSignInId: string | null;
   /** The factor the code went through; null for enrollment. */

@@ -166,6 +166,8 @@ describe('account API', () => {
         '/api/v1/mfa/setup/send-code',
         '/api/v1/mfa/setup/unlock',
         '/api/v1/password',
+        '/api/v1/password/reset',
+        '/api/v1/password/reset/send',
         '/api/v1/recovery-codes',
         '/api/v1/sign-in',
         '/api/v1/sign-in/link',

@@ -12,12 +12,14 @@ const invalid = () =>
   new TesseraError('ERR_LINK_INVALID', 'This sign-in link has expired, was already used, or was asked for in another browser.');
 
 /**
- * "Email me a sign-in link": sent only to a confirmed address of an existing account, and the
- * answer is the same whether or not one was sent, so the form does not tell who has an account.
- * With `bindToBrowser`, the asking browser's nonce travels sealed in the challenge.
+ * Emails a link of one purpose to the confirmed address of an existing account, and answers the
+ * same whether or not one was sent, so the form does not tell who has an account. A refused send
+ * (a limit) is silent for the same reason.
  */
-export async function sendMagicLink(deps: CoreDeps, input: { email: string; ip: string; browserNonce?: string }): Promise<void> {
-  if (!deps.settings.magicLinks.enabled) throw turnedOff();
+export async function sendLinkIfKnown(
+  deps: CoreDeps,
+  input: { email: string; ip: string; purpose: 'magic_link' | 'password_reset'; payload?: string },
+): Promise<void> {
   const budget = await deps.ipLimiter.consume(`ip:${input.ip}`);
   if (!budget.allowed) throw throttled(budget.retryAfterMs);
   const user = await deps.store.users.findByEmail(normalizeEmail(input.email));
@@ -26,15 +28,21 @@ export async function sendMagicLink(deps: CoreDeps, input: { email: string; ip: 
     await sendCode(deps, {
       user,
       address: user.email,
-      purpose: 'magic_link',
+      purpose: input.purpose,
       pendingSignInId: null,
       factorId: null,
-      payload: input.browserNonce,
+      payload: input.payload,
       ip: input.ip,
     });
   } catch (error) {
     if (!(error instanceof TesseraError)) throw error;
   }
+}
+
+/** "Email me a sign-in link"; with `bindToBrowser`, the asking browser's nonce travels sealed in the challenge. */
+export async function sendMagicLink(deps: CoreDeps, input: { email: string; ip: string; browserNonce?: string }): Promise<void> {
+  if (!deps.settings.magicLinks.enabled) throw turnedOff();
+  await sendLinkIfKnown(deps, { email: input.email, ip: input.ip, purpose: 'magic_link', payload: input.browserNonce });
 }
 
 /**

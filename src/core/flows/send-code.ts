@@ -34,17 +34,19 @@ function compose(
 ): Composed {
   const product = deps.settings.branding.productName;
   const { digits, lifetimeMinutes, verificationLinkHours } = deps.settings.emailCodes;
-  if (purpose === 'magic_link') {
+  if (purpose === 'magic_link' || purpose === 'password_reset') {
     const token = deps.random.bytes(32).toString('base64url');
-    const link = new URL('/sign-in/link', deps.settings.server.publicUrl);
+    const link = new URL(purpose === 'magic_link' ? '/sign-in/link' : '/reset-password', deps.settings.server.publicUrl);
     link.searchParams.set('c', challengeId);
     link.searchParams.set('t', token);
     const minutes = deps.settings.magicLinks.lifetimeMinutes;
+    const what =
+      purpose === 'magic_link' ? `sign in to your ${product} account` : `choose a new password for your ${product} account`;
     return {
       secret: token,
       lifetimeMs: minutes * 60_000,
-      subject: `Sign in to ${product}`,
-      text: `Open this link to sign in to your ${product} account:\n\n${link.href}\n\nIt works once, for ${minutes} minutes. If you did not ask for it, ignore this email: nobody can use it without your mailbox.\n`,
+      subject: purpose === 'magic_link' ? `Sign in to ${product}` : `Reset your ${product} password`,
+      text: `Open this link to ${what}:\n\n${link.href}\n\nIt works once, for ${minutes} minutes. If you did not ask for it, ignore this email: nobody can use it without your mailbox.\n`,
     };
   }
   if (purpose === 'verify_email' || purpose === 'change_email') {

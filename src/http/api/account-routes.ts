@@ -10,6 +10,7 @@ import { confirmSecondFactor } from '../../core/flows/fresh-second-factor.js';
 import { completeSecondFactor, signInKeyOptions } from '../../core/flows/complete-second-factor.js';
 import { passkeyOptions, signInWithPasskey } from '../../core/flows/passkey-sign-in.js';
 import { sendMagicLink, signInWithMagicLink } from '../../core/flows/magic-links.js';
+import { requestPasswordReset, resetPassword } from '../../core/flows/password-reset.js';
 import { sendSignInCode } from '../../core/flows/sign-in-codes.js';
 import { signOut } from '../../core/flows/session.js';
 import { signInWithPassword } from '../../core/flows/sign-in.js';
@@ -188,6 +189,48 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         token: request.body.t,
         ...clientOf(config, request),
         browserNonce: readCookie(config, request, 'link'),
+      });
+      applyFirstFactorOutcome(config, reply, outcome);
+      return toFirstFactorView(outcome);
+    },
+  );
+
+  app.post(
+    '/password/reset/send',
+    {
+      schema: {
+        summary: 'Email a link to choose a new password',
+        description: 'Answers the same whether or not an account uses the address; only a confirmed address gets a link.',
+        tags: ['account'],
+        body: z.object({ email }),
+        response: { 202: z.object({ status: z.literal('sent_if_known') }), 400: errorView, 429: errorView },
+      },
+    },
+    async (request, reply) => {
+      await requestPasswordReset(deps, { email: request.body.email, ip: request.ip });
+      return reply.status(202).send({ status: 'sent_if_known' as const });
+    },
+  );
+
+  app.post(
+    '/password/reset',
+    {
+      schema: {
+        summary: 'Set a new password with the `c` and `t` of the emailed reset link',
+        description:
+          'Ends every session and trusted device. A person with two-step verification gets `second_factor_required` (unless `passwordReset.skipsSecondFactor`).',
+        tags: ['account'],
+        body: z.object({ c: z.string().min(1).max(64), t: z.string().min(1).max(128), newPassword: password }),
+        response: { 200: firstFactorView, 400: errorView, 423: errorView },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await resetPassword(deps, {
+        challengeId: request.body.c,
+        token: request.body.t,
+        newPassword: request.body.newPassword,
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
       });
       applyFirstFactorOutcome(config, reply, outcome);
       return toFirstFactorView(outcome);

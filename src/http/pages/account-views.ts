@@ -117,7 +117,9 @@ export function signInView(state: FormState & { passkeys: boolean; magicLinks: b
           </form>`
         : ''
     }
-    ${state.magicLinks ? html`<p class="switch"><a href="/sign-in/link">Email me a sign-in link</a></p>` : ''}
+    <p class="switch">
+      <a href="/forgot-password">Forgot your password?</a>${state.magicLinks ? html` · <a href="/sign-in/link">Email me a sign-in link</a>` : ''}
+    </p>
     <p class="switch">New here? <a href="/sign-up">Create an account</a></p>
   </section>`;
 }

@@ -8,6 +8,7 @@ import { confirmPages } from './confirm-pages.js';
 import { devicePages } from './device-pages.js';
 import { magicLinkPages } from './magic-link-pages.js';
 import { mfaSetupPages } from './mfa-setup-pages.js';
+import { passwordResetPages } from './password-reset-pages.js';
 import { emailCodePages } from './email-code-pages.js';
 import { phonePages } from './phone-pages.js';
 import { verifyEmailPages } from './verify-email-pages.js';
@@ -27,6 +28,7 @@ export async function pages(app: FastifyInstance, { config, deps }: { config: Te
   devicePages(app, { deps, renderAccount });
   confirmPages(app, { config, deps, render });
   magicLinkPages(app, { config, deps, render });
+  passwordResetPages(app, { config, deps, render });
   mfaSetupPages(app, { config, deps, render, renderAccount });
   verifyEmailPages(app, { deps, render, renderAccountError: renderAccount });
   outboxPages(app, { config, deps, render });
