@@ -25,7 +25,7 @@ describe('turning two-step verification on at the next sign-in', () => {
       status: 'signed_in',
       user: { mfaSetupRequired: true, mfaSetupLocked: false },
     });
-    expect((await ada.get('/account')).body).toContain('You asked for two-step verification.');
+    expect((await ada.get('/account')).body).toContain('Two-step verification is required for your account.');
 
     const started = (await startTotp(ada)).json() as { secret: string; enrollmentToken: string };
     const code = totpAt(started.secret, server.clock.now());

@@ -267,7 +267,7 @@ function setupDueSection(state: AccountState): SafeHtml {
         <button type="submit" class="button">Continue to set up</button>
       </form>`;
   }
-  return html`<div class="alert alert-error" role="alert">You asked for two-step verification. Set up a method to finish turning it on.</div>
+  return html`<div class="alert alert-error" role="alert">Two-step verification is required for your account. Set up a method to finish turning it on.</div>
     <div class="actions">
       <a class="button" href="/account/authenticator">Set up an authenticator app</a>
       <a class="button button-secondary" href="/account/security-key">Use a security key</a>
