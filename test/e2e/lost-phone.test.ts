@@ -1,7 +1,6 @@
-import { Secret, TOTP } from 'otpauth';
-import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { describeInChromium } from '../support/e2e.js';
+import { setUpAppOnPage, signInOnPage } from '../support/pages.js';
 
 const password = 'copper lantern meadow';
 
@@ -9,23 +8,6 @@ describeInChromium('losing a phone, in Chromium', (suite) => {
   const url = (path: string) => `${suite.server.url}${path}`;
   const outboxTextTo = async (to: string, purpose: string) =>
     (await suite.server.deps.store.outbox.latest(50)).find((message) => message.to === to && message.purpose === purpose)!.text;
-
-  async function setUpApp(page: Page): Promise<Secret> {
-    await page.getByRole('link', { name: 'Set up an authenticator app' }).click();
-    await page.getByLabel('Your password').fill(password);
-    await page.getByLabel(/Ask me for a code/).check();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    const secret = Secret.fromBase32((await page.getByTestId('setup-key').innerText()).replace(/\s/g, ''));
-    await page.getByLabel('6-digit code').fill(TOTP.generate({ secret }));
-    await page.getByRole('button', { name: 'Turn on two-step verification' }).click();
-    return secret;
-  }
-
-  async function signIn(page: Page): Promise<void> {
-    await page.getByLabel('Email', { exact: true }).fill('lin@example.com');
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  }
 
   it('signs in with a recovery code, resets two-step verification and sets it up again with an emailed code', async () => {
     const page = await suite.browser.newPage();
@@ -37,12 +19,12 @@ describeInChromium('losing a phone, in Chromium', (suite) => {
     await page.goto(/(https?:\/\/\S+\/verify-email\?\S+)/.exec(await outboxTextTo('lin@example.com', 'verify_email'))![1]!);
     await page.getByRole('button', { name: 'Confirm my email' }).click();
     await page.goto(url('/account'));
-    await setUpApp(page);
+    await setUpAppOnPage(page, password);
     const recoveryCodes = await page.getByTestId('recovery-codes').locator('code').allInnerTexts();
     await page.getByRole('link', { name: 'I have saved them' }).click();
 
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await signIn(page);
+    await signInOnPage(page, 'lin@example.com', password);
     await page.getByRole('link', { name: 'Use a recovery code' }).click();
     await page.getByLabel('Recovery code').fill(recoveryCodes[0]!);
     await page.getByRole('button', { name: 'Verify' }).click();
@@ -55,7 +37,7 @@ describeInChromium('losing a phone, in Chromium', (suite) => {
     await reset.getByRole('button', { name: 'Reset two-step verification' }).click();
     await page.getByText('Two-step verification was reset').waitFor();
 
-    await signIn(page);
+    await signInOnPage(page, 'lin@example.com', password);
     await page.waitForURL(url('/account'));
     await page.getByText('Your two-step verification was reset.').waitFor();
     expect(await page.getByRole('link', { name: 'Set up an authenticator app' }).count()).toBe(0);
@@ -66,7 +48,7 @@ describeInChromium('losing a phone, in Chromium', (suite) => {
     await unlock.getByLabel('Code from the email').fill(code);
     await unlock.getByRole('button', { name: 'Continue to set up' }).click();
     await page.getByText('Now set up a method.').waitFor();
-    await setUpApp(page);
+    await setUpAppOnPage(page, password);
     await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
   });
 });

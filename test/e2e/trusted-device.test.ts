@@ -1,19 +1,13 @@
-import { Secret, TOTP } from 'otpauth';
-import type { Page } from 'playwright-core';
+import { TOTP } from 'otpauth';
 import { expect, it } from 'vitest';
 import { describeInChromium } from '../support/e2e.js';
+import { setUpAppOnPage, signInOnPage } from '../support/pages.js';
 import { usbKey, VirtualAuthenticator } from '../support/virtual-authenticator.js';
 
 const password = 'copper lantern meadow';
 
 describeInChromium('primary and fallback factors and a trusted laptop in Chromium', (suite) => {
   const url = (path: string) => `${suite.server.url}${path}`;
-
-  async function signIn(page: Page): Promise<void> {
-    await page.getByLabel('Email').fill('ada@example.com');
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  }
 
   it('signs in with the fallback, trusts the device, skips the code, then asks again once the device is revoked', async () => {
     const page = await suite.browser.newPage();
@@ -29,18 +23,12 @@ describeInChromium('primary and fallback factors and a trusted laptop in Chromiu
     await page.getByLabel('Your password').fill(password);
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('link', { name: 'I have saved them' }).click();
-    await page.getByRole('link', { name: 'Add an authenticator app' }).click();
-    await page.getByLabel('Your password').fill(password);
-    await page.getByLabel(/Ask me for a code/).check();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    const secret = Secret.fromBase32((await page.getByTestId('setup-key').innerText()).replace(/\s/g, ''));
-    await page.getByLabel('6-digit code').fill(TOTP.generate({ secret }));
-    await page.getByRole('button', { name: 'Turn on two-step verification' }).click();
+    const secret = await setUpAppOnPage(page, password, 'Add an authenticator app');
     await page.waitForURL(url('/account?done=app-added'));
     expect(await page.locator('li.factor').allInnerTexts()).toHaveLength(2);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await signIn(page);
+    await signInOnPage(page, 'ada@example.com', password);
     await page.waitForURL(url('/sign-in/verify'));
     expect(await page.getByRole('button', { name: 'Use security key or biometric' }).isVisible()).toBe(true);
     await page.getByRole('link', { name: 'Use your authenticator app' }).click();
@@ -54,7 +42,7 @@ describeInChromium('primary and fallback factors and a trusted laptop in Chromiu
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/sign-out\??$/);
     await page.locator('main').getByRole('button', { name: 'Sign out' }).click();
-    await signIn(page);
+    await signInOnPage(page, 'ada@example.com', password);
     await page.waitForURL(url('/account'));
 
     await devices.getByRole('button', { name: 'Revoke' }).click();
@@ -63,7 +51,7 @@ describeInChromium('primary and fallback factors and a trusted laptop in Chromiu
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/sign-out\??$/);
     await page.locator('main').getByRole('button', { name: 'Sign out' }).click();
-    await signIn(page);
+    await signInOnPage(page, 'ada@example.com', password);
     await page.waitForURL(url('/sign-in/verify'));
   });
 });

@@ -34,6 +34,8 @@ import {
   sendAfterProofResponses,
   webauthnAssertion,
   webauthnOptionsView,
+  emailedLink,
+  sentIfKnownView,
 } from './schemas.js';
 import { toFirstFactorView, toSignedInView } from './views.js';
 
@@ -162,7 +164,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
           'Answers the same whether or not an account uses the address; only a confirmed address of an existing account gets a link. With `magicLinks.bindToBrowser`, use the pages instead.',
         tags: ['account'],
         body: z.object({ email }),
-        response: { 202: z.object({ status: z.literal('sent_if_known') }), 400: errorView, 404: errorView, 429: errorView },
+        response: { 202: sentIfKnownView, 400: errorView, 404: errorView, 429: errorView },
       },
     },
     async (request, reply) => {
@@ -179,7 +181,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         description:
           'The link works once. Unless `magicLinks.countsAsSecondFactor`, a person with two-step verification gets `second_factor_required`.',
         tags: ['account'],
-        body: z.object({ c: z.string().min(1).max(64), t: z.string().min(1).max(128) }),
+        body: emailedLink,
         response: { 200: firstFactorView, 400: errorView, 404: errorView, 423: errorView },
       },
     },
@@ -203,7 +205,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         description: 'Answers the same whether or not an account uses the address; only a confirmed address gets a link.',
         tags: ['account'],
         body: z.object({ email }),
-        response: { 202: z.object({ status: z.literal('sent_if_known') }), 400: errorView, 429: errorView },
+        response: { 202: sentIfKnownView, 400: errorView, 429: errorView },
       },
     },
     async (request, reply) => {
@@ -220,7 +222,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         description:
           'Ends every session and trusted device. A person with two-step verification gets `second_factor_required` (unless `passwordReset.skipsSecondFactor`).',
         tags: ['account'],
-        body: z.object({ c: z.string().min(1).max(64), t: z.string().min(1).max(128), newPassword: password }),
+        body: emailedLink.extend({ newPassword: password }),
         response: { 200: firstFactorView, 400: errorView, 423: errorView },
       },
     },
@@ -317,7 +319,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       schema: {
         summary: 'Confirm the email address with the `c` and `t` of the emailed link',
         tags: ['account'],
-        body: z.object({ c: z.string().min(1).max(64), t: z.string().min(1).max(128) }),
+        body: emailedLink,
         response: { 200: z.object({ emailVerified: z.literal(true) }), 400: errorView },
       },
     },

@@ -119,6 +119,12 @@ export const codeSentView = z.object({
   resendAt: z.number().int(),
 });
 
+/** The `c` (challenge) and `t` (token) of an emailed link. */
+export const emailedLink = z.object({ c: z.string().min(1).max(64), t: z.string().min(1).max(128) });
+
+/** The one answer of "email me a link" forms, whether or not the address is known. */
+export const sentIfKnownView = z.object({ status: z.literal('sent_if_known') });
+
 export const errorView = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** The answers of a route that completes an enrollment. */

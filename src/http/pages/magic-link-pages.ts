@@ -3,15 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { AfterFirstFactor } from '../../core/flows/after-first-factor.js';
 import { sendMagicLink, signInWithMagicLink } from '../../core/flows/magic-links.js';
-import { email } from '../api/schemas.js';
+import { email, emailedLink } from '../api/schemas.js';
 import { clearCookie, readCookie, setCookie } from '../cookies.js';
 import { applyFirstFactorOutcome, clientOf } from '../sign-in-response.js';
 import { csrfField } from './account-views.js';
+import { checkEmailView } from './check-email.js';
 import { html } from './html.js';
 import { alert } from './layout.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
 
-const link = z.object({ c: z.string().min(1).max(64), t: z.string().min(1).max(128) });
+const link = emailedLink;
 const linkRequest = z.object({ email });
 
 /** "Email me a sign-in link", the page the link opens (a button, so mail scanners do not spend it), and signing in with it. */
@@ -66,15 +67,10 @@ export function magicLinkPages(app: FastifyInstance, { config, deps, render }: P
       const browserNonce = config.magicLinks.bindToBrowser ? randomBytes(24).toString('base64url') : undefined;
       await sendMagicLink(deps, { email: input.email, ip: request.ip, browserNonce });
       if (browserNonce) setCookie(config, reply, 'link', browserNonce, config.magicLinks.lifetimeMinutes * 60);
-      return render(
-        request,
-        reply,
-        'Check your email',
-        () => html`<section class="card" aria-labelledby="title">
-        <h1 id="title">Check your email</h1>
-        <p class="lead">If an account uses ${input.email}, we sent it a sign-in link. It works once, for ${config.magicLinks.lifetimeMinutes} minutes${config.magicLinks.bindToBrowser ? ', in this browser' : ''}.</p>
-        <p class="switch"><a href="/sign-in">Back to sign in</a></p>
-      </section>`,
+      return render(request, reply, 'Check your email', () =>
+        checkEmailView(
+          `If an account uses ${input.email}, we sent it a sign-in link. It works once, for ${config.magicLinks.lifetimeMinutes} minutes${config.magicLinks.bindToBrowser ? ', in this browser' : ''}.`,
+        ),
       );
     } catch (error) {
       const { status, message } = formFailure(error);

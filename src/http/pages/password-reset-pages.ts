@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requestPasswordReset, resetPassword } from '../../core/flows/password-reset.js';
-import { email, password } from '../api/schemas.js';
+import { email, password, emailedLink } from '../api/schemas.js';
 import { applyFirstFactorOutcome } from '../sign-in-response.js';
 import { csrfField } from './account-views.js';
+import { checkEmailView } from './check-email.js';
 import { html, type SafeHtml } from './html.js';
 import { alert } from './layout.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
 
-const link = z.object({ c: z.string().min(1).max(64), t: z.string().min(1).max(128) });
+const link = emailedLink;
 const resetForm = link.extend({ newPassword: password });
 
 /** "Forgot your password?" and the page the emailed reset link opens. */
@@ -57,15 +58,10 @@ export function passwordResetPages(app: FastifyInstance, { config, deps, render 
     try {
       const input = z.object({ email }).parse(request.body);
       await requestPasswordReset(deps, { email: input.email, ip: request.ip });
-      return render(
-        request,
-        reply,
-        'Check your email',
-        () => html`<section class="card" aria-labelledby="title">
-        <h1 id="title">Check your email</h1>
-        <p class="lead">If an account uses ${input.email}, we sent it a link to choose a new password. It works once, for ${config.magicLinks.lifetimeMinutes} minutes.</p>
-        <p class="switch"><a href="/sign-in">Back to sign in</a></p>
-      </section>`,
+      return render(request, reply, 'Check your email', () =>
+        checkEmailView(
+          `If an account uses ${input.email}, we sent it a link to choose a new password. It works once, for ${config.magicLinks.lifetimeMinutes} minutes.`,
+        ),
       );
     } catch (error) {
       const { status, message } = formFailure(error);

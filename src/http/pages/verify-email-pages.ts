@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.js';
 import { startEmailChange } from '../../core/flows/change-email.js';
 import { sendVerificationEmail, verifyEmail } from '../../core/flows/verify-email.js';
-import { email, password } from '../api/schemas.js';
+import { email, password, emailedLink } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
 import type { AccountRenderer } from './account-pages.js';
 import { csrfField } from './account-views.js';
@@ -12,7 +12,7 @@ import { alert } from './layout.js';
 import { formFailure, type Render } from './page-kit.js';
 import { optionalProofFromForm, proofFields } from './proof-field.js';
 
-const link = z.object({ c: z.string().min(1).max(64), t: z.string().min(1).max(128) });
+const link = emailedLink;
 const emailChange = z.object({ newEmail: email, password, ...proofFields });
 
 /**
