@@ -204,6 +204,8 @@ export interface SessionRepository {
   delete(id: string): Promise<void>;
   /** Ends every session of the user except the one given. */
   deleteOthers(userId: string, keepSessionId: string): Promise<number>;
+  /** Ends every session of the user. */
+  deleteAllForUser(userId: string): Promise<number>;
   /** The user's sessions that have not reached their absolute end, most recently seen first. */
   listForUser(userId: string, now: number): Promise<Session[]>;
   /** Ends one session of the user; false when the user has no such session. */

@@ -1,7 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { newRecoveryCodes } from '../factors/recovery-codes.js';
-import type { Factor, User } from '../ports.js';
+import type { Factor, Store, User } from '../ports.js';
 import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
 import { usableKeysOf } from './webauthn-assertion.js';
 
@@ -115,16 +115,24 @@ export async function turnOffMfa(deps: CoreDeps, input: { user: User; proof: Sec
   const factors = await deps.store.factors.listForUser(input.user.id);
   if (factors.length === 0) throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Two-step verification is already off.');
   await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async (store) => {
-    for (const factor of factors) await store.factors.delete(input.user.id, factor.id);
-    const revoked = await store.trustedDevices.deleteAllForUser(input.user.id);
+    const devicesRevoked = await removeEveryFactor(store, input.user, factors);
     await store.events.record({
       type: 'mfa_disabled',
       userId: input.user.id,
       ip: input.ip,
       at: deps.clock.now(),
-      detail: { factorsRemoved: factors.length, devicesRevoked: revoked },
+      detail: { factorsRemoved: factors.length, devicesRevoked },
     });
   });
+}
+
+/**
+ * Removes the given factors of the person (and with the last, the recovery codes) and every
+ * trusted device, inside the caller's transaction; returns how many devices were revoked.
+ */
+export async function removeEveryFactor(store: Store, user: User, factors: Factor[]): Promise<number> {
+  for (const factor of factors) await store.factors.delete(user.id, factor.id);
+  return store.trustedDevices.deleteAllForUser(user.id);
 }
 
 /** Replaces every recovery code with a new set, shown once; needs a current second-factor proof. */

@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
-import type { Session, User } from '../ports.js';
+import type { User } from '../ports.js';
+import { removeEveryFactor } from './manage-factors.js';
 import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
 import { type CodeSent, sendCode } from './send-code.js';
 import { confirmPassword } from './sign-in.js';
@@ -24,10 +25,7 @@ export async function requireMfaAtNextSignIn(deps: CoreDeps, input: { user: User
  * trusted device and session goes, and the next sign-in leads through setup, which first needs
  * the password and a code sent to the verified address.
  */
-export async function resetMfa(
-  deps: CoreDeps,
-  input: { user: User; session: Session; proof: SecondFactorProof; ip: string },
-): Promise<void> {
+export async function resetMfa(deps: CoreDeps, input: { user: User; proof: SecondFactorProof; ip: string }): Promise<void> {
   const factors = await deps.store.factors.listForUser(input.user.id);
   if (factors.length === 0) throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Two-step verification is not on.');
   if (input.user.emailVerifiedAt === null) {
@@ -38,10 +36,8 @@ export async function resetMfa(
   }
   await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async (store) => {
     const now = deps.clock.now();
-    for (const factor of factors) await store.factors.delete(input.user.id, factor.id);
-    await store.trustedDevices.deleteAllForUser(input.user.id);
-    await store.sessions.deleteOthers(input.user.id, input.session.id);
-    await store.sessions.delete(input.session.id);
+    await removeEveryFactor(store, input.user, factors);
+    await store.sessions.deleteAllForUser(input.user.id);
     await store.users.setMfaSetup(input.user.id, { required: true, resetAt: now });
     await store.events.record({
       type: 'mfa_reset',

@@ -31,8 +31,7 @@ export async function resetPassword(
   const passwordHash = await deps.passwords.hash(normalizePassword(input.newPassword));
   await deps.store.transaction(async (store) => {
     await store.users.updatePasswordHash(user.id, passwordHash);
-    // No session has an empty id, so this ends every one of them.
-    await store.sessions.deleteOthers(user.id, '');
+    await store.sessions.deleteAllForUser(user.id);
     await store.trustedDevices.deleteAllForUser(user.id);
     await store.events.record({ type: 'password_changed', userId: user.id, ip: input.ip, at: now, detail: { reset: true } });
   });

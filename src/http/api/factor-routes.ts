@@ -353,8 +353,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       },
     },
     async (request, reply) => {
-      const { user, session } = requireAuth(request);
-      await resetMfa(deps, { user, session, proof: toProof(request.body), ip: request.ip });
+      await resetMfa(deps, { user: requireAuth(request).user, proof: toProof(request.body), ip: request.ip });
       return reply.status(204).send(null);
     },
   );

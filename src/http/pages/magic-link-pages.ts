@@ -7,7 +7,7 @@ import { email, emailedLink } from '../api/schemas.js';
 import { clearCookie, readCookie, setCookie } from '../cookies.js';
 import { applyFirstFactorOutcome, clientOf } from '../sign-in-response.js';
 import { csrfField } from './account-views.js';
-import { checkEmailView } from './check-email.js';
+import { checkEmailView, linkButtonForm } from './emailed-link-views.js';
 import { html } from './html.js';
 import { alert } from './layout.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
@@ -51,12 +51,7 @@ export function magicLinkPages(app: FastifyInstance, { config, deps, render }: P
       (csrfToken) => html`<section class="card" aria-labelledby="title">
       <h1 id="title">${title}</h1>
       <p class="lead">Press the button to sign in.</p>
-      <form method="post" action="/sign-in/link" class="stack">
-        ${csrfField(csrfToken)}
-        <input type="hidden" name="c" value="${parsed.data.c}" />
-        <input type="hidden" name="t" value="${parsed.data.t}" />
-        <button type="submit" class="button">Sign in</button>
-      </form>
+      ${linkButtonForm(csrfToken, '/sign-in/link', parsed.data, 'Sign in')}
     </section>`,
     );
   });

@@ -43,7 +43,7 @@ export function mfaSetupPages(
 
   app.post('/account/mfa/reset', guard, async (request, reply) => {
     try {
-      await resetMfa(deps, { ...request.auth!, proof: proofFromForm(resetForm.parse(request.body)), ip: request.ip });
+      await resetMfa(deps, { user: request.auth!.user, proof: proofFromForm(resetForm.parse(request.body)), ip: request.ip });
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));
     }

@@ -4,7 +4,7 @@ import { requestPasswordReset, resetPassword } from '../../core/flows/password-r
 import { email, password, emailedLink } from '../api/schemas.js';
 import { applyFirstFactorOutcome } from '../sign-in-response.js';
 import { csrfField } from './account-views.js';
-import { checkEmailView } from './check-email.js';
+import { checkEmailView } from './emailed-link-views.js';
 import { html, type SafeHtml } from './html.js';
 import { alert } from './layout.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';

@@ -6,9 +6,9 @@ import { sendVerificationEmail, verifyEmail } from '../../core/flows/verify-emai
 import { email, password, emailedLink } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
 import type { AccountRenderer } from './account-pages.js';
-import { csrfField } from './account-views.js';
 import { html } from './html.js';
 import { alert } from './layout.js';
+import { linkButtonForm } from './emailed-link-views.js';
 import { formFailure, type Render } from './page-kit.js';
 import { optionalProofFromForm, proofFields } from './proof-field.js';
 
@@ -36,12 +36,7 @@ export function verifyEmailPages(
   ${
     parsed.success
       ? html`<p class="lead">Press the button to confirm this address for your account.</p>
-  <form method="post" action="/verify-email" class="stack">
-    ${csrfField(csrfToken)}
-    <input type="hidden" name="c" value="${parsed.data.c}">
-    <input type="hidden" name="t" value="${parsed.data.t}">
-    <button type="submit" class="button">Confirm my email</button>
-  </form>`
+          ${linkButtonForm(csrfToken, '/verify-email', parsed.data, 'Confirm my email')}`
       : alert('error', 'This link is incomplete. Open it again from the email, or ask for a new one.')
   }
 </section>`,

@@ -59,6 +59,10 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async deleteAllForUser(userId) {
+      const result = await db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async listForUser(userId, now) {
       const rows = await db
         .selectFrom('sessions')
