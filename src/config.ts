@@ -292,6 +292,24 @@ export const configSchema = z.object({
       countsAsSecondFactor: flag.default(false),
     })
     .prefault({}),
+  securityNotices: z
+    .object({
+      /**
+       * Email people when their account's protection changes (a method added or removed, two-step
+       * verification turned on, off or reset, recovery codes made or used, a device trusted, the
+       * password or address changed) and when someone passes their password but fails the second
+       * step or locks the account. Default: `true`.
+       */
+      enabled: flag.default(true),
+      /**
+       * At most one notice email per person and address in this many minutes; what happens in
+       * between waits and goes in the next email, together. Default: `5`.
+       */
+      minimumIntervalMinutes: z.coerce.number().int().min(0).max(1440).default(5),
+      /** How often waiting notices are looked for and sent, in seconds. Default: `5`. */
+      sweepSeconds: z.coerce.number().int().min(1).max(3600).default(5),
+    })
+    .prefault({}),
   trustedDevices: z
     .object({
       /**

@@ -9,6 +9,7 @@ import { argon2Hasher } from './crypto/argon2-hasher.js';
 import { createDelivery } from './delivery/create-delivery.js';
 import { loadKeyring, systemRandom } from './crypto/keyring.js';
 import { buildApp } from './http/app.js';
+import { startNoticeSweeper } from './notice-sweeper.js';
 import { createStoreRateLimiter } from './store/ip-limiter.js';
 import { createKyselyStore } from './store/kysely-store.js';
 import { migrateToLatest, openDatabase } from './store/open-database.js';
@@ -18,6 +19,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 export interface TesseraServer {
   app: FastifyInstance;
   deps: CoreDeps;
+  /** Sends the security notices that are due now (the server also does it on a timer). */
+  sweepNotices(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -29,6 +32,8 @@ export interface ServerOverrides {
   /** The pino logger of the HTTP app and message delivery; without one nothing is logged. */
   logger?: FastifyBaseLogger;
   warn?: (message: string) => void;
+  /** Send security notices only when `sweepNotices()` is called, so a test decides when time has passed. */
+  manualNoticeSweeps?: boolean;
 }
 
 /** Opens and migrates the database, wires the adapters into the core and builds the HTTP app. */
@@ -41,6 +46,7 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
   }
   const database = await openDatabase(config.database.url, { schema: overrides.databaseSchema });
   await migrateToLatest(database);
+  const logger = overrides.logger ?? pino({ enabled: false });
   const deps: CoreDeps = {
     store: createKyselyStore(database),
     clock: overrides.clock ?? systemClock,
@@ -52,15 +58,18 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
       points: config.throttling.ipAttempts,
       windowSeconds: config.throttling.ipWindowSeconds,
     }),
-    delivery: createDelivery(config, database, overrides.logger ?? pino({ enabled: false })),
+    delivery: createDelivery(config, database, logger),
     settings: config,
   };
   const app = await buildApp({ config, deps, logger: overrides.logger });
+  const notices = startNoticeSweeper(deps, logger, !overrides.manualNoticeSweeps);
   return {
     app,
     deps,
+    sweepNotices: notices.sweep,
     async close() {
       await app.close();
+      await notices.stop();
       await database.close();
     },
   };

@@ -19,6 +19,7 @@ export type CoreSettings = Pick<
   | 'trustedDevices'
   | 'magicLinks'
   | 'passwordReset'
+  | 'securityNotices'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */

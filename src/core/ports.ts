@@ -148,7 +148,14 @@ export interface TrustedDeviceRepository {
   deleteAllForUser(userId: string): Promise<number>;
 }
 
-export interface SecurityEvent {
+/** Where a request came from, as security events record it. */
+export interface RequestOrigin {
+  ip: string;
+  /** The browser or client that made the request, as it described itself. */
+  userAgent?: string;
+}
+
+export interface SecurityEvent extends RequestOrigin {
   type:
     | 'sign_up'
     | 'sign_in'
@@ -174,11 +181,36 @@ export interface SecurityEvent {
     | 'mfa_setup_requested'
     | 'mfa_reset'
     | 'mfa_setup_unlocked'
-    | 'webauthn_counter_regressed';
+    | 'webauthn_counter_regressed'
+    | 'mfa_enabled';
   userId: string | null;
-  ip: string;
+  /** Whether what was tried succeeded; failures are what an attacker leaves behind. */
+  outcome: 'success' | 'failure';
   at: number;
   detail?: Record<string, unknown>;
+}
+
+/** A security event waiting to be told to the person by email, with others of the same moment. */
+export interface SecurityNotice {
+  id: string;
+  userId: string;
+  /** Where it goes: the account's address at sending time when empty, or a given address (the old one after a change). */
+  recipient: string;
+  event: SecurityEvent;
+}
+
+/** Notices waiting to be emailed; taken atomically, so several instances never send one twice. */
+export interface SecurityNoticeRepository {
+  enqueue(notice: SecurityNotice): Promise<void>;
+  /**
+   * Person and recipient pairs with notices waiting (and not held until after `now`) and
+   * nothing sent to them since `quietSince`, oldest waiting first.
+   */
+  listDue(now: number, quietSince: number, limit: number): Promise<{ userId: string; recipient: string }[]>;
+  /** Marks every waiting notice of the pair handled at `now` and returns them; a second caller gets none. */
+  take(userId: string, recipient: string, now: number): Promise<SecurityNotice[]>;
+  /** Puts notices back to wait until `retryAt`, when their email could not be sent. */
+  release(ids: string[], retryAt: number): Promise<void>;
 }
 
 export interface UserRepository {
@@ -427,6 +459,7 @@ export interface Store {
   webauthnChallenges: WebAuthnChallengeRepository;
   trustedDevices: TrustedDeviceRepository;
   outbox: OutboxRepository;
+  securityNotices: SecurityNoticeRepository;
 }
 
 export interface PasswordHasher {

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TesseraConfig } from '../config.js';
 import type { AfterFirstFactor } from '../core/flows/after-first-factor.js';
 import type { SignedIn } from '../core/flows/complete-sign-in.js';
+import type { RequestOrigin } from '../core/ports.js';
 import { clearCookie, readCookie, setCookie } from './cookies.js';
 
 /** Puts the outcome of a first factor into the browser: a session cookie or a pending cookie. */
@@ -33,5 +34,10 @@ export function applySignedIn(
 
 /** Who is signing in from where, with what, and the browser's trusted-device token: what every sign-in flow is given. */
 export function clientOf(config: TesseraConfig, request: FastifyRequest) {
-  return { ip: request.ip, userAgent: request.headers['user-agent'], deviceToken: readCookie(config, request, 'device') };
+  return { ...originOf(request), deviceToken: readCookie(config, request, 'device') };
+}
+
+/** Where a request came from, for the security events it leads to. */
+export function originOf(request: FastifyRequest): RequestOrigin {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] };
 }

@@ -8,6 +8,7 @@ import { oobChallengeRepository } from './repositories/oob-challenges.js';
 import { outboxRepository } from './repositories/outbox.js';
 import { pendingSignInRepository } from './repositories/pending-sign-ins.js';
 import { recoveryCodeRepository } from './repositories/recovery-codes.js';
+import { securityNoticeRepository } from './repositories/security-notices.js';
 import { sessionRepository } from './repositories/sessions.js';
 import { throttleRepository } from './repositories/throttles.js';
 import { trustedDeviceRepository } from './repositories/trusted-devices.js';
@@ -30,5 +31,6 @@ export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'di
     webauthnChallenges: webauthnChallengeRepository(db),
     trustedDevices: trustedDeviceRepository(db),
     outbox: outboxRepository(db),
+    securityNotices: securityNoticeRepository(db),
   };
 }

@@ -41,8 +41,27 @@ export interface Database {
     user_id: string | null;
     ip: string;
     at: number;
+    user_agent: string | null;
+    outcome: Generated<string>;
     /** JSON object, or null. */
     detail: string | null;
+  };
+  security_notices: {
+    id: string;
+    user_id: string;
+    /** Empty for the account's address at sending time, or the address to write to. */
+    recipient: string;
+    type: string;
+    ip: string;
+    user_agent: string | null;
+    outcome: string;
+    at: number;
+    /** JSON object, or null. */
+    detail: string | null;
+    /** When the notice was sent or dropped; null while it waits. */
+    handled_at: number | null;
+    /** After a failed send, the notice waits until then. */
+    not_before: number | null;
   };
   factors: {
     id: string;

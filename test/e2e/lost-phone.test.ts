@@ -9,7 +9,7 @@ describeInChromium('losing a phone, in Chromium', (suite) => {
   const outboxTextTo = async (to: string, purpose: string) =>
     (await suite.server.deps.store.outbox.latest(50)).find((message) => message.to === to && message.purpose === purpose)!.text;
 
-  it('signs in with a recovery code, resets two-step verification and sets it up again with an emailed code', async () => {
+  it('signs in with a recovery code, resets two-step verification, sets it up again with an emailed code, and is told of each by email', async () => {
     const page = await suite.browser.newPage();
     page.setDefaultTimeout(8_000);
     await page.goto(url('/sign-up'));
@@ -50,5 +50,16 @@ describeInChromium('losing a phone, in Chromium', (suite) => {
     await page.getByText('Now set up a method.').waitFor();
     await setUpAppOnPage(page, password);
     await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+
+    const outbox = await suite.browser.newPage();
+    const outboxText = async () => {
+      await outbox.goto(url('/dev/outbox'));
+      return outbox.locator('main').innerText();
+    };
+    await expect.poll(outboxText, { timeout: 8_000, interval: 500 }).toContain('Two-step verification reset');
+    const told = await outboxText();
+    expect(told).toContain('Recovery code used (9 left)');
+    expect(told).toMatch(/Chrome \d+ on Linux · IP address 127\.0\.0\.1/);
+    for (const recoveryCode of recoveryCodes) expect(told).not.toContain(recoveryCode);
   });
 });

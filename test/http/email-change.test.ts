@@ -47,9 +47,13 @@ describe('changing the email address', () => {
     expect((await browser.get('/api/v1/me')).json().user).toMatchObject({ email: 'ada@new.example', emailVerified: true });
     expect((await browser.postJson('/api/v1/email/verify', link)).statusCode).toBe(400);
 
-    const [notice] = (await server.deps.store.outbox.latest(50)).filter((message) => message.purpose === 'email_changed');
-    expect(notice).toMatchObject({ to: 'ada@example.com', subject: 'Your Tessera email address was changed' });
-    expect(notice!.text).toContain('a•••@n•••.example');
+    await server.sweepNotices();
+    const notices = (await server.deps.store.outbox.latest(50)).filter((message) => message.purpose === 'security_notice');
+    expect(notices.map((notice) => notice.to).sort()).toEqual(['ada@example.com', 'ada@new.example']);
+    for (const notice of notices) expect(notice.text).toContain('Email address changed to a•••@n•••.example');
+    expect(notices.find((notice) => notice.to === 'ada@example.com')!.subject).toBe(
+      'Security alert: Email address changed to a•••@n•••.example',
+    );
 
     const stranger = new TestBrowser(server.app);
     expect((await stranger.postJson('/api/v1/sign-in', { email: 'ada@example.com', password })).statusCode).toBe(401);
@@ -65,7 +69,7 @@ describe('changing the email address', () => {
     expect(response.json().error.code).toBe('ERR_EMAIL_TAKEN');
   });
 
-  it('changes the address on the account page without a code when two-step verification is off', async () => {
+  it('changes the address on the account page without a code when two-step verification is off, telling only the confirmed address', async () => {
     await browser.submitForm('/sign-up', '/sign-up', { email: 'bo@example.com', password });
     const sent = await browser.submitForm('/account', '/account/email', { newEmail: 'bo@new.example', password });
     expect(sent.headers.location).toBe('/account?done=email-change-sent');
@@ -73,7 +77,8 @@ describe('changing the email address', () => {
     const done = await browser.submitForm(`/verify-email?c=${c}&t=${encodeURIComponent(t)}`, '/verify-email', { c, t });
     expect(done.body).toContain('Email confirmed');
     expect((await browser.get('/account')).body).toContain('bo@new.example');
-    const notices = (await server.deps.store.outbox.latest(50)).filter((message) => message.purpose === 'email_changed');
-    expect(notices).toEqual([]);
+    await server.sweepNotices();
+    const notices = (await server.deps.store.outbox.latest(50)).filter((message) => message.purpose === 'security_notice');
+    expect(notices.map((notice) => notice.to)).toEqual(['bo@new.example']);
   });
 });

@@ -84,13 +84,63 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
 
   it('records security events and lists a user’s newest first', async () => {
     await store.users.create(user('u1'));
-    await store.events.record({ type: 'sign_up', userId: 'u1', ip: '192.0.2.1', at: 1 });
-    await store.events.record({ type: 'sign_in', userId: 'u1', ip: '192.0.2.1', at: 2, detail: { amr: ['pwd'] } });
-    await store.events.record({ type: 'sign_in_failed', userId: null, ip: '192.0.2.9', at: 3 });
+    await store.events.record({ type: 'sign_up', userId: 'u1', ip: '192.0.2.1', outcome: 'success', at: 1 });
+    const signIn = {
+      type: 'sign_in',
+      userId: 'u1',
+      ip: '192.0.2.1',
+      userAgent: 'Firefox',
+      outcome: 'success',
+      at: 2,
+      detail: { amr: ['pwd'] },
+    } as const;
+    await store.events.record(signIn);
+    await store.events.record({ type: 'sign_in_failed', userId: null, ip: '192.0.2.9', outcome: 'failure', at: 3 });
     expect(await store.events.listForUser('u1', 10)).toEqual([
-      { type: 'sign_in', userId: 'u1', ip: '192.0.2.1', at: 2, detail: { amr: ['pwd'] } },
-      { type: 'sign_up', userId: 'u1', ip: '192.0.2.1', at: 1 },
+      signIn,
+      { type: 'sign_up', userId: 'u1', ip: '192.0.2.1', outcome: 'success', at: 1 },
     ]);
+  });
+
+  const notice = (id: string, userId: string, at: number, recipient = '') => ({
+    id,
+    userId,
+    recipient,
+    event: { type: 'factor_added', userId, ip: '192.0.2.1', outcome: 'success', at, detail: { kind: 'totp' } } as const,
+  });
+
+  it('hands each waiting security notice to one taker, and keeps a quiet interval per person and address', async () => {
+    await store.users.create(user('u1'));
+    await store.users.create(user('u2'));
+    await store.securityNotices.enqueue(notice('n1', 'u1', 10));
+    await store.securityNotices.enqueue(notice('n2', 'u1', 11));
+    await store.securityNotices.enqueue(notice('n3', 'u1', 12, 'old@example.com'));
+    await store.securityNotices.enqueue(notice('n4', 'u2', 5));
+    expect(await store.securityNotices.listDue(100, 0, 10)).toEqual([
+      { userId: 'u2', recipient: '' },
+      { userId: 'u1', recipient: '' },
+      { userId: 'u1', recipient: 'old@example.com' },
+    ]);
+    const [first, second] = await Promise.all([
+      store.securityNotices.take('u1', '', 100),
+      store.securityNotices.take('u1', '', 100),
+    ]);
+    expect([first.length, second.length].sort()).toEqual([0, 2]);
+    expect([...first, ...second].map((taken) => taken.id)).toEqual(['n1', 'n2']);
+    expect([...first, ...second][0]!.event).toEqual(notice('n1', 'u1', 10).event);
+
+    await store.securityNotices.enqueue(notice('n5', 'u1', 150));
+    expect(await store.securityNotices.listDue(200, 50, 10)).not.toContainEqual({ userId: 'u1', recipient: '' });
+    expect(await store.securityNotices.listDue(200, 100, 10)).toContainEqual({ userId: 'u1', recipient: '' });
+  });
+
+  it('holds a released security notice until its retry time', async () => {
+    await store.users.create(user('u1'));
+    await store.securityNotices.enqueue(notice('n1', 'u1', 10));
+    await store.securityNotices.take('u1', '', 20);
+    await store.securityNotices.release(['n1'], 500);
+    expect(await store.securityNotices.listDue(499, 0, 10)).toEqual([]);
+    expect(await store.securityNotices.listDue(500, 0, 10)).toEqual([{ userId: 'u1', recipient: '' }]);
   });
 
   const factor = (id: string, userId: string, fingerprint = `fp-${id}`): Factor => ({

@@ -4,13 +4,21 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 export class TestBrowser {
   readonly cookies = new Map<string, string>();
 
-  constructor(private readonly app: FastifyInstance) {}
+  /** `userAgent` is sent with every request, as a real browser sends its own. */
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly userAgent?: string,
+  ) {}
 
   async request(options: InjectOptions): Promise<LightMyRequestResponse> {
     const cookieHeader = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     const response = await this.app.inject({
       ...options,
-      headers: { ...(cookieHeader ? { cookie: cookieHeader } : {}), ...options.headers },
+      headers: {
+        ...(cookieHeader ? { cookie: cookieHeader } : {}),
+        ...(this.userAgent ? { 'user-agent': this.userAgent } : {}),
+        ...options.headers,
+      },
     });
     for (const cookie of response.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
       const expired = cookie.maxAge === 0 || (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now());

@@ -5,12 +5,13 @@ import { testConfig } from './test-server.js';
 
 /**
  * A real server on a loopback port with real argon2, for browser tests. The public URL is
- * set to the port it got, so the Origin check sees the browser's own origin.
+ * set to the port it got, so the Origin check sees the browser's own origin; security notices
+ * go out every second, without the quiet interval, so a test sees them soon.
  */
 export async function startLiveServer(
   overrides: Parameters<typeof testConfig>[0] = {},
 ): Promise<TesseraServer & { url: string; config: TesseraConfig }> {
-  const base = testConfig(overrides);
+  const base = testConfig({ securityNotices: { sweepSeconds: 1, minimumIntervalMinutes: 0 }, ...overrides });
   const port = await freePort();
 
   const url = `http://localhost:${port}`;

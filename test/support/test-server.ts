@@ -86,6 +86,7 @@ export async function startTestServer(
     passwords: options.passwords ?? new CountingHasher(),
     databaseSchema: postgres?.schema,
     warn: () => undefined,
+    manualNoticeSweeps: true,
   });
   return {
     ...server,

@@ -27,6 +27,11 @@ describe('architecture', () => {
     expect(inserters).toEqual(['core/flows/complete-sign-in.ts']);
   });
 
+  it('writes security events only through recordEvent, which queues the person’s notices in the same transaction', () => {
+    const writers = files.filter((file) => /\.events\.record\(/.test(file.text)).map((file) => file.path);
+    expect(writers).toEqual(['core/flows/security-events.ts']);
+  });
+
   it('reads the clock only through the injected Clock in the core', () => {
     const offenders = files
       .filter((file) => file.path.startsWith('core/') && /Date\.now\(|new Date\(\)/.test(file.text))

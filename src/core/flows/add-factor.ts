@@ -4,6 +4,7 @@ import { TesseraError } from '../errors.js';
 import { factorSecretContext } from '../factors/factor-secret.js';
 import { newRecoveryCodes } from '../factors/recovery-codes.js';
 import type { Factor, User, WebAuthnCredential } from '../ports.js';
+import { recordEvent } from './security-events.js';
 
 /**
  * Stores a factor whose enrollment was just proven, its secret sealed to the user and factor.
@@ -21,6 +22,7 @@ export async function addFactor(
     lastUsedStep: number | null;
     alreadyEnrolled: string;
     ip: string;
+    userAgent?: string;
     webauthn?: WebAuthnCredential;
   },
 ): Promise<{ factor: Factor; recoveryCodes: string[] | null }> {
@@ -47,13 +49,23 @@ export async function addFactor(
   if (!(await deps.store.factors.create(factor, codeHashes)))
     throw new TesseraError('ERR_ALREADY_ENROLLED', input.alreadyEnrolled);
   if (input.user.mfaSetupRequired) await deps.store.users.setMfaSetup(input.user.id, { required: false, resetAt: null });
-  await deps.store.events.record({
+  await recordEvent(deps, deps.store, {
     type: 'factor_added',
     userId: input.user.id,
     ip: input.ip,
+    userAgent: input.userAgent,
     at: now,
-    detail: { kind: input.kind, factorId: id },
+    detail: { kind: input.kind, label: input.label, factorId: id },
   });
+  if (isFirstFactor) {
+    await recordEvent(deps, deps.store, {
+      type: 'mfa_enabled',
+      userId: input.user.id,
+      ip: input.ip,
+      userAgent: input.userAgent,
+      at: now,
+    });
+  }
   return { factor, recoveryCodes };
 }
 

@@ -46,7 +46,10 @@ export async function afterFirstFactor(
   const lockedUntil = await deps.store.lockout.lockedUntil(input.user.id);
   if (lockedUntil > now) throw lockedError(lockedUntil, now);
   if (input.multiFactor) return { kind: 'signed_in', ...(await completeSignIn(deps, { ...input, secondFactor: true })) };
-  if (input.deviceToken && (await recognizeDevice(deps, { user: input.user, token: input.deviceToken, ip: input.ip }))) {
+  if (
+    input.deviceToken &&
+    (await recognizeDevice(deps, { user: input.user, token: input.deviceToken, ip: input.ip, userAgent: input.userAgent }))
+  ) {
     const amr: Amr[] = [...input.amr, 'trusted_device'];
     return { kind: 'signed_in', ...(await completeSignIn(deps, { ...input, amr, trustedDevice: true })) };
   }

@@ -13,16 +13,21 @@ import { normalizeEmail } from './sign-up.js';
  */
 export async function startEmailChange(
   deps: CoreDeps,
-  input: { user: User; newEmail: string; password: string; proof?: SecondFactorProof; ip: string },
+  input: { user: User; newEmail: string; password: string; proof?: SecondFactorProof; ip: string; userAgent?: string },
 ): Promise<CodeSent> {
   const newEmail = normalizeEmail(input.newEmail);
   if (newEmail === input.user.email) throw new TesseraError('ERR_INVALID_INPUT', 'That is already your address.');
-  await confirmPassword(deps, { user: input.user, password: input.password, ip: input.ip });
+  await confirmPassword(deps, { user: input.user, password: input.password, ip: input.ip, userAgent: input.userAgent });
   if ((await deps.store.factors.listForUser(input.user.id)).length > 0) {
     if (!input.proof) {
       throw new TesseraError('ERR_INVALID_INPUT', 'Enter a code from your authenticator app, your email or a recovery code.');
     }
-    await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async () => undefined);
+    await checkSecondFactor(
+      deps,
+      input.user,
+      { proof: input.proof, ip: input.ip, userAgent: input.userAgent },
+      async () => undefined,
+    );
   }
   if (await deps.store.users.findByEmail(newEmail)) {
     throw new TesseraError('ERR_EMAIL_TAKEN', 'Another account uses this address.');
@@ -35,5 +40,6 @@ export async function startEmailChange(
     factorId: null,
     payload: newEmail,
     ip: input.ip,
+    userAgent: input.userAgent,
   });
 }

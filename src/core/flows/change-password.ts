@@ -2,6 +2,7 @@ import type { CoreDeps } from '../deps.js';
 import { assertAcceptablePassword, normalizePassword } from '../passwords.js';
 import type { Session, User } from '../ports.js';
 import { confirmPassword } from './sign-in.js';
+import { recordEvent } from './security-events.js';
 
 /**
  * Replaces the password after the current one is given again; by default every other session
@@ -16,11 +17,12 @@ export async function changePassword(
     newPassword: string;
     endOtherSessions: boolean;
     ip: string;
+    userAgent?: string;
   },
 ): Promise<{ endedSessions: number }> {
   await confirmPassword(
     deps,
-    { user: input.user, password: input.currentPassword, ip: input.ip },
+    { user: input.user, password: input.currentPassword, ip: input.ip, userAgent: input.userAgent },
     'The current password is not right.',
   );
   assertAcceptablePassword(input.newPassword, deps.settings.passwords);
@@ -28,10 +30,11 @@ export async function changePassword(
   await deps.store.users.updatePasswordHash(input.user.id, await deps.passwords.hash(normalizePassword(input.newPassword)));
   const endedSessions = input.endOtherSessions ? await deps.store.sessions.deleteOthers(input.user.id, input.session.id) : 0;
   await deps.store.trustedDevices.deleteAllForUser(input.user.id);
-  await deps.store.events.record({
+  await recordEvent(deps, deps.store, {
     type: 'password_changed',
     userId: input.user.id,
     ip: input.ip,
+    userAgent: input.userAgent,
     at: deps.clock.now(),
     detail: { endedSessions },
   });

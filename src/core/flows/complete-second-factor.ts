@@ -31,14 +31,19 @@ export async function completeSecondFactor(
   const user = await deps.store.users.findById(pending.userId);
   if (!user) throw expired();
 
-  return checkSecondFactor(deps, user, { proof: input.proof, ip: input.ip, pending }, async (store, match) => {
-    if (!(await store.pendingSignIns.consume(pending.id, deps.clock.now()))) throw expired();
-    const amr = [...new Set([...pending.amr, ...amrOfMatch(match)])];
-    const signedIn = await completeSignIn(
-      { ...deps, store },
-      { user, amr, ip: input.ip, userAgent: input.userAgent, secondFactor: true },
-    );
-    if (!input.trustDevice || deps.settings.trustedDevices.days === 0) return signedIn;
-    return { ...signedIn, trustedDevice: await trustDevice(deps, store, { user, ip: input.ip, userAgent: input.userAgent }) };
-  });
+  return checkSecondFactor(
+    deps,
+    user,
+    { proof: input.proof, ip: input.ip, userAgent: input.userAgent, pending },
+    async (store, match) => {
+      if (!(await store.pendingSignIns.consume(pending.id, deps.clock.now()))) throw expired();
+      const amr = [...new Set([...pending.amr, ...amrOfMatch(match)])];
+      const signedIn = await completeSignIn(
+        { ...deps, store },
+        { user, amr, ip: input.ip, userAgent: input.userAgent, secondFactor: true },
+      );
+      if (!input.trustDevice || deps.settings.trustedDevices.days === 0) return signedIn;
+      return { ...signedIn, trustedDevice: await trustDevice(deps, store, { user, ip: input.ip, userAgent: input.userAgent }) };
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import { newId } from '../deps.js';
 import type { Amr, Session, User } from '../ports.js';
+import { recordEvent } from './security-events.js';
 
 export interface SignedIn {
   user: User;
@@ -36,6 +37,13 @@ export async function completeSignIn(
     userAgent: input.userAgent?.slice(0, 512) ?? null,
   };
   await deps.store.sessions.create(session);
-  await deps.store.events.record({ type: 'sign_in', userId: input.user.id, ip: input.ip, at: now, detail: { amr: input.amr } });
+  await recordEvent(deps, deps.store, {
+    type: 'sign_in',
+    userId: input.user.id,
+    ip: input.ip,
+    userAgent: input.userAgent,
+    at: now,
+    detail: { amr: input.amr },
+  });
   return { user: input.user, session, token };
 }

@@ -25,12 +25,12 @@ export async function emailFactorsOf(deps: CoreDeps, user: User): Promise<{ fact
  */
 export async function startEmailFactor(
   deps: CoreDeps,
-  input: { user: User; session: Session; password: string; address?: string; ip: string },
+  input: { user: User; session: Session; password: string; address?: string; ip: string; userAgent?: string },
 ): Promise<CodeSent> {
   const address = normalizeEmail(input.address || input.user.email);
   assertSetupUnlocked(input.user);
   await assertFreshSecondFactor(deps, input.user, input.session);
-  await confirmPassword(deps, { user: input.user, password: input.password, ip: input.ip });
+  await confirmPassword(deps, { user: input.user, password: input.password, ip: input.ip, userAgent: input.userAgent });
   if ((await emailFactorsOf(deps, input.user)).some((existing) => existing.address === address)) {
     throw new TesseraError('ERR_ALREADY_ENROLLED', 'Email codes are already on for this address.');
   }
@@ -42,6 +42,7 @@ export async function startEmailFactor(
     factorId: null,
     payload: address,
     ip: input.ip,
+    userAgent: input.userAgent,
   });
 }
 
@@ -51,7 +52,7 @@ export async function startEmailFactor(
  */
 export async function confirmEmailFactor(
   deps: CoreDeps,
-  input: { user: User; code: string; ip: string },
+  input: { user: User; code: string; ip: string; userAgent?: string },
 ): Promise<{ factor: Factor; recoveryCodes: string[] | null }> {
   const now = deps.clock.now();
   const challenge = await deps.store.oobChallenges.find(input.user.id, 'enroll_email', null, now);
@@ -70,5 +71,6 @@ export async function confirmEmailFactor(
     lastUsedStep: null,
     alreadyEnrolled: 'Email codes are already on for this address.',
     ip: input.ip,
+    userAgent: input.userAgent,
   });
 }

@@ -26,11 +26,11 @@ export interface TotpEnrollment {
 /** Starts adding an authenticator app; the password is asked again first, and a fresh second factor once one exists. */
 export async function startTotpEnrollment(
   deps: CoreDeps,
-  input: { user: User; session: Session; password: string; ip: string },
+  input: { user: User; session: Session; password: string; ip: string; userAgent?: string },
 ): Promise<TotpEnrollment> {
   await assertPhoneFirst(deps, input.user, 'an authenticator app');
   await assertFreshSecondFactor(deps, input.user, input.session);
-  await confirmPassword(deps, { user: input.user, password: input.password, ip: input.ip });
+  await confirmPassword(deps, { user: input.user, password: input.password, ip: input.ip, userAgent: input.userAgent });
 
   const secret = newTotpSecret(deps.random);
   const expiresAt = deps.clock.now() + enrollmentLifetimeMs;
@@ -72,7 +72,7 @@ function openEnrollment(
  */
 export async function confirmTotpEnrollment(
   deps: CoreDeps,
-  input: { user: User; session: Session; enrollmentToken: string; code: string; label?: string; ip: string },
+  input: { user: User; session: Session; enrollmentToken: string; code: string; label?: string; ip: string; userAgent?: string },
 ): Promise<{ factor: Factor; recoveryCodes: string[] | null }> {
   const now = deps.clock.now();
   const enrollment = openEnrollment(deps, input);
@@ -93,5 +93,6 @@ export async function confirmTotpEnrollment(
     lastUsedStep: step,
     alreadyEnrolled: 'This authenticator app is already set up.',
     ip: input.ip,
+    userAgent: input.userAgent,
   });
 }

@@ -20,7 +20,15 @@ const described: Record<WebAuthnKind, string> = { security_key: 'a security key'
  */
 export async function startWebAuthnEnrollment(
   deps: CoreDeps,
-  input: { user: User; session: Session; kind: WebAuthnKind; device: 'key' | 'phone'; password: string; ip: string },
+  input: {
+    user: User;
+    session: Session;
+    kind: WebAuthnKind;
+    device: 'key' | 'phone';
+    password: string;
+    ip: string;
+    userAgent?: string;
+  },
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const existing = await deps.store.factors.listForUser(input.user.id);
   if (input.kind === 'biometric' && existing.length === 0) {
@@ -54,7 +62,7 @@ const issueChallenge = (deps: CoreDeps, user: User, kind: WebAuthnKind) =>
  */
 export async function confirmWebAuthnEnrollment(
   deps: CoreDeps,
-  input: { user: User; response: RegistrationResponseJSON; label?: string; ip: string },
+  input: { user: User; response: RegistrationResponseJSON; label?: string; ip: string; userAgent?: string },
 ): Promise<{ factor: Factor; recoveryCodes: string[] | null }> {
   const taken = await takeWebAuthnChallenge(deps, input.response);
   const kind = taken?.issued.kind;
@@ -83,6 +91,7 @@ export async function confirmWebAuthnEnrollment(
     lastUsedStep: null,
     alreadyEnrolled: 'This security key is already registered.',
     ip: input.ip,
+    userAgent: input.userAgent,
     webauthn: registered.credential,
   });
 }

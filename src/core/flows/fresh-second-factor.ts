@@ -33,9 +33,9 @@ export async function assertFreshSecondFactor(deps: CoreDeps, user: User, sessio
  */
 export async function confirmSecondFactor(
   deps: CoreDeps,
-  input: { user: User; session: Session; proof: SecondFactorProof; ip: string },
+  input: { user: User; session: Session; proof: SecondFactorProof; ip: string; userAgent?: string },
 ): Promise<{ token: string }> {
-  return checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async (store) => {
+  return checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip, userAgent: input.userAgent }, async (store) => {
     const token = deps.random.bytes(32).toString('base64url');
     await store.sessions.raiseAssurance(input.session.id, deps.keyedHash.hash(token), deps.clock.now());
     return { token };

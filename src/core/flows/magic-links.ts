@@ -18,7 +18,7 @@ const invalid = () =>
  */
 export async function sendLinkIfKnown(
   deps: CoreDeps,
-  input: { email: string; ip: string; purpose: 'magic_link' | 'password_reset'; payload?: string },
+  input: { email: string; ip: string; userAgent?: string; purpose: 'magic_link' | 'password_reset'; payload?: string },
 ): Promise<void> {
   const budget = await deps.ipLimiter.consume(`ip:${input.ip}`);
   if (!budget.allowed) throw throttled(budget.retryAfterMs);
@@ -33,6 +33,7 @@ export async function sendLinkIfKnown(
       factorId: null,
       payload: input.payload,
       ip: input.ip,
+      userAgent: input.userAgent,
     });
   } catch (error) {
     if (!(error instanceof TesseraError)) throw error;
@@ -40,9 +41,18 @@ export async function sendLinkIfKnown(
 }
 
 /** "Email me a sign-in link"; with `bindToBrowser`, the asking browser's nonce travels sealed in the challenge. */
-export async function sendMagicLink(deps: CoreDeps, input: { email: string; ip: string; browserNonce?: string }): Promise<void> {
+export async function sendMagicLink(
+  deps: CoreDeps,
+  input: { email: string; ip: string; userAgent?: string; browserNonce?: string },
+): Promise<void> {
   if (!deps.settings.magicLinks.enabled) throw turnedOff();
-  await sendLinkIfKnown(deps, { email: input.email, ip: input.ip, purpose: 'magic_link', payload: input.browserNonce });
+  await sendLinkIfKnown(deps, {
+    email: input.email,
+    ip: input.ip,
+    userAgent: input.userAgent,
+    purpose: 'magic_link',
+    payload: input.browserNonce,
+  });
 }
 
 /**

@@ -4,6 +4,7 @@ import { newRecoveryCodes } from '../factors/recovery-codes.js';
 import type { Factor, Store, User } from '../ports.js';
 import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
 import { usableKeysOf } from './webauthn-assertion.js';
+import { recordEvent } from './security-events.js';
 
 export interface SecurityOverview {
   mfaEnabled: boolean;
@@ -30,12 +31,11 @@ export async function securityOverview(deps: CoreDeps, user: User): Promise<Secu
  */
 export async function removeFactor(
   deps: CoreDeps,
-  input: { user: User; factorId: string; proof: SecondFactorProof; confirmTurningOff: boolean; ip: string },
+  input: { user: User; factorId: string; proof: SecondFactorProof; confirmTurningOff: boolean; ip: string; userAgent?: string },
 ): Promise<{ mfaEnabled: boolean }> {
   const factors = await deps.store.factors.listForUser(input.user.id);
-  if (!factors.some((factor) => factor.id === input.factorId)) {
-    throw new TesseraError('ERR_NOT_FOUND', 'There is no such sign-in method on your account.');
-  }
+  const removed = factors.find((factor) => factor.id === input.factorId);
+  if (!removed) throw new TesseraError('ERR_NOT_FOUND', 'There is no such sign-in method on your account.');
   const isLast = factors.length === 1;
   if (isLast && !input.confirmTurningOff) {
     throw new TesseraError(
@@ -43,19 +43,27 @@ export async function removeFactor(
       'This is your last sign-in method: removing it turns two-step verification off and voids your recovery codes. Confirm to continue.',
     );
   }
-  return checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async (store) => {
+  return checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip, userAgent: input.userAgent }, async (store) => {
     if (!(await store.factors.delete(input.user.id, input.factorId))) {
       throw new TesseraError('ERR_NOT_FOUND', 'There is no such sign-in method on your account.');
     }
     const at = deps.clock.now();
-    await store.events.record({
+    await recordEvent(deps, store, {
       type: 'factor_removed',
       userId: input.user.id,
       ip: input.ip,
+      userAgent: input.userAgent,
       at,
-      detail: { factorId: input.factorId },
+      detail: { kind: removed.kind, label: removed.label, factorId: input.factorId },
     });
-    if (isLast) await store.events.record({ type: 'mfa_disabled', userId: input.user.id, ip: input.ip, at });
+    if (isLast)
+      await recordEvent(deps, store, {
+        type: 'mfa_disabled',
+        userId: input.user.id,
+        ip: input.ip,
+        userAgent: input.userAgent,
+        at,
+      });
     return { mfaEnabled: !isLast };
   });
 }
@@ -66,18 +74,19 @@ export async function removeFactor(
  */
 export async function setPrimaryFactor(
   deps: CoreDeps,
-  input: { user: User; factorId: string; proof: SecondFactorProof; ip: string },
+  input: { user: User; factorId: string; proof: SecondFactorProof; ip: string; userAgent?: string },
 ): Promise<void> {
   const factors = await deps.store.factors.listForUser(input.user.id);
   if (!factors.some((factor) => factor.id === input.factorId)) {
     throw new TesseraError('ERR_NOT_FOUND', 'There is no such sign-in method on your account.');
   }
-  await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async (store) => {
+  await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip, userAgent: input.userAgent }, async (store) => {
     await store.factors.setPrimary(input.user.id, input.factorId);
-    await store.events.record({
+    await recordEvent(deps, store, {
       type: 'primary_factor_changed',
       userId: input.user.id,
       ip: input.ip,
+      userAgent: input.userAgent,
       at: deps.clock.now(),
       detail: { factorId: input.factorId },
     });
@@ -87,7 +96,7 @@ export async function setPrimaryFactor(
 /** Renames one of the person's factors, e.g. "Blue YubiKey"; names are for recognising them, so no proof is asked. */
 export async function renameFactor(
   deps: CoreDeps,
-  input: { user: User; factorId: string; label: string; ip: string },
+  input: { user: User; factorId: string; label: string; ip: string; userAgent?: string },
 ): Promise<Factor> {
   const label = input.label.trim();
   if (label.length === 0 || label.length > 60)
@@ -96,10 +105,11 @@ export async function renameFactor(
     (await deps.store.factors.rename(input.user.id, input.factorId, label)) &&
     (await deps.store.factors.listForUser(input.user.id)).find((candidate) => candidate.id === input.factorId);
   if (!renamed) throw new TesseraError('ERR_NOT_FOUND', 'There is no such sign-in method on your account.');
-  await deps.store.events.record({
+  await recordEvent(deps, deps.store, {
     type: 'factor_renamed',
     userId: input.user.id,
     ip: input.ip,
+    userAgent: input.userAgent,
     at: deps.clock.now(),
     detail: { factorId: input.factorId },
   });
@@ -111,15 +121,19 @@ export async function renameFactor(
  * trusted. Withdrawing that protection needs a current second-factor proof, so a stolen
  * password alone cannot do it.
  */
-export async function turnOffMfa(deps: CoreDeps, input: { user: User; proof: SecondFactorProof; ip: string }): Promise<void> {
+export async function turnOffMfa(
+  deps: CoreDeps,
+  input: { user: User; proof: SecondFactorProof; ip: string; userAgent?: string },
+): Promise<void> {
   const factors = await deps.store.factors.listForUser(input.user.id);
   if (factors.length === 0) throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Two-step verification is already off.');
-  await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async (store) => {
+  await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip, userAgent: input.userAgent }, async (store) => {
     const devicesRevoked = await removeEveryFactor(store, input.user, factors);
-    await store.events.record({
+    await recordEvent(deps, store, {
       type: 'mfa_disabled',
       userId: input.user.id,
       ip: input.ip,
+      userAgent: input.userAgent,
       at: deps.clock.now(),
       detail: { factorsRemoved: factors.length, devicesRevoked },
     });
@@ -138,17 +152,23 @@ export async function removeEveryFactor(store: Store, user: User, factors: Facto
 /** Replaces every recovery code with a new set, shown once; needs a current second-factor proof. */
 export async function regenerateRecoveryCodes(
   deps: CoreDeps,
-  input: { user: User; proof: SecondFactorProof; ip: string },
+  input: { user: User; proof: SecondFactorProof; ip: string; userAgent?: string },
 ): Promise<string[]> {
   if ((await deps.store.factors.listForUser(input.user.id)).length === 0) {
     throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Turn on two-step verification first; recovery codes come with it.');
   }
   const codes = newRecoveryCodes(deps.random, deps.settings.recoveryCodes.count, deps.settings.recoveryCodes.length);
-  return checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async (store) => {
+  return checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip, userAgent: input.userAgent }, async (store) => {
     const now = deps.clock.now();
     const hashes = codes.map((code) => deps.keyedHash.hash(`recovery:${code}`));
     await store.recoveryCodes.replace(input.user.id, hashes, now);
-    await store.events.record({ type: 'recovery_codes_regenerated', userId: input.user.id, ip: input.ip, at: now });
+    await recordEvent(deps, store, {
+      type: 'recovery_codes_regenerated',
+      userId: input.user.id,
+      ip: input.ip,
+      userAgent: input.userAgent,
+      at: now,
+    });
     return codes;
   });
 }

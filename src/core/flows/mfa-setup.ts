@@ -6,18 +6,28 @@ import { checkSecondFactor, type SecondFactorProof } from './second-factor-check
 import { type CodeSent, sendCode } from './send-code.js';
 import { confirmPassword } from './sign-in.js';
 import { takeOobCode } from './take-oob-code.js';
+import { recordEvent } from './security-events.js';
 
 /**
  * Turning two-step verification on later: with the password and a clear yes, the person's next
  * sign-in leads them through setting up a method.
  */
-export async function requireMfaAtNextSignIn(deps: CoreDeps, input: { user: User; password: string; ip: string }): Promise<void> {
+export async function requireMfaAtNextSignIn(
+  deps: CoreDeps,
+  input: { user: User; password: string; ip: string; userAgent?: string },
+): Promise<void> {
   if ((await deps.store.factors.listForUser(input.user.id)).length > 0) {
     throw new TesseraError('ERR_ALREADY_ENROLLED', 'Two-step verification is already on.');
   }
   await confirmPassword(deps, input);
   await deps.store.users.setMfaSetup(input.user.id, { required: true, resetAt: input.user.mfaResetAt });
-  await deps.store.events.record({ type: 'mfa_setup_requested', userId: input.user.id, ip: input.ip, at: deps.clock.now() });
+  await recordEvent(deps, deps.store, {
+    type: 'mfa_setup_requested',
+    userId: input.user.id,
+    ip: input.ip,
+    userAgent: input.userAgent,
+    at: deps.clock.now(),
+  });
 }
 
 /**
@@ -25,7 +35,10 @@ export async function requireMfaAtNextSignIn(deps: CoreDeps, input: { user: User
  * trusted device and session goes, and the next sign-in leads through setup, which first needs
  * the password and a code sent to the verified address.
  */
-export async function resetMfa(deps: CoreDeps, input: { user: User; proof: SecondFactorProof; ip: string }): Promise<void> {
+export async function resetMfa(
+  deps: CoreDeps,
+  input: { user: User; proof: SecondFactorProof; ip: string; userAgent?: string },
+): Promise<void> {
   const factors = await deps.store.factors.listForUser(input.user.id);
   if (factors.length === 0) throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Two-step verification is not on.');
   if (input.user.emailVerifiedAt === null) {
@@ -34,15 +47,16 @@ export async function resetMfa(deps: CoreDeps, input: { user: User; proof: Secon
       'Confirm your email address first: setting up again after a reset needs a code sent to it.',
     );
   }
-  await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async (store) => {
+  await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip, userAgent: input.userAgent }, async (store) => {
     const now = deps.clock.now();
     await removeEveryFactor(store, input.user, factors);
     await store.sessions.deleteAllForUser(input.user.id);
     await store.users.setMfaSetup(input.user.id, { required: true, resetAt: now });
-    await store.events.record({
+    await recordEvent(deps, store, {
       type: 'mfa_reset',
       userId: input.user.id,
       ip: input.ip,
+      userAgent: input.userAgent,
       at: now,
       detail: { factorsRemoved: factors.length },
     });
@@ -52,7 +66,7 @@ export async function resetMfa(deps: CoreDeps, input: { user: User; proof: Secon
 const notLocked = () => new TesseraError('ERR_INVALID_INPUT', 'Setting up two-step verification is not locked; go ahead.');
 
 /** Sends the code that, with the password, unlocks setting up a factor after a reset; only to the verified address. */
-export function sendSetupUnlockCode(deps: CoreDeps, input: { user: User; ip: string }): Promise<CodeSent> {
+export function sendSetupUnlockCode(deps: CoreDeps, input: { user: User; ip: string; userAgent?: string }): Promise<CodeSent> {
   if (input.user.mfaResetAt === null) throw notLocked();
   return sendCode(deps, {
     user: input.user,
@@ -61,13 +75,14 @@ export function sendSetupUnlockCode(deps: CoreDeps, input: { user: User; ip: str
     pendingSignInId: null,
     factorId: null,
     ip: input.ip,
+    userAgent: input.userAgent,
   });
 }
 
 /** Unlocks setting up a factor again after a reset, with the password and the emailed code together. */
 export async function unlockSetup(
   deps: CoreDeps,
-  input: { user: User; password: string; code: string; ip: string },
+  input: { user: User; password: string; code: string; ip: string; userAgent?: string },
 ): Promise<void> {
   if (input.user.mfaResetAt === null) throw notLocked();
   await confirmPassword(deps, input);
@@ -76,5 +91,11 @@ export async function unlockSetup(
     throw new TesseraError('ERR_CODE_INVALID', 'That code is not right, or it expired. Ask for a new one.');
   }
   await deps.store.users.setMfaSetup(input.user.id, { required: input.user.mfaSetupRequired, resetAt: null });
-  await deps.store.events.record({ type: 'mfa_setup_unlocked', userId: input.user.id, ip: input.ip, at: deps.clock.now() });
+  await recordEvent(deps, deps.store, {
+    type: 'mfa_setup_unlocked',
+    userId: input.user.id,
+    ip: input.ip,
+    userAgent: input.userAgent,
+    at: deps.clock.now(),
+  });
 }

@@ -6,6 +6,7 @@ import { afterFirstFactor, type AfterFirstFactor } from './after-first-factor.js
 import { throttled } from './first-factor-throttle.js';
 import { assertKey } from './webauthn-assertion.js';
 import { issueWebAuthnChallenge, takeWebAuthnChallenge } from './webauthn-challenges.js';
+import { recordEvent } from './security-events.js';
 
 const turnedOff = () => new TesseraError('ERR_NOT_FOUND', 'Signing in with a passkey is turned off here.');
 
@@ -43,10 +44,11 @@ export async function signInWithPasskey(
   if (!deps.settings.webauthn.passkeys) throw turnedOff();
   await claimIpBudget(deps, 'ip', input.ip);
   const failed = async (userId: string | null) => {
-    await deps.store.events.record({
+    await recordEvent(deps, deps.store, {
       type: 'sign_in_failed',
       userId,
       ip: input.ip,
+      userAgent: input.userAgent,
       at: deps.clock.now(),
       detail: { method: 'passkey' },
     });
@@ -76,6 +78,7 @@ export async function signInWithPasskey(
       challenge: taken.challenge,
       requireUserVerification: false,
       ip: input.ip,
+      userAgent: input.userAgent,
     }));
   if (!user || !asserted) throw await failed(factor.userId);
   return afterFirstFactor(deps, {

@@ -4,11 +4,12 @@ import { assertAcceptablePassword, normalizePassword } from '../passwords.js';
 import { afterFirstFactor, type AfterFirstFactor } from './after-first-factor.js';
 import { sendLinkIfKnown } from './magic-links.js';
 import { takeOobCode } from './take-oob-code.js';
+import { recordEvent } from './security-events.js';
 
 const invalid = () => new TesseraError('ERR_LINK_INVALID', 'This reset link has expired or was already used. Ask for a new one.');
 
 /** "Forgot your password?": the same answer for every address; only a confirmed one gets a link. */
-export function requestPasswordReset(deps: CoreDeps, input: { email: string; ip: string }): Promise<void> {
+export function requestPasswordReset(deps: CoreDeps, input: { email: string; ip: string; userAgent?: string }): Promise<void> {
   return sendLinkIfKnown(deps, { ...input, purpose: 'password_reset' });
 }
 
@@ -33,7 +34,14 @@ export async function resetPassword(
     await store.users.updatePasswordHash(user.id, passwordHash);
     await store.sessions.deleteAllForUser(user.id);
     await store.trustedDevices.deleteAllForUser(user.id);
-    await store.events.record({ type: 'password_changed', userId: user.id, ip: input.ip, at: now, detail: { reset: true } });
+    await recordEvent(deps, store, {
+      type: 'password_changed',
+      userId: user.id,
+      ip: input.ip,
+      userAgent: input.userAgent,
+      at: now,
+      detail: { reset: true },
+    });
   });
   return afterFirstFactor(deps, {
     user: { ...user, passwordHash },

@@ -47,16 +47,29 @@ export async function usablePhone(deps: CoreDeps, number: string, channel: Phone
  */
 export async function startPhoneFactor(
   deps: CoreDeps,
-  input: { user: User; number: string; channel: PhoneChannel; password?: string; proof?: SecondFactorProof; ip: string },
+  input: {
+    user: User;
+    number: string;
+    channel: PhoneChannel;
+    password?: string;
+    proof?: SecondFactorProof;
+    ip: string;
+    userAgent?: string;
+  },
 ): Promise<CodeSent> {
   assertSetupUnlocked(input.user);
   const phone = await usablePhone(deps, input.number, input.channel);
   if ((await deps.store.factors.listForUser(input.user.id)).length > 0) {
     if (!input.proof)
       throw new TesseraError('ERR_INVALID_INPUT', 'Enter a current code from one of your sign-in methods, or a recovery code.');
-    await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip }, async () => undefined);
+    await checkSecondFactor(
+      deps,
+      input.user,
+      { proof: input.proof, ip: input.ip, userAgent: input.userAgent },
+      async () => undefined,
+    );
   } else {
-    await confirmPassword(deps, { user: input.user, password: input.password ?? '', ip: input.ip });
+    await confirmPassword(deps, { user: input.user, password: input.password ?? '', ip: input.ip, userAgent: input.userAgent });
   }
   if ((await phoneFactorsOf(deps, input.user)).some((existing) => existing.phone.e164 === phone.e164)) {
     throw new TesseraError('ERR_ALREADY_ENROLLED', 'This number is already one of your sign-in methods.');
@@ -71,13 +84,14 @@ export async function startPhoneFactor(
     channel: input.channel,
     country: phone.country,
     ip: input.ip,
+    userAgent: input.userAgent,
   });
 }
 
 /** Adds the number once its code comes back, and tells the confirmed email address. */
 export async function confirmPhoneFactor(
   deps: CoreDeps,
-  input: { user: User; code: string; ip: string },
+  input: { user: User; code: string; ip: string; userAgent?: string },
 ): Promise<{ factor: Factor; recoveryCodes: string[] | null }> {
   const challenge = await deps.store.oobChallenges.find(input.user.id, 'enroll_phone', null, deps.clock.now());
   if (!challenge) throw new TesseraError('ERR_ENROLLMENT_EXPIRED', 'This code has expired. Ask for a new one.');
@@ -95,6 +109,7 @@ export async function confirmPhoneFactor(
     lastUsedStep: null,
     alreadyEnrolled: 'This number is already one of your sign-in methods.',
     ip: input.ip,
+    userAgent: input.userAgent,
   });
   await tellEmailOfNewPhone(deps, input.user, number);
   return added;
@@ -106,7 +121,7 @@ export async function confirmPhoneFactor(
  */
 export async function registerVerifiedPhone(
   deps: CoreDeps,
-  input: { email: string; number: string; ip: string },
+  input: { email: string; number: string; ip: string; userAgent?: string },
 ): Promise<{ factor: Factor; recoveryCodes: string[] | null }> {
   const user = await deps.store.users.findByEmail(normalizeEmail(input.email));
   if (!user) throw new TesseraError('ERR_NOT_FOUND', 'There is no account with this email.');
@@ -120,6 +135,7 @@ export async function registerVerifiedPhone(
     lastUsedStep: null,
     alreadyEnrolled: 'This number is already one of the account’s sign-in methods.',
     ip: input.ip,
+    userAgent: input.userAgent,
   });
   await tellEmailOfNewPhone(deps, user, phone.e164);
   return added;

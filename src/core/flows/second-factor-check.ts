@@ -5,8 +5,9 @@ import { takeOobCode } from './take-oob-code.js';
 import { matchTotpStep } from '../factors/totp.js';
 import { normalizeRecoveryCode } from '../factors/recovery-codes.js';
 import type { AuthenticationResponseJSON } from '../factors/webauthn.js';
-import type { Amr, Factor, PendingSignIn, Store, User } from '../ports.js';
+import type { Amr, Factor, PendingSignIn, RequestOrigin, Store, User } from '../ports.js';
 import { matchKeyAssertion } from './webauthn-assertion.js';
+import { recordEvent } from './security-events.js';
 
 /** What a person offered as their second factor: a code, a recovery code, or a security key's signed answer. */
 export type SecondFactorProof = { code: string } | { recoveryCode: string } | { webauthn: AuthenticationResponseJSON };
@@ -22,9 +23,8 @@ export type SecondFactorMatch =
 export const amrOfMatch = (match: SecondFactorMatch): Amr[] => (match.method === 'webauthn' ? match.amr : [match.method]);
 
 /** One attempt: the proof, where it came from, and the pending sign-in it answers, if any. */
-export interface SecondFactorAttempt {
+export interface SecondFactorAttempt extends RequestOrigin {
   proof: SecondFactorProof;
-  ip: string;
   /** At sign-in, the pending sign-in whose sent code or key challenge may be the answer. */
   pending?: Pick<PendingSignIn, 'id' | 'firstFactorId'>;
 }
@@ -47,7 +47,7 @@ export function lockedError(lockedUntil: number, now: number): TesseraError {
 export async function checkSecondFactor<T>(
   deps: CoreDeps,
   user: User,
-  { proof, ip, pending }: SecondFactorAttempt,
+  { proof, pending, ...origin }: SecondFactorAttempt,
   andThen: (store: Store, match: SecondFactorMatch) => Promise<T>,
 ): Promise<T> {
   const now = deps.clock.now();
@@ -57,24 +57,24 @@ export async function checkSecondFactor<T>(
 
   const match =
     'code' in proof
-      ? ((await matchAuthenticatorCode(deps, user, proof.code.trim(), ip)) ??
+      ? ((await matchAuthenticatorCode(deps, user, proof.code.trim(), origin)) ??
         (pending ? await matchSentCode(deps, user, proof.code.trim(), pending.id) : undefined))
       : 'webauthn' in proof
-        ? await matchKey(deps, user, proof.webauthn, pending, ip)
+        ? await matchKey(deps, user, proof.webauthn, pending, origin)
         : await matchRecoveryCode(deps, user, proof.recoveryCode);
   if (!match) {
-    await deps.store.events.record({
+    await recordEvent(deps, deps.store, {
       type: 'second_factor_failed',
       userId: user.id,
-      ip,
+      ...origin,
       at: now,
-      detail: { failures: claim.failures },
+      detail: { failures: claim.failures, duringSignIn: pending !== undefined },
     });
     if (claim.failures >= maxFailures) {
-      await deps.store.events.record({
+      await recordEvent(deps, deps.store, {
         type: 'account_locked',
         userId: user.id,
-        ip,
+        ...origin,
         at: now,
         detail: { minutes: durationMinutes },
       });
@@ -91,7 +91,7 @@ export async function checkSecondFactor<T>(
     await store.lockout.reset(user.id);
     if (match.method === 'recovery_code') {
       const remaining = await store.recoveryCodes.countUnused(user.id);
-      await store.events.record({ type: 'recovery_code_used', userId: user.id, ip, at: now, detail: { remaining } });
+      await recordEvent(deps, store, { type: 'recovery_code_used', userId: user.id, ...origin, at: now, detail: { remaining } });
     }
     return andThen(store, match);
   });
@@ -101,7 +101,7 @@ async function matchAuthenticatorCode(
   deps: CoreDeps,
   user: User,
   code: string,
-  ip: string,
+  origin: RequestOrigin,
 ): Promise<SecondFactorMatch | undefined> {
   const now = deps.clock.now();
   const factors = (await deps.store.factors.listForUser(user.id)).filter((factor) => factor.kind === 'totp');
@@ -110,7 +110,13 @@ async function matchAuthenticatorCode(
     const step = secret === undefined ? undefined : matchTotpStep(secret, code, now, deps.settings.totp);
     if (step === undefined) continue;
     if (await deps.store.factors.acceptTotpStep(factor.id, step, now)) return { method: 'otp', factor, step };
-    await deps.store.events.record({ type: 'totp_replay', userId: user.id, ip, at: now, detail: { factorId: factor.id, step } });
+    await recordEvent(deps, deps.store, {
+      type: 'totp_replay',
+      userId: user.id,
+      ...origin,
+      at: now,
+      detail: { factorId: factor.id, step },
+    });
     return undefined;
   }
   return undefined;
@@ -133,9 +139,9 @@ async function matchKey(
   user: User,
   response: AuthenticationResponseJSON,
   pending: SecondFactorAttempt['pending'],
-  ip: string,
+  origin: RequestOrigin,
 ): Promise<SecondFactorMatch | undefined> {
-  const matched = await matchKeyAssertion(deps, user, response, pending, ip);
+  const matched = await matchKeyAssertion(deps, user, response, pending, origin);
   return matched && { method: 'webauthn', ...matched };
 }
 

@@ -4,6 +4,7 @@ import { TesseraError } from '../errors.js';
 import { maskEmail, newOobCode } from '../factors/oob-code.js';
 import { maskPhone } from '../factors/phone.js';
 import type { OobChallenge, SendCounts, User } from '../ports.js';
+import { recordEvent } from './security-events.js';
 
 /** Where a code went and when another may be asked for; shown to the person. */
 export interface CodeSent {
@@ -125,6 +126,7 @@ export async function sendCode(
     country?: string;
     /** Where the request came from, for the security event of a refused send. */
     ip: string;
+    userAgent?: string;
   },
 ): Promise<CodeSent> {
   const settings = deps.settings.emailCodes;
@@ -161,7 +163,8 @@ export async function sendCode(
     );
   }
 
-  if (channel !== 'email') await assertPhoneBudget(deps, { ...send, address: input.address, sends, ip: input.ip });
+  if (channel !== 'email')
+    await assertPhoneBudget(deps, { ...send, address: input.address, sends, ip: input.ip, userAgent: input.userAgent });
 
   const challengeId = newId(deps.random);
   const message = compose(deps, input.purpose, channel, challengeId);
@@ -200,7 +203,7 @@ export async function sendCode(
  */
 async function assertPhoneBudget(
   deps: CoreDeps,
-  input: { userId: string; address: string; country: string | null; sends: SendCounts; ip: string },
+  input: { userId: string; address: string; country: string | null; sends: SendCounts; ip: string; userAgent?: string },
 ): Promise<void> {
   const { blockedPrefixes, hourlyLimitPerCountry, hourlyLimitTotal, newNumbersPerDay } = deps.settings.phone;
   const reason = blockedPrefixes.some((prefix) => input.address.startsWith(prefix))
@@ -213,10 +216,11 @@ async function assertPhoneBudget(
           ? 'new_numbers_per_day'
           : undefined;
   if (!reason) return;
-  await deps.store.events.record({
+  await recordEvent(deps, deps.store, {
     type: 'send_refused',
     userId: input.userId,
     ip: input.ip,
+    userAgent: input.userAgent,
     at: deps.clock.now(),
     detail: { reason, country: input.country },
   });

@@ -2,6 +2,7 @@ import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import type { SecurityEvent, Session, User } from '../ports.js';
 import { forgetDevice } from './trusted-devices.js';
+import { recordEvent } from './security-events.js';
 
 /** Activity is written at most this often, so reading a page is not a write per request. */
 const touchIntervalMs = 60_000;
@@ -34,12 +35,18 @@ export async function resumeSession(deps: CoreDeps, token: string): Promise<{ se
  */
 export async function signOut(
   deps: CoreDeps,
-  input: { session: Session; user: User; ip: string; deviceToken?: string; forgetDevice?: boolean },
+  input: { session: Session; user: User; ip: string; userAgent?: string; deviceToken?: string; forgetDevice?: boolean },
 ): Promise<void> {
   await deps.store.sessions.delete(input.session.id);
-  await deps.store.events.record({ type: 'sign_out', userId: input.user.id, ip: input.ip, at: deps.clock.now() });
+  await recordEvent(deps, deps.store, {
+    type: 'sign_out',
+    userId: input.user.id,
+    ip: input.ip,
+    userAgent: input.userAgent,
+    at: deps.clock.now(),
+  });
   if (input.deviceToken && (input.forgetDevice || deps.settings.trustedDevices.endOnSignOut)) {
-    await forgetDevice(deps, { user: input.user, token: input.deviceToken, ip: input.ip });
+    await forgetDevice(deps, { user: input.user, token: input.deviceToken, ip: input.ip, userAgent: input.userAgent });
   }
 }
 
@@ -58,7 +65,7 @@ export async function listSessions(deps: CoreDeps, user: User): Promise<Session[
 /** Signs one other session out, or every other one; the current session stays. */
 export async function endOtherSessions(
   deps: CoreDeps,
-  input: { user: User; current: Session; sessionId?: string; ip: string },
+  input: { user: User; current: Session; sessionId?: string; ip: string; userAgent?: string },
 ): Promise<number> {
   if (input.sessionId === input.current.id) {
     throw new TesseraError('ERR_INVALID_INPUT', 'That is this session; use Sign out to end it.');
@@ -67,10 +74,11 @@ export async function endOtherSessions(
     ? Number(await deps.store.sessions.deleteForUser(input.user.id, input.sessionId))
     : await deps.store.sessions.deleteOthers(input.user.id, input.current.id);
   if (input.sessionId && ended === 0) throw new TesseraError('ERR_NOT_FOUND', 'That session has already ended.');
-  await deps.store.events.record({
+  await recordEvent(deps, deps.store, {
     type: 'session_revoked',
     userId: input.user.id,
     ip: input.ip,
+    userAgent: input.userAgent,
     at: deps.clock.now(),
     detail: input.sessionId ? { sessionId: input.sessionId } : { allOthers: true, ended },
   });

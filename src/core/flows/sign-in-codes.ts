@@ -62,7 +62,7 @@ export async function describeChallenge(
  */
 export async function sendSignInCode(
   deps: CoreDeps,
-  input: { pendingToken: string; factorId?: string; channel?: OobChallenge['channel']; ip: string },
+  input: { pendingToken: string; factorId?: string; channel?: OobChallenge['channel']; ip: string; userAgent?: string },
 ): Promise<CodeSent> {
   const pending = await findPendingSignIn(deps, input.pendingToken);
   const user = pending && (await deps.store.users.findById(pending.userId));
@@ -83,5 +83,6 @@ export async function sendSignInCode(
     channel: target.channel,
     ...(target.country ? { country: target.country } : {}),
     ip: input.ip,
+    userAgent: input.userAgent,
   });
 }

@@ -5,6 +5,7 @@ import type { PasswordHasher, User } from '../ports.js';
 import { afterFirstFactor, type AfterFirstFactor } from './after-first-factor.js';
 import { claimPasswordAttempt } from './first-factor-throttle.js';
 import { normalizeEmail } from './sign-up.js';
+import { recordEvent } from './security-events.js';
 
 const invalidCredentials = () => new TesseraError('ERR_INVALID_CREDENTIALS', 'The email or password is not right.');
 
@@ -32,7 +33,7 @@ export async function verifyPassword(deps: CoreDeps, user: User | undefined, pas
 /** Asks for the password again before a sensitive change, throttled like signing in. */
 export async function confirmPassword(
   deps: CoreDeps,
-  input: { user: User; password: string; ip: string },
+  input: { user: User; password: string; ip: string; userAgent?: string },
   wrongPassword = 'The password is not right.',
 ): Promise<void> {
   const throttleKey = await claimPasswordAttempt(deps, input.user.email, input.ip);
@@ -52,7 +53,13 @@ export async function signInWithPassword(
   const throttleKey = await claimPasswordAttempt(deps, email, input.ip);
   const user = await deps.store.users.findByEmail(email);
   if (!(await verifyPassword(deps, user, input.password)) || !user) {
-    await deps.store.events.record({ type: 'sign_in_failed', userId: user?.id ?? null, ip: input.ip, at: deps.clock.now() });
+    await recordEvent(deps, deps.store, {
+      type: 'sign_in_failed',
+      userId: user?.id ?? null,
+      ip: input.ip,
+      userAgent: input.userAgent,
+      at: deps.clock.now(),
+    });
     throw invalidCredentials();
   }
   await deps.store.throttles.clear(throttleKey);

@@ -5,6 +5,7 @@ import { assertAcceptablePassword, normalizePassword } from '../passwords.js';
 import type { User } from '../ports.js';
 import { afterFirstFactor, type AfterFirstFactor } from './after-first-factor.js';
 import { sendVerificationEmailIfPossible } from './verify-email.js';
+import { recordEvent } from './security-events.js';
 
 /** Emails are compared case-insensitively and without surrounding spaces. */
 export function normalizeEmail(email: string): string {
@@ -22,7 +23,10 @@ export async function signUp(
 }
 
 /** Creates an account with email and password, within the per-IP budget and the password policy. */
-export async function createAccount(deps: CoreDeps, input: { email: string; password: string; ip: string }): Promise<User> {
+export async function createAccount(
+  deps: CoreDeps,
+  input: { email: string; password: string; ip: string; userAgent?: string },
+): Promise<User> {
   const ipBudget = await deps.ipLimiter.consume(`ip:${input.ip}`);
   if (!ipBudget.allowed) {
     throw new TesseraError('ERR_THROTTLED', 'Too many attempts. Try again in a minute.', ipBudget.retryAfterMs);
@@ -45,6 +49,6 @@ export async function createAccount(deps: CoreDeps, input: { email: string; pass
       'An account with this email already exists. Sign in instead, or use another email.',
     );
   }
-  await deps.store.events.record({ type: 'sign_up', userId: user.id, ip: input.ip, at: now });
+  await recordEvent(deps, deps.store, { type: 'sign_up', userId: user.id, ip: input.ip, userAgent: input.userAgent, at: now });
   return user;
 }

@@ -2,6 +2,7 @@ import type { CoreDeps } from '../deps.js';
 import { newId } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import type { Store, TrustedDevice, User } from '../ports.js';
+import { recordEvent } from './security-events.js';
 
 const tokenHashInput = (token: string) => `device:${token}`;
 
@@ -29,14 +30,21 @@ export async function trustDevice(
     lastUsedAt: now,
     expiresAt,
   });
-  await store.events.record({ type: 'device_trusted', userId: input.user.id, ip: input.ip, at: now, detail: { deviceId: id } });
+  await recordEvent(deps, store, {
+    type: 'device_trusted',
+    userId: input.user.id,
+    ip: input.ip,
+    userAgent: input.userAgent,
+    at: now,
+    detail: { deviceId: id },
+  });
   return { token, expiresAt };
 }
 
 /** The trusted device behind a browser's device cookie, if it is this person's and still trusted. */
 export async function recognizeDevice(
   deps: CoreDeps,
-  input: { user: User; token: string; ip: string },
+  input: { user: User; token: string; ip: string; userAgent?: string },
 ): Promise<TrustedDevice | undefined> {
   const now = deps.clock.now();
   const device = await deps.store.trustedDevices.findByTokenHash(deps.keyedHash.candidates(tokenHashInput(input.token)), now);
@@ -50,25 +58,33 @@ export function listTrustedDevices(deps: CoreDeps, user: User): Promise<TrustedD
 }
 
 /** Stops trusting one of the person's devices, or all of them: the next sign-in there asks for the second factor. */
-export async function revokeTrustedDevices(deps: CoreDeps, input: { user: User; deviceId?: string; ip: string }): Promise<void> {
+export async function revokeTrustedDevices(
+  deps: CoreDeps,
+  input: { user: User; deviceId?: string; ip: string; userAgent?: string },
+): Promise<void> {
   const revoked = input.deviceId
     ? Number(await deps.store.trustedDevices.delete(input.user.id, input.deviceId))
     : await deps.store.trustedDevices.deleteAllForUser(input.user.id);
   if (input.deviceId && revoked === 0) throw new TesseraError('ERR_NOT_FOUND', 'That device is not trusted on your account.');
-  await deps.store.events.record({
+  await recordEvent(deps, deps.store, {
     type: 'device_revoked',
     userId: input.user.id,
     ip: input.ip,
+    userAgent: input.userAgent,
     at: deps.clock.now(),
     detail: input.deviceId ? { deviceId: input.deviceId } : { all: true, revoked },
   });
 }
 
 /** Forgets the device behind this browser's cookie, when it is this person's. */
-export async function forgetDevice(deps: CoreDeps, input: { user: User; token: string; ip: string }): Promise<void> {
+export async function forgetDevice(
+  deps: CoreDeps,
+  input: { user: User; token: string; ip: string; userAgent?: string },
+): Promise<void> {
   const device = await deps.store.trustedDevices.findByTokenHash(
     deps.keyedHash.candidates(tokenHashInput(input.token)),
     deps.clock.now(),
   );
-  if (device?.userId === input.user.id) await revokeTrustedDevices(deps, { user: input.user, deviceId: device.id, ip: input.ip });
+  if (device?.userId === input.user.id)
+    await revokeTrustedDevices(deps, { user: input.user, deviceId: device.id, ip: input.ip, userAgent: input.userAgent });
 }

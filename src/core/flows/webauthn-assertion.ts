@@ -3,8 +3,9 @@ import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { factorSecretContext } from '../factors/factor-secret.js';
 import { type AuthenticationResponseJSON, amrOf, authenticationOptions, verifyAssertion } from '../factors/webauthn.js';
-import type { Amr, Factor, PendingSignIn, User } from '../ports.js';
+import type { Amr, Factor, PendingSignIn, RequestOrigin, User } from '../ports.js';
 import { issueWebAuthnChallenge, takeWebAuthnChallenge } from './webauthn-challenges.js';
+import { recordEvent } from './security-events.js';
 
 /** A person's security keys and biometrics that can still be used: not flagged as cloned, and not the sign-in's first factor. */
 export function usableKeysOf(factors: Factor[], firstFactorId: string | null = null): Factor[] {
@@ -46,7 +47,7 @@ export async function matchKeyAssertion(
   user: User,
   response: AuthenticationResponseJSON,
   pending: Pick<PendingSignIn, 'id' | 'firstFactorId'> | undefined,
-  ip: string,
+  origin: RequestOrigin,
 ): Promise<{ factor: Factor; amr: Amr[] } | undefined> {
   const taken = await takeWebAuthnChallenge(deps, response);
   const { issued } = taken ?? {};
@@ -65,7 +66,7 @@ export async function matchKeyAssertion(
     response,
     challenge: taken.challenge,
     requireUserVerification: deps.settings.webauthn.secondFactorUserVerification === 'required',
-    ip,
+    ...origin,
   });
   return asserted && { factor, amr: amrOf(factor.webauthn!, asserted.userVerified) };
 }
@@ -83,6 +84,7 @@ export async function assertKey(
     challenge: string;
     requireUserVerification: boolean;
     ip: string;
+    userAgent?: string;
   },
 ): Promise<{ userVerified: boolean } | undefined> {
   const { factor } = input;
@@ -99,10 +101,11 @@ export async function assertKey(
   const now = deps.clock.now();
   if (await deps.store.factors.acceptSignCount(factor.id, verified.signCount, verified.backedUp, now)) return verified;
   await deps.store.factors.flagCredential(factor.id, now);
-  await deps.store.events.record({
+  await recordEvent(deps, deps.store, {
     type: 'webauthn_counter_regressed',
     userId: factor.userId,
     ip: input.ip,
+    userAgent: input.userAgent,
     at: now,
     detail: { factorId: factor.id, storedCount: factor.webauthn.signCount, presentedCount: verified.signCount },
   });

@@ -18,7 +18,7 @@ import { signUp } from '../../core/flows/sign-up.js';
 import { sendVerificationEmail, verifyEmail } from '../../core/flows/verify-email.js';
 import { requireAuth } from '../authentication.js';
 import { clearCookie, readCookie, setCookie } from '../cookies.js';
-import { applyFirstFactorOutcome, applySignedIn, clientOf } from '../sign-in-response.js';
+import { applyFirstFactorOutcome, applySignedIn, clientOf, originOf } from '../sign-in-response.js';
 import { optionalProof, toProof } from './proof.js';
 import {
   codeSentView,
@@ -168,7 +168,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       },
     },
     async (request, reply) => {
-      await sendMagicLink(deps, { email: request.body.email, ip: request.ip });
+      await sendMagicLink(deps, { email: request.body.email, ...originOf(request) });
       return reply.status(202).send({ status: 'sent_if_known' as const });
     },
   );
@@ -209,7 +209,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       },
     },
     async (request, reply) => {
-      await requestPasswordReset(deps, { email: request.body.email, ip: request.ip });
+      await requestPasswordReset(deps, { email: request.body.email, ...originOf(request) });
       return reply.status(202).send({ status: 'sent_if_known' as const });
     },
   );
@@ -231,7 +231,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         challengeId: request.body.c,
         token: request.body.t,
         newPassword: request.body.newPassword,
-        ip: request.ip,
+        ...originOf(request),
         userAgent: request.headers['user-agent'],
       });
       applyFirstFactorOutcome(config, reply, outcome);
@@ -258,7 +258,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         pendingToken: pendingTokenOf(request),
         factorId: request.body?.factorId,
         channel: request.body?.channel,
-        ip: request.ip,
+        ...originOf(request),
       });
     },
   );
@@ -309,7 +309,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     async (request) => {
       const { newEmail, password: given } = request.body;
       const proof = optionalProof(request.body);
-      return startEmailChange(deps, { user: requireAuth(request).user, newEmail, password: given, proof, ip: request.ip });
+      return startEmailChange(deps, { user: requireAuth(request).user, newEmail, password: given, proof, ...originOf(request) });
     },
   );
 
@@ -324,7 +324,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       },
     },
     async (request) => {
-      await verifyEmail(deps, { challengeId: request.body.c, token: request.body.t, ip: request.ip });
+      await verifyEmail(deps, { challengeId: request.body.c, token: request.body.t, ...originOf(request) });
       return { emailVerified: true as const };
     },
   );
@@ -343,7 +343,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     },
     async (request, reply) => {
       const { user, session } = requireAuth(request);
-      const { token } = await confirmSecondFactor(deps, { user, session, proof: toProof(request.body), ip: request.ip });
+      const { token } = await confirmSecondFactor(deps, { user, session, proof: toProof(request.body), ...originOf(request) });
       setCookie(config, reply, 'session', token, config.sessions.absoluteTimeoutHours * 3600);
       return toSignedInView(user, { ...session, aal: 2, mfaAt: deps.clock.now() });
     },
@@ -380,7 +380,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     },
     async (request) => {
       const { user, session } = requireAuth(request);
-      return changePassword(deps, { user, session, ...request.body, ip: request.ip });
+      return changePassword(deps, { user, session, ...request.body, ...originOf(request) });
     },
   );
 };

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { describeEvent } from '../../core/event-words.js';
 import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.js';
 import { endOtherSessions, listSessions, recentActivity } from '../../core/flows/session.js';
 import { listTrustedDevices, revokeTrustedDevices } from '../../core/flows/trusted-devices.js';
 import { requireAuth } from '../authentication.js';
 import { errorView } from './schemas.js';
+import { originOf } from '../sign-in-response.js';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const sessionsView = z.object({
@@ -77,7 +79,9 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     },
     async (request) => {
       const { user, session } = requireAuth(request);
-      return { ended: await endOtherSessions(deps, { user, current: session, sessionId: request.params.id, ip: request.ip }) };
+      return {
+        ended: await endOtherSessions(deps, { user, current: session, sessionId: request.params.id, ...originOf(request) }),
+      };
     },
   );
 
@@ -86,7 +90,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     { schema: { summary: 'Sign every other session out', tags: ['sessions'], response: { 200: ended, 401: errorView } } },
     async (request) => {
       const { user, session } = requireAuth(request);
-      return { ended: await endOtherSessions(deps, { user, current: session, ip: request.ip }) };
+      return { ended: await endOtherSessions(deps, { user, current: session, ...originOf(request) }) };
     },
   );
 
@@ -102,8 +106,11 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
             events: z.array(
               z.object({
                 type: z.string(),
+                outcome: z.enum(['success', 'failure']),
+                description: z.string(),
                 at: z.number().int(),
                 ip: z.string(),
+                userAgent: z.string().optional(),
                 detail: z.record(z.string(), z.unknown()).optional(),
               }),
             ),
@@ -114,7 +121,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     },
     async (request) => {
       const events = await recentActivity(deps, requireAuth(request).user, request.query.limit);
-      return { events: events.map(({ type, at, ip, detail }) => ({ type, at, ip, ...(detail ? { detail } : {}) })) };
+      return { events: events.map((event) => ({ ...event, description: describeEvent(event) })) };
     },
   );
 
@@ -144,7 +151,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       },
     },
     async (request, reply) => {
-      await revokeTrustedDevices(deps, { user: requireAuth(request).user, deviceId: request.params.id, ip: request.ip });
+      await revokeTrustedDevices(deps, { user: requireAuth(request).user, deviceId: request.params.id, ...originOf(request) });
       return reply.status(204).send(null);
     },
   );
@@ -153,7 +160,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     '/trusted-devices',
     { schema: { summary: 'Stop trusting every device', tags: ['sessions'], response: { 204: z.null(), 401: errorView } } },
     async (request, reply) => {
-      await revokeTrustedDevices(deps, { user: requireAuth(request).user, ip: request.ip });
+      await revokeTrustedDevices(deps, { user: requireAuth(request).user, ...originOf(request) });
       return reply.status(204).send(null);
     },
   );

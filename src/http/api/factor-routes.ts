@@ -32,6 +32,7 @@ import {
   webauthnRegistration,
 } from './schemas.js';
 import { toEnrolledView, toFactorView } from './views.js';
+import { originOf } from '../sign-in-response.js';
 
 const overviewView = z.object({
   mfaEnabled: z.boolean(),
@@ -74,7 +75,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     },
     async (request) => {
       const { user, session } = requireAuth(request);
-      return startTotpEnrollment(deps, { user, session, password: request.body.password, ip: request.ip });
+      return startTotpEnrollment(deps, { user, session, password: request.body.password, ...originOf(request) });
     },
   );
 
@@ -91,7 +92,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     },
     async (request, reply) => {
       const { user, session } = requireAuth(request);
-      const added = await confirmTotpEnrollment(deps, { user, session, ...request.body, ip: request.ip });
+      const added = await confirmTotpEnrollment(deps, { user, session, ...request.body, ...originOf(request) });
       return reply.status(201).send(toEnrolledView(added));
     },
   );
@@ -108,7 +109,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         response: { 200: codeSentView, 400: errorView, 401: errorView, 409: errorView, 429: errorView, 503: errorView },
       },
     },
-    async (request) => startEmailFactor(deps, { ...requireAuth(request), ...request.body, ip: request.ip }),
+    async (request) => startEmailFactor(deps, { ...requireAuth(request), ...request.body, ...originOf(request) }),
   );
 
   app.post(
@@ -126,7 +127,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       const added = await confirmEmailFactor(deps, {
         user,
         code: request.body.code,
-        ip: request.ip,
+        ...originOf(request),
       });
       return reply.status(201).send(toEnrolledView(added));
     },
@@ -153,7 +154,14 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     async (request) => {
       const { number, channel, password: given } = request.body;
       const proof = optionalProof(request.body);
-      return startPhoneFactor(deps, { user: requireAuth(request).user, number, channel, password: given, proof, ip: request.ip });
+      return startPhoneFactor(deps, {
+        user: requireAuth(request).user,
+        number,
+        channel,
+        password: given,
+        proof,
+        ...originOf(request),
+      });
     },
   );
 
@@ -171,7 +179,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       const added = await confirmPhoneFactor(deps, {
         user: requireAuth(request).user,
         code: request.body.code,
-        ip: request.ip,
+        ...originOf(request),
       });
       return reply.status(201).send(toEnrolledView(added));
     },
@@ -194,7 +202,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       },
     },
     async (request) => ({
-      ...(await startWebAuthnEnrollment(deps, { ...requireAuth(request), ...request.body, ip: request.ip })),
+      ...(await startWebAuthnEnrollment(deps, { ...requireAuth(request), ...request.body, ...originOf(request) })),
     }),
   );
 
@@ -214,7 +222,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         user: requireAuth(request).user,
         response: request.body.credential,
         label: request.body.label,
-        ip: request.ip,
+        ...originOf(request),
       });
       return reply.status(201).send(toEnrolledView(added));
     },
@@ -250,7 +258,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         user: requireAuth(request).user,
         factorId: request.params.factorId,
         label: request.body.label,
-        ip: request.ip,
+        ...originOf(request),
       });
       return toFactorView(factor);
     },
@@ -270,7 +278,12 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     },
     async (request, reply) => {
       const { user } = requireAuth(request);
-      await setPrimaryFactor(deps, { user, factorId: request.params.factorId, proof: toProof(request.body), ip: request.ip });
+      await setPrimaryFactor(deps, {
+        user,
+        factorId: request.params.factorId,
+        proof: toProof(request.body),
+        ...originOf(request),
+      });
       return reply.status(204).send(null);
     },
   );
@@ -301,7 +314,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         factorId: request.params.factorId,
         proof: toProof(request.body),
         confirmTurningOff: request.body.confirmTurningOff,
-        ip: request.ip,
+        ...originOf(request),
       });
     },
   );
@@ -318,7 +331,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       },
     },
     async (request, reply) => {
-      await turnOffMfa(deps, { user: requireAuth(request).user, proof: toProof(request.body), ip: request.ip });
+      await turnOffMfa(deps, { user: requireAuth(request).user, proof: toProof(request.body), ...originOf(request) });
       return reply.status(204).send(null);
     },
   );
@@ -335,7 +348,11 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       },
     },
     async (request, reply) => {
-      await requireMfaAtNextSignIn(deps, { user: requireAuth(request).user, password: request.body.password, ip: request.ip });
+      await requireMfaAtNextSignIn(deps, {
+        user: requireAuth(request).user,
+        password: request.body.password,
+        ...originOf(request),
+      });
       return reply.status(204).send(null);
     },
   );
@@ -353,7 +370,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       },
     },
     async (request, reply) => {
-      await resetMfa(deps, { user: requireAuth(request).user, proof: toProof(request.body), ip: request.ip });
+      await resetMfa(deps, { user: requireAuth(request).user, proof: toProof(request.body), ...originOf(request) });
       return reply.status(204).send(null);
     },
   );
@@ -367,7 +384,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         response: { 200: codeSentView, 400: errorView, 401: errorView, 409: errorView, 429: errorView, 503: errorView },
       },
     },
-    async (request) => sendSetupUnlockCode(deps, { user: requireAuth(request).user, ip: request.ip }),
+    async (request) => sendSetupUnlockCode(deps, { user: requireAuth(request).user, ...originOf(request) }),
   );
 
   app.post(
@@ -381,7 +398,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       },
     },
     async (request, reply) => {
-      await unlockSetup(deps, { user: requireAuth(request).user, ...request.body, ip: request.ip });
+      await unlockSetup(deps, { user: requireAuth(request).user, ...request.body, ...originOf(request) });
       return reply.status(204).send(null);
     },
   );
@@ -404,7 +421,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     },
     async (request, reply) => {
       const { user } = requireAuth(request);
-      const recoveryCodes = await regenerateRecoveryCodes(deps, { user, proof: toProof(request.body), ip: request.ip });
+      const recoveryCodes = await regenerateRecoveryCodes(deps, { user, proof: toProof(request.body), ...originOf(request) });
       return reply.status(201).send({ recoveryCodes });
     },
   );

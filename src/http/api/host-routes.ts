@@ -8,6 +8,7 @@ import { TesseraError } from '../../core/errors.js';
 import { registerVerifiedPhone } from '../../core/flows/phone-codes.js';
 import { email, enrolledResponses, errorView } from './schemas.js';
 import { toEnrolledView } from './views.js';
+import { originOf } from '../sign-in-response.js';
 
 /** The host application's key from `Authorization: Bearer id.secret`, checked in constant time. */
 function requireHostKey(config: TesseraConfig, request: FastifyRequest): void {
@@ -36,7 +37,7 @@ export const hostRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps: Co
       },
     },
     async (request, reply) => {
-      const added = await registerVerifiedPhone(deps, { ...request.body, ip: request.ip });
+      const added = await registerVerifiedPhone(deps, { ...request.body, ...originOf(request) });
       return reply.status(201).send(toEnrolledView(added));
     },
   );

@@ -11,7 +11,7 @@ import { credentials, password, webauthnAssertion } from '../api/schemas.js';
 import { signInWithPasskey } from '../../core/flows/passkey-sign-in.js';
 import { requireSignedInPage } from '../authentication.js';
 import { clearCookie, readCookie } from '../cookies.js';
-import { applyFirstFactorOutcome, clientOf } from '../sign-in-response.js';
+import { applyFirstFactorOutcome, clientOf, originOf } from '../sign-in-response.js';
 import { accountView, signInView, signOutView, signUpView } from './account-views.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
 import { parseKeyAnswer } from './proof-field.js';
@@ -200,7 +200,13 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
     const { user, session } = request.auth!;
     try {
       const input = passwordChange.parse(request.body);
-      await changePassword(deps, { user, session, ...input, endOtherSessions: input.endOtherSessions === 'on', ip: request.ip });
+      await changePassword(deps, {
+        user,
+        session,
+        ...input,
+        endOtherSessions: input.endOtherSessions === 'on',
+        ...originOf(request),
+      });
       return reply.redirect('/account?done=password', 303);
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));

@@ -1,6 +1,6 @@
 import type { SecurityOverview } from '../../core/flows/manage-factors.js';
 import type { Factor, SecurityEvent, Session, TrustedDevice, User } from '../../core/ports.js';
-import { describeBrowser, formatTime } from './format.js';
+import { describeBrowser, formatTime } from '../../core/format.js';
 import { html, type SafeHtml } from './html.js';
 import { activitySection } from './activity-view.js';
 import { alert } from './layout.js';

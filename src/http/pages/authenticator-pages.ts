@@ -15,6 +15,7 @@ import { authenticatorIntroView, authenticatorScanView, recoveryCodesView } from
 import { formFailure, type PageScope } from './page-kit.js';
 import { proofFields, proofFromForm } from './proof-field.js';
 import { qrDataUrl } from './qr.js';
+import { originOf } from '../sign-in-response.js';
 
 const startForm = z.object({ password, consent: z.literal('on', 'tick the box to agree') });
 const confirmForm = z.object({
@@ -77,7 +78,7 @@ export function authenticatorPages(
       return renderScan(
         request,
         reply,
-        await startTotpEnrollment(deps, { user, session, password: input.password, ip: request.ip }),
+        await startTotpEnrollment(deps, { user, session, password: input.password, ...originOf(request) }),
       );
     } catch (error) {
       const { status, message } = formFailure(error);
@@ -99,7 +100,7 @@ export function authenticatorPages(
       : undefined;
     try {
       const input = confirmForm.parse(request.body);
-      const { recoveryCodes } = await confirmTotpEnrollment(deps, { user, session, ...input, ip: request.ip });
+      const { recoveryCodes } = await confirmTotpEnrollment(deps, { user, session, ...input, ...originOf(request) });
       return recoveryCodes ? renderCodes(request, reply, recoveryCodes, true) : reply.redirect('/account?done=app-added', 303);
     } catch (error) {
       const failure = formFailure(error);
@@ -121,7 +122,7 @@ export function authenticatorPages(
         factorId: (request.params as { factorId: string }).factorId,
         proof: proofFromForm(input),
         confirmTurningOff: input.confirmTurningOff === 'on',
-        ip: request.ip,
+        ...originOf(request),
       });
       return reply.redirect(mfaEnabled ? '/account?done=factor-removed' : '/account?done=mfa-off', 303);
     } catch (error) {
@@ -133,7 +134,7 @@ export function authenticatorPages(
     try {
       const proof = proofFromForm(proofForm.parse(request.body));
       const factorId = (request.params as { factorId: string }).factorId;
-      await setPrimaryFactor(deps, { user: request.auth!.user, factorId, proof, ip: request.ip });
+      await setPrimaryFactor(deps, { user: request.auth!.user, factorId, proof, ...originOf(request) });
       return reply.redirect('/account?done=primary', 303);
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));
@@ -144,7 +145,7 @@ export function authenticatorPages(
     const { user } = request.auth!;
     try {
       const input = proofForm.parse(request.body);
-      const codes = await regenerateRecoveryCodes(deps, { user, proof: proofFromForm(input), ip: request.ip });
+      const codes = await regenerateRecoveryCodes(deps, { user, proof: proofFromForm(input), ...originOf(request) });
       return renderCodes(request, reply, codes, false);
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));

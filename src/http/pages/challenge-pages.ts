@@ -5,7 +5,7 @@ import { completeSecondFactor } from '../../core/flows/complete-second-factor.js
 import { describeChallenge, sendSignInCode } from '../../core/flows/sign-in-codes.js';
 import { otpCode, recoveryCode, webauthnAssertion } from '../api/schemas.js';
 import { clearCookie, readCookie } from '../cookies.js';
-import { applySignedIn, clientOf } from '../sign-in-response.js';
+import { applySignedIn, clientOf, originOf } from '../sign-in-response.js';
 import { signInView } from './account-views.js';
 import { type ChallengeMethod, type ChallengeState, challengeView } from './challenge-views.js';
 import { formFailure, type PageScope } from './page-kit.js';
@@ -79,7 +79,7 @@ export function challengePages(app: FastifyInstance, { config, deps, render }: P
   ) => {
     const method: ChallengeMethod = target.channel === 'sms' || target.channel === 'voice' ? 'phone' : 'email';
     try {
-      const sent = await sendSignInCode(deps, { pendingToken, ...target, ip: request.ip });
+      const sent = await sendSignInCode(deps, { pendingToken, ...target, ...originOf(request) });
       return renderChallenge(request, reply, method, { codeSent: true, notice: `We sent a code to ${sent.sentTo}.` });
     } catch (error) {
       const { status, message } = formFailure(error);

@@ -7,6 +7,7 @@ import { setCookie } from '../cookies.js';
 import { confirmView } from './account-views.js';
 import { formFailure, type PageScope } from './page-kit.js';
 import { proofFields, proofFromForm } from './proof-field.js';
+import { originOf } from '../sign-in-response.js';
 
 /** Only pages of the security area are places to come back to after confirming. */
 const nextOf = (value: unknown) => (typeof value === 'string' && /^\/account(\/[a-z-]*)?$/.test(value) ? value : '/account');
@@ -51,7 +52,7 @@ export function confirmPages(app: FastifyInstance, { config, deps, render }: Pag
     const next = nextOf((request.body as { next?: unknown } | undefined)?.next);
     try {
       const input = confirmForm.parse(request.body);
-      const { token } = await confirmSecondFactor(deps, { ...request.auth!, proof: proofFromForm(input), ip: request.ip });
+      const { token } = await confirmSecondFactor(deps, { ...request.auth!, proof: proofFromForm(input), ...originOf(request) });
       setCookie(config, reply, 'session', token, config.sessions.absoluteTimeoutHours * 3600);
       return reply.redirect(next, 303);
     } catch (error) {

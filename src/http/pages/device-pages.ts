@@ -4,6 +4,7 @@ import { revokeTrustedDevices } from '../../core/flows/trusted-devices.js';
 import { requireSignedInPage } from '../authentication.js';
 import type { AccountRenderer } from './account-pages.js';
 import { formFailure, type PageScope } from './page-kit.js';
+import { originOf } from '../sign-in-response.js';
 
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
 
@@ -24,20 +25,20 @@ export function devicePages(
     });
 
   act('/account/devices/:id/revoke', 'device-revoked', (request) =>
-    revokeTrustedDevices(deps, { user: request.auth!.user, deviceId: idOf(request), ip: request.ip }),
+    revokeTrustedDevices(deps, { user: request.auth!.user, deviceId: idOf(request), ...originOf(request) }),
   );
   act('/account/devices/revoke-all', 'devices-revoked', (request) =>
-    revokeTrustedDevices(deps, { user: request.auth!.user, ip: request.ip }),
+    revokeTrustedDevices(deps, { user: request.auth!.user, ...originOf(request) }),
   );
   act('/account/sessions/:id/end', 'session-ended', (request) =>
     endOtherSessions(deps, {
       user: request.auth!.user,
       current: request.auth!.session,
       sessionId: idOf(request),
-      ip: request.ip,
+      ...originOf(request),
     }),
   );
   act('/account/sessions/end-others', 'sessions-ended', (request) =>
-    endOtherSessions(deps, { user: request.auth!.user, current: request.auth!.session, ip: request.ip }),
+    endOtherSessions(deps, { user: request.auth!.user, current: request.auth!.session, ...originOf(request) }),
   );
 }

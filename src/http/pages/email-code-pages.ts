@@ -8,6 +8,7 @@ import { requireFreshSecondFactorPage } from './confirm-pages.js';
 import { showEnrolled } from './enrolled-page.js';
 import { emailCodesConfirmView, emailCodesIntroView } from './email-code-views.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
+import { originOf } from '../sign-in-response.js';
 
 const startForm = z.object({
   address: z.union([z.literal(''), email]).optional(),
@@ -37,7 +38,7 @@ export function emailCodePages(app: FastifyInstance, { config, deps, render }: P
         session,
         password: given,
         address: address || undefined,
-        ip: request.ip,
+        ...originOf(request),
       });
       return render(request, reply, title, (csrfToken) =>
         emailCodesConfirmView({ csrfToken, sentTo: sent.sentTo, digits: config.emailCodes.digits }),
@@ -55,7 +56,7 @@ export function emailCodePages(app: FastifyInstance, { config, deps, render }: P
     const { user } = request.auth!;
     try {
       const { code } = confirmForm.parse(request.body);
-      const { recoveryCodes } = await confirmEmailFactor(deps, { user, code, ip: request.ip });
+      const { recoveryCodes } = await confirmEmailFactor(deps, { user, code, ...originOf(request) });
       return showEnrolled(config, render, request, reply, recoveryCodes, 'email-on');
     } catch (error) {
       const { status, message } = formFailure(error);

@@ -5,7 +5,7 @@ import type { AfterFirstFactor } from '../../core/flows/after-first-factor.js';
 import { sendMagicLink, signInWithMagicLink } from '../../core/flows/magic-links.js';
 import { email, emailedLink } from '../api/schemas.js';
 import { clearCookie, readCookie, setCookie } from '../cookies.js';
-import { applyFirstFactorOutcome, clientOf } from '../sign-in-response.js';
+import { applyFirstFactorOutcome, clientOf, originOf } from '../sign-in-response.js';
 import { csrfField } from './account-views.js';
 import { checkEmailView, linkButtonForm } from './emailed-link-views.js';
 import { html } from './html.js';
@@ -60,7 +60,7 @@ export function magicLinkPages(app: FastifyInstance, { config, deps, render }: P
     try {
       const input = linkRequest.parse(request.body);
       const browserNonce = config.magicLinks.bindToBrowser ? randomBytes(24).toString('base64url') : undefined;
-      await sendMagicLink(deps, { email: input.email, ip: request.ip, browserNonce });
+      await sendMagicLink(deps, { email: input.email, ...originOf(request), browserNonce });
       if (browserNonce) setCookie(config, reply, 'link', browserNonce, config.magicLinks.lifetimeMinutes * 60);
       return render(request, reply, 'Check your email', () =>
         checkEmailView(

@@ -9,6 +9,7 @@ import type { AccountRenderer } from './account-pages.js';
 import { signInView } from './account-views.js';
 import { formFailure, type PageScope } from './page-kit.js';
 import { proofFields, proofFromForm } from './proof-field.js';
+import { originOf } from '../sign-in-response.js';
 
 const laterForm = z.object({ password, consent: z.literal('on', 'tick the box to agree') });
 const resetForm = z.object({ ...proofFields, confirmReset: z.literal('on', 'tick the box to confirm') });
@@ -25,7 +26,7 @@ export function mfaSetupPages(
   app.post('/account/mfa/later', guard, async (request, reply) => {
     try {
       const input = laterForm.parse(request.body);
-      await requireMfaAtNextSignIn(deps, { user: request.auth!.user, password: input.password, ip: request.ip });
+      await requireMfaAtNextSignIn(deps, { user: request.auth!.user, password: input.password, ...originOf(request) });
       return reply.redirect('/account?done=mfa-later', 303);
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));
@@ -34,7 +35,11 @@ export function mfaSetupPages(
 
   app.post('/account/mfa/off', guard, async (request, reply) => {
     try {
-      await turnOffMfa(deps, { user: request.auth!.user, proof: proofFromForm(offForm.parse(request.body)), ip: request.ip });
+      await turnOffMfa(deps, {
+        user: request.auth!.user,
+        proof: proofFromForm(offForm.parse(request.body)),
+        ...originOf(request),
+      });
       return reply.redirect('/account?done=mfa-off', 303);
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));
@@ -43,7 +48,11 @@ export function mfaSetupPages(
 
   app.post('/account/mfa/reset', guard, async (request, reply) => {
     try {
-      await resetMfa(deps, { user: request.auth!.user, proof: proofFromForm(resetForm.parse(request.body)), ip: request.ip });
+      await resetMfa(deps, {
+        user: request.auth!.user,
+        proof: proofFromForm(resetForm.parse(request.body)),
+        ...originOf(request),
+      });
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));
     }
@@ -56,7 +65,7 @@ export function mfaSetupPages(
 
   app.post('/account/setup/send-code', guard, async (request, reply) => {
     try {
-      await sendSetupUnlockCode(deps, { user: request.auth!.user, ip: request.ip });
+      await sendSetupUnlockCode(deps, { user: request.auth!.user, ...originOf(request) });
       return reply.redirect('/account?done=setup-code-sent', 303);
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));
@@ -66,7 +75,7 @@ export function mfaSetupPages(
   app.post('/account/setup/unlock', guard, async (request, reply) => {
     try {
       const input = unlockForm.parse(request.body);
-      await unlockSetup(deps, { user: request.auth!.user, ...input, ip: request.ip });
+      await unlockSetup(deps, { user: request.auth!.user, ...input, ...originOf(request) });
       return reply.redirect('/account?done=setup-unlocked', 303);
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));

@@ -1,5 +1,5 @@
 import type { OutboxMessage } from '../../core/ports.js';
-import { formatTime } from './format.js';
+import { formatTime } from '../../core/format.js';
 import { html, type SafeHtml } from './html.js';
 
 /** Every message Tessera kept instead of sending, newest first, each in full. */

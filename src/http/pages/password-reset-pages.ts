@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requestPasswordReset, resetPassword } from '../../core/flows/password-reset.js';
 import { email, password, emailedLink } from '../api/schemas.js';
-import { applyFirstFactorOutcome } from '../sign-in-response.js';
+import { applyFirstFactorOutcome, originOf } from '../sign-in-response.js';
 import { csrfField } from './account-views.js';
 import { checkEmailView } from './emailed-link-views.js';
 import { html, type SafeHtml } from './html.js';
@@ -57,7 +57,7 @@ export function passwordResetPages(app: FastifyInstance, { config, deps, render 
   app.post('/forgot-password', async (request, reply) => {
     try {
       const input = z.object({ email }).parse(request.body);
-      await requestPasswordReset(deps, { email: input.email, ip: request.ip });
+      await requestPasswordReset(deps, { email: input.email, ...originOf(request) });
       return render(request, reply, 'Check your email', () =>
         checkEmailView(
           `If an account uses ${input.email}, we sent it a link to choose a new password. It works once, for ${config.magicLinks.lifetimeMinutes} minutes.`,
@@ -96,7 +96,7 @@ export function passwordResetPages(app: FastifyInstance, { config, deps, render 
         challengeId: input.c,
         token: input.t,
         newPassword: input.newPassword,
-        ip: request.ip,
+        ...originOf(request),
         userAgent: request.headers['user-agent'],
       });
       applyFirstFactorOutcome(config, reply, outcome);

@@ -8,6 +8,7 @@ import { showEnrolled } from './enrolled-page.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
 import { addPhoneView, confirmPhoneView } from './phone-views.js';
 import { optionalProofFromForm, proofFields } from './proof-field.js';
+import { originOf } from '../sign-in-response.js';
 
 const startForm = z.object({
   number: z.string().trim().min(1, 'is required').max(32),
@@ -38,7 +39,7 @@ export function phonePages(app: FastifyInstance, { config, deps, render }: PageS
         channel: input.channel,
         password: input.password,
         proof: optionalProofFromForm(input),
-        ip: request.ip,
+        ...originOf(request),
       });
       return render(request, reply, title, (csrfToken) =>
         confirmPhoneView({ csrfToken, sentTo: sent.sentTo, digits: config.emailCodes.digits }),
@@ -61,7 +62,7 @@ export function phonePages(app: FastifyInstance, { config, deps, render }: PageS
     const { user } = request.auth!;
     try {
       const { code } = confirmForm.parse(request.body);
-      const { recoveryCodes } = await confirmPhoneFactor(deps, { user, code, ip: request.ip });
+      const { recoveryCodes } = await confirmPhoneFactor(deps, { user, code, ...originOf(request) });
       return showEnrolled(config, render, request, reply, recoveryCodes, 'phone-added');
     } catch (error) {
       const { status, message } = formFailure(error);

@@ -11,6 +11,7 @@ import { alert } from './layout.js';
 import { linkButtonForm } from './emailed-link-views.js';
 import { formFailure, type Render } from './page-kit.js';
 import { optionalProofFromForm, proofFields } from './proof-field.js';
+import { originOf } from '../sign-in-response.js';
 
 const link = emailedLink;
 const emailChange = z.object({ newEmail: email, password, ...proofFields });
@@ -47,7 +48,7 @@ export function verifyEmailPages(
   app.post('/verify-email', async (request, reply) => {
     try {
       const { c, t } = link.parse(request.body);
-      await verifyEmail(deps, { challengeId: c, token: t, ip: request.ip });
+      await verifyEmail(deps, { challengeId: c, token: t, ...originOf(request) });
       return render(
         request,
         reply,
@@ -82,7 +83,7 @@ export function verifyEmailPages(
         newEmail: input.newEmail,
         password: input.password,
         proof: optionalProofFromForm(input),
-        ip: request.ip,
+        ...originOf(request),
       });
       return reply.redirect('/account?done=email-change-sent', 303);
     } catch (error) {

@@ -11,6 +11,7 @@ import { showEnrolled } from './enrolled-page.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
 import { parseKeyAnswer } from './proof-field.js';
 import { addKeyView } from './webauthn-views.js';
+import { originOf } from '../sign-in-response.js';
 
 const kinds = z.enum(['security_key', 'biometric']);
 const finishForm = z.object({
@@ -68,7 +69,7 @@ export function webauthnPages(
         user: request.auth!.user,
         response: parseKeyAnswer(input.credential, webauthnRegistration),
         label: input.label,
-        ip: request.ip,
+        ...originOf(request),
       });
       return showEnrolled(config, render, request, reply, recoveryCodes, kind === 'biometric' ? 'biometric-added' : 'key-added');
     } catch (error) {
@@ -80,7 +81,7 @@ export function webauthnPages(
     try {
       const { label } = renameForm.parse(request.body);
       const factorId = (request.params as { factorId: string }).factorId;
-      await renameFactor(deps, { user: request.auth!.user, factorId, label, ip: request.ip });
+      await renameFactor(deps, { user: request.auth!.user, factorId, label, ...originOf(request) });
       return reply.redirect('/account?done=renamed', 303);
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));

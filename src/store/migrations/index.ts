@@ -7,6 +7,7 @@ import * as phoneCodes from './005-phone-codes.js';
 import * as webauthn from './006-webauthn.js';
 import * as devicesAndSessions from './007-devices-and-sessions.js';
 import * as mfaSetup from './008-mfa-setup.js';
+import * as securityNotices from './009-security-notices.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
@@ -19,5 +20,6 @@ export const migrationProvider: MigrationProvider = {
     '006-webauthn': webauthn,
     '007-devices-and-sessions': devicesAndSessions,
     '008-mfa-setup': mfaSetup,
+    '009-security-notices': securityNotices,
   }),
 };

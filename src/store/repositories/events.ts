@@ -1,21 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { EventRepository, SecurityEvent } from '../../core/ports.js';
+import type { EventRepository } from '../../core/ports.js';
 import type { Database } from '../schema.js';
+import { eventColumns, eventFromColumns } from './event-rows.js';
 
 export function eventRepository(db: Kysely<Database>): EventRepository {
   return {
     async record(event) {
       await db
         .insertInto('security_events')
-        .values({
-          id: randomUUID(),
-          type: event.type,
-          user_id: event.userId,
-          ip: event.ip,
-          at: event.at,
-          detail: event.detail ? JSON.stringify(event.detail) : null,
-        })
+        .values({ id: randomUUID(), ...eventColumns(event) })
         .execute();
     },
     async listForUser(userId, limit) {
@@ -26,13 +20,7 @@ export function eventRepository(db: Kysely<Database>): EventRepository {
         .orderBy('at', 'desc')
         .limit(limit)
         .execute();
-      return rows.map((row): SecurityEvent => ({
-        type: row.type as SecurityEvent['type'],
-        userId: row.user_id,
-        ip: row.ip,
-        at: row.at,
-        ...(row.detail ? { detail: JSON.parse(row.detail) as Record<string, unknown> } : {}),
-      }));
+      return rows.map(eventFromColumns);
     },
   };
 }

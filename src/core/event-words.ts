@@ -1,0 +1,72 @@
+import type { Amr, Factor, SecurityEvent } from './ports.js';
+
+const methodWords: Record<Amr, string> = {
+  pwd: 'password',
+  otp: 'authenticator app',
+  sms: 'texted code',
+  tel: 'called code',
+  email: 'emailed code',
+  hwk: 'security key',
+  swk: 'passkey',
+  user: 'fingerprint, face or PIN',
+  mfa: 'two factors',
+  recovery_code: 'recovery code',
+  trusted_device: 'trusted device',
+  magic_link: 'emailed sign-in link',
+};
+
+const factorWords: Record<Factor['kind'], string> = {
+  totp: 'Authenticator app',
+  email: 'Email codes',
+  phone: 'Phone number',
+  security_key: 'Security key',
+  biometric: 'Fingerprint, face or PIN',
+};
+
+const methodsOf = (event: SecurityEvent) =>
+  ((event.detail?.amr as Amr[] | undefined) ?? []).map((amr) => methodWords[amr] ?? amr).join(', ');
+
+/** "Security key “Blue YubiKey”", or "Sign-in method" for events recorded before kinds were. */
+function factorOf(event: SecurityEvent): string {
+  const kind = factorWords[event.detail?.kind as Factor['kind']] ?? 'Sign-in method';
+  const label = typeof event.detail?.label === 'string' ? event.detail.label : undefined;
+  return label && label !== kind ? `${kind} “${label}”` : kind;
+}
+
+/** What each security event means to the person, in their words. */
+const descriptions: Record<SecurityEvent['type'], (event: SecurityEvent) => string> = {
+  sign_up: () => 'Account created',
+  sign_in: (event) => `Signed in with ${methodsOf(event)}`,
+  sign_in_failed: () => 'Sign-in refused: wrong password or passkey',
+  sign_out: () => 'Signed out',
+  password_changed: (event) => (event.detail?.reset ? 'Password reset through an emailed link' : 'Password changed'),
+  second_factor_failed: (event) =>
+    event.detail?.duringSignIn === false
+      ? 'A wrong code was entered to confirm a change'
+      : 'Password accepted, but the second step failed',
+  totp_replay: () => 'An authenticator code was used a second time and refused',
+  account_locked: (event) => `Locked for ${String(event.detail?.minutes ?? 'some')} minutes after too many wrong codes`,
+  factor_added: (event) => `${factorOf(event)} added`,
+  factor_removed: (event) => `${factorOf(event)} removed`,
+  factor_renamed: () => 'Sign-in method renamed',
+  primary_factor_changed: () => 'Primary sign-in method changed',
+  mfa_enabled: () => 'Two-step verification turned on',
+  mfa_disabled: () => 'Two-step verification turned off',
+  mfa_reset: () => 'Two-step verification reset',
+  mfa_setup_requested: () => 'Two-step verification requested for the next sign-in',
+  mfa_setup_unlocked: () => 'Setting up again confirmed with the password and an emailed code',
+  recovery_code_used: (event) => `Recovery code used (${String(event.detail?.remaining ?? '?')} left)`,
+  recovery_codes_regenerated: () => 'New recovery codes made; the old ones no longer work',
+  email_verified: () => 'Email address confirmed',
+  email_changed: (event) =>
+    typeof event.detail?.to === 'string' ? `Email address changed to ${event.detail.to}` : 'Email address changed',
+  send_refused: () => 'A code was not sent: sending limits reached',
+  device_trusted: () => 'Device trusted: it skips the second step for a while',
+  device_revoked: () => 'Trusted device revoked',
+  session_revoked: () => 'Another session signed out',
+  webauthn_counter_regressed: () => 'A security key answered like a copy and was blocked',
+};
+
+export function describeEvent(event: SecurityEvent): string {
+  return descriptions[event.type](event);
+}
