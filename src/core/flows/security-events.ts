@@ -20,6 +20,7 @@ const noticed = new Set<SecurityEvent['type']>([
   'mfa_enabled',
   'mfa_disabled',
   'mfa_reset',
+  'mfa_setup_requested',
   'recovery_codes_regenerated',
   'recovery_code_used',
   'device_trusted',
