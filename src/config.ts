@@ -95,6 +95,65 @@ const providerList = <const Names extends readonly [string, ...string[]]>(names:
     'must name each provider once',
   );
 
+/** How one protected action is approved; see `stepUp.actions`. */
+const protectedAction = z.object({
+  /** What the person approves, as the challenge page and messages name it: "Withdraw funds". */
+  label: z.string().min(1).max(100),
+  /** `mfa`: a second factor; `mfa_or_password`: people without two-step verification give their password instead. */
+  requirement: z.enum(['mfa', 'mfa_or_password']).default('mfa_or_password'),
+  /** Seconds one approval covers later requests of the action in the same session; 0 asks every time. */
+  windowSeconds: z.number().int().min(0).max(86_400).default(0),
+  /** The window runs from the last request it covered rather than from the approval. */
+  sliding: z.boolean().default(false),
+  /** `time`: the window above; `session`: one approval lasts the session. */
+  scope: z.enum(['time', 'session']).default('time'),
+  /** The grant works once: the app redeems it with POST /api/v1/grants/consume. */
+  singleUse: z.boolean().default(false),
+  /** Asked of people with two-step verification even where it applies only at sign-in. */
+  alwaysOn: z.boolean().default(false),
+});
+
+export type ProtectedAction = z.infer<typeof protectedAction>;
+
+/** Tessera's own sensitive operations: always on, every time unless an operator gives them a window. */
+export const builtInActions = {
+  'password.change': { label: 'Change your password', alwaysOn: true },
+  'email.change': { label: 'Change your email address', alwaysOn: true },
+  'account.delete': { label: 'Delete your account', alwaysOn: true },
+  'factor.add': { label: 'Add a sign-in method', alwaysOn: true, windowSeconds: 600 },
+  'factor.remove': { label: 'Remove a sign-in method', alwaysOn: true },
+  'mfa.disable': { label: 'Turn off two-step verification', alwaysOn: true },
+  'mfa.reset': { label: 'Reset two-step verification', alwaysOn: true },
+  'recovery_codes.regenerate': { label: 'Make new recovery codes', alwaysOn: true },
+} as const;
+
+/** Examples for the host application, which it may change or add to. */
+const exampleActions = {
+  'api_key.invalidate': { label: 'Invalidate an API key' },
+  'team.add_member': { label: 'Add a team member', windowSeconds: 300, sliding: true },
+  'team.remove_member': { label: 'Remove a team member', windowSeconds: 300, sliding: true },
+  'funds.withdraw': { label: 'Withdraw funds', singleUse: true },
+  'bank_account.change': { label: 'Change the bank account', singleUse: true },
+};
+
+const actionName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'must be dotted lower-case words, e.g. funds.withdraw');
+
+/**
+ * The protected actions: Tessera's own and the examples, with the configured ones over them
+ * (JSON in the environment). The built-in ones cannot be turned into optional ones.
+ */
+const protectedActions = z
+  .preprocess(
+    (value) => ({ ...builtInActions, ...exampleActions, ...(typeof value === 'string' ? JSON.parse(value) : (value ?? {})) }),
+    z.record(actionName, protectedAction),
+  )
+  .refine(
+    (actions) => Object.keys(builtInActions).every((name) => actions[name]?.alwaysOn),
+    `the built-in actions (${Object.keys(builtInActions).join(', ')}) must stay alwaysOn`,
+  );
+
 export const configSchema = z.object({
   server: z
     .object({
@@ -290,6 +349,37 @@ export const configSchema = z.object({
        * and the person's second factor is still asked. Default: `false`.
        */
       countsAsSecondFactor: flag.default(false),
+    })
+    .prefault({}),
+  stepUp: z
+    .object({
+      /**
+       * Where the second factor is asked: `sign_in`, `actions` (protected actions only — people
+       * sign in with the password alone, as some products do), or `both`. Default: `both`.
+       */
+      mfaAppliesAt: z.enum(['sign_in', 'actions', 'both']).default('both'),
+      /**
+       * The protected actions by name, each with `label`, `requirement` (`mfa` or
+       * `mfa_or_password`), `windowSeconds`, `sliding`, `scope` (`time` or `session`),
+       * `singleUse` and `alwaysOn`. Tessera's own (password.change, email.change,
+       * account.delete, factor.add, factor.remove, mfa.disable, mfa.reset,
+       * recovery_codes.regenerate) are always there; the examples api_key.invalidate,
+       * team.add_member, team.remove_member (5-minute sliding window), funds.withdraw and
+       * bank_account.change (every time, single use) can be changed. Default: the built-in and
+       * example actions.
+       */
+      actions: protectedActions.prefault({}),
+      /** Minutes a step-up can be approved after it was asked for. Default: `10`. */
+      challengeMinutes: z.coerce.number().int().min(1).max(60).default(10),
+      /** Seconds a grant is valid after it is issued. Default: `120`. */
+      grantLifetimeSeconds: z.coerce.number().int().min(10).max(3600).default(120),
+      /**
+       * Where the hosted /step-up page may send the browser back to, as URL prefixes
+       * (`https://app.example.com/`); Tessera's own pages are always allowed. Default: none.
+       */
+      returnUrls: z
+        .preprocess((value) => (typeof value === 'string' ? value.split(',').filter(Boolean) : value), z.array(z.url()))
+        .default([]),
     })
     .prefault({}),
   securityNotices: z

@@ -7,6 +7,7 @@ import { trustAttestationRoots } from './core/factors/webauthn.js';
 import type { Clock, PasswordHasher } from './core/ports.js';
 import { argon2Hasher } from './crypto/argon2-hasher.js';
 import { createDelivery } from './delivery/create-delivery.js';
+import { createGrantSigner } from './crypto/grant-signer.js';
 import { loadKeyring, systemRandom } from './crypto/keyring.js';
 import { buildApp } from './http/app.js';
 import { startNoticeSweeper } from './notice-sweeper.js';
@@ -47,9 +48,11 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
   const database = await openDatabase(config.database.url, { schema: overrides.databaseSchema });
   await migrateToLatest(database);
   const logger = overrides.logger ?? pino({ enabled: false });
+  const store = createKyselyStore(database);
+  const clock = overrides.clock ?? systemClock;
   const deps: CoreDeps = {
-    store: createKyselyStore(database),
-    clock: overrides.clock ?? systemClock,
+    store,
+    clock,
     random: systemRandom,
     passwords: overrides.passwords ?? argon2Hasher,
     keyedHash: keyring,
@@ -59,6 +62,13 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
       windowSeconds: config.throttling.ipWindowSeconds,
     }),
     delivery: createDelivery(config, database, logger),
+    grants: createGrantSigner({
+      keys: store.signingKeys,
+      secretBox: keyring,
+      random: systemRandom,
+      issuer: config.server.publicUrl,
+      now: () => clock.now(),
+    }),
     settings: config,
   };
   const app = await buildApp({ config, deps, logger: overrides.logger });

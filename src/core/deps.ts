@@ -1,5 +1,15 @@
 import type { TesseraConfig } from '../config.js';
-import type { Clock, Delivery, KeyedHasher, PasswordHasher, Random, RateLimiter, SecretBox, Store } from './ports.js';
+import type {
+  Clock,
+  Delivery,
+  GrantSigner,
+  KeyedHasher,
+  PasswordHasher,
+  Random,
+  RateLimiter,
+  SecretBox,
+  Store,
+} from './ports.js';
 
 /** The part of the configuration the core reads. */
 export type CoreSettings = Pick<
@@ -20,6 +30,7 @@ export type CoreSettings = Pick<
   | 'magicLinks'
   | 'passwordReset'
   | 'securityNotices'
+  | 'stepUp'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */
@@ -32,6 +43,7 @@ export interface CoreDeps {
   secretBox: SecretBox;
   ipLimiter: RateLimiter;
   delivery: Delivery;
+  grants: GrantSigner;
   settings: CoreSettings;
 }
 

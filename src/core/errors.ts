@@ -28,6 +28,13 @@ export const errorCodes = [
   'ERR_PASSKEY_FAILED',
   'ERR_SETUP_LOCKED',
   'ERR_FRESH_FACTOR_REQUIRED',
+  'ERR_UNKNOWN_ACTION',
+  'ERR_MFA_REQUIRED',
+  'ERR_STEP_UP_EXPIRED',
+  'ERR_STEP_UP_REQUIRED',
+  'ERR_GRANT_INVALID',
+  'ERR_GRANT_USED',
+  'ERR_RETURN_URL',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -65,6 +65,10 @@ const descriptions: Record<SecurityEvent['type'], (event: SecurityEvent) => stri
   device_revoked: () => 'Trusted device revoked',
   session_revoked: () => 'Another session signed out',
   webauthn_counter_regressed: () => 'A security key answered like a copy and was blocked',
+  step_up_approved: (event) => `Approved: ${String(event.detail?.label ?? event.detail?.action ?? 'a protected action')}`,
+  account_deleted: () => 'Account deleted',
+  account_deletion_scheduled: () => 'Account deletion scheduled',
+  account_deletion_cancelled: () => 'Account deletion cancelled by signing in',
 };
 
 export function describeEvent(event: SecurityEvent): string {

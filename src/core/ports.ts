@@ -104,6 +104,100 @@ export interface PendingSignIn {
   expiresAt: number;
 }
 
+/**
+ * What a second-factor answer is for: one pending sign-in or one step-up. A code sent, or a key
+ * challenge issued, for one of them answers nothing else.
+ */
+export interface ChallengeBinding {
+  purpose: 'sign_in' | 'step_up';
+  id: string;
+  /** The passkey that was the first factor, which cannot also be the second. */
+  firstFactorId: string | null;
+}
+
+/**
+ * A protected action the person was asked to approve: pending until a second factor (or, for
+ * people without one where allowed, the password) approves it, then the approval that later
+ * requests of the same action in the same session may ride on, within the action's window.
+ */
+export interface StepUp {
+  id: string;
+  userId: string;
+  sessionId: string;
+  action: string;
+  /** What exactly is approved, as shown to the person: "Withdraw £250.00 to account ••••1234". */
+  details: string | null;
+  /** SHA-256 of the details (hex), which the grant names; null without details. */
+  detailsHash: string | null;
+  createdAt: number;
+  /** Until then it can be approved. */
+  expiresAt: number;
+  approvedAt: number | null;
+  /** The methods that approved it. */
+  amr: Amr[];
+  /** The last request the approval covered, for sliding windows. */
+  lastUsedAt: number | null;
+}
+
+export interface StepUpRepository {
+  create(stepUp: StepUp): Promise<void>;
+  /** The step-up of this session still waiting for approval at `now`. */
+  findPending(id: string, sessionId: string, now: number): Promise<StepUp | undefined>;
+  /** Approves a waiting step-up; false for every caller but the first, and once it expired. */
+  approve(id: string, amr: Amr[], now: number): Promise<boolean>;
+  /** The newest approval of `action` in the session. */
+  latestApproval(sessionId: string, action: string): Promise<StepUp | undefined>;
+  /** Records a request the approval covered, which moves a sliding window. */
+  touch(id: string, now: number): Promise<void>;
+}
+
+/** The signing keys of grants (and later ID tokens): Ed25519, the private half sealed. */
+export interface SigningKey {
+  kid: string;
+  publicJwk: string;
+  privateSealed: string;
+  createdAt: number;
+}
+
+export interface SigningKeyRepository {
+  /** Every key, newest first; the newest signs, all of them verify. */
+  list(): Promise<SigningKey[]>;
+  create(key: SigningKey): Promise<void>;
+}
+
+/** What a grant says: this person, in this session, may do this action, with these details, until it expires. */
+export interface GrantClaims {
+  /** The person. */
+  sub: string;
+  /** The session that approved it. */
+  sid: string;
+  /** The protected action. */
+  act: string;
+  /** SHA-256 (hex) of the approved details, or null when there were none. */
+  dh: string | null;
+  /** How the person approved: the methods of the step-up, or of the session for a window. */
+  amr: Amr[];
+  /** Single use: redeem with POST /api/v1/grants/consume. */
+  su: boolean;
+  jti: string;
+  /** Seconds since the epoch. */
+  iat: number;
+  exp: number;
+}
+
+/** Signs grants as JWTs (EdDSA) and verifies them; the public keys are published as a JWKS. */
+export interface GrantSigner {
+  sign(claims: GrantClaims): Promise<string>;
+  /** The claims of a grant this server signed and that is unexpired at `now`; undefined for anything else. */
+  verify(token: string, now: number): Promise<GrantClaims | undefined>;
+  jwks(): Promise<{ keys: Record<string, unknown>[] }>;
+}
+
+export interface GrantRepository {
+  /** Spends a single-use grant; true for exactly one caller, across instances. */
+  consume(jti: string, now: number, expiresAt: number): Promise<boolean>;
+}
+
 export interface Session {
   id: string;
   userId: string;
@@ -182,7 +276,11 @@ export interface SecurityEvent extends RequestOrigin {
     | 'mfa_reset'
     | 'mfa_setup_unlocked'
     | 'webauthn_counter_regressed'
-    | 'mfa_enabled';
+    | 'mfa_enabled'
+    | 'step_up_approved'
+    | 'account_deleted'
+    | 'account_deletion_scheduled'
+    | 'account_deletion_cancelled';
   userId: string | null;
   /** Whether what was tried succeeded; failures are what an attacker leaves behind. */
   outcome: 'success' | 'failure';
@@ -294,9 +392,10 @@ export interface WebAuthnChallenge {
   /**
    * `register`: adds a `security_key` or `biometric` factor to `userId`; `sign_in`: answers
    * `pendingSignInId`'s second factor; `reauthenticate`: proves `userId` is present for a
-   * sensitive change; `passkey`: signs someone in without an email, so it has no user yet.
+   * sensitive change; `passkey`: signs someone in without an email, so it has no user yet;
+   * `step_up`: approves the step-up in `pendingSignInId`.
    */
-  purpose: 'register' | 'sign_in' | 'reauthenticate' | 'passkey';
+  purpose: 'register' | 'sign_in' | 'reauthenticate' | 'passkey' | 'step_up';
   userId: string | null;
   pendingSignInId: string | null;
   /** For `register`: the kind of factor being added. */
@@ -347,8 +446,9 @@ export interface OobChallenge {
     | 'change_email'
     | 'unlock_setup'
     | 'magic_link'
-    | 'password_reset';
-  /** The pending sign-in a `sign_in` code was sent for; null for enrollment. */
+    | 'password_reset'
+    | 'step_up';
+  /** The pending sign-in a `sign_in` code, or the step-up a `step_up` code, was sent for; null for enrollment. */
   pendingSignInId: string | null;
   /** The factor the code went through; null for enrollment. */
   factorId: string | null;
@@ -460,6 +560,9 @@ export interface Store {
   trustedDevices: TrustedDeviceRepository;
   outbox: OutboxRepository;
   securityNotices: SecurityNoticeRepository;
+  stepUps: StepUpRepository;
+  signingKeys: SigningKeyRepository;
+  grants: GrantRepository;
 }
 
 export interface PasswordHasher {

@@ -19,6 +19,7 @@ import { pages } from './pages/plugin.js';
 import { errorPage } from './pages/error-page.js';
 import { themeCss } from './pages/theme.js';
 import { registerBrowserProtections } from './security.js';
+import { stepUpRoutes } from './api/step-up-routes.js';
 
 export interface AppOptions {
   config: TesseraConfig;
@@ -71,6 +72,9 @@ export async function buildApp({ config, deps, logger }: AppOptions): Promise<Fa
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(webauthnBrowser),
   );
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/.well-known/jwks.json', { schema: { hide: true } }, async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=300').send(await deps.grants.jwks()),
+  );
 
   await app.register(
     async (api) => {
@@ -78,6 +82,7 @@ export async function buildApp({ config, deps, logger }: AppOptions): Promise<Fa
       await api.register(factorRoutes, { deps });
       await api.register(deviceRoutes, { deps });
       await api.register(hostRoutes, { config, deps, prefix: '/host' });
+      await api.register(stepUpRoutes, { config, deps });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },

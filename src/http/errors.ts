@@ -31,6 +31,13 @@ export const statusByCode: Record<ErrorCode, number> = {
   ERR_PASSKEY_FAILED: 401,
   ERR_SETUP_LOCKED: 409,
   ERR_FRESH_FACTOR_REQUIRED: 403,
+  ERR_UNKNOWN_ACTION: 400,
+  ERR_MFA_REQUIRED: 403,
+  ERR_STEP_UP_EXPIRED: 400,
+  ERR_STEP_UP_REQUIRED: 403,
+  ERR_GRANT_INVALID: 400,
+  ERR_GRANT_USED: 409,
+  ERR_RETURN_URL: 400,
 };
 
 /** The JSON body of every API error: a stable code and a sentence a person can act on. */

@@ -9,6 +9,8 @@ import { outboxRepository } from './repositories/outbox.js';
 import { pendingSignInRepository } from './repositories/pending-sign-ins.js';
 import { recoveryCodeRepository } from './repositories/recovery-codes.js';
 import { securityNoticeRepository } from './repositories/security-notices.js';
+import { grantRepository, signingKeyRepository } from './repositories/signing-keys.js';
+import { stepUpRepository } from './repositories/step-ups.js';
 import { sessionRepository } from './repositories/sessions.js';
 import { throttleRepository } from './repositories/throttles.js';
 import { trustedDeviceRepository } from './repositories/trusted-devices.js';
@@ -32,5 +34,8 @@ export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'di
     trustedDevices: trustedDeviceRepository(db),
     outbox: outboxRepository(db),
     securityNotices: securityNoticeRepository(db),
+    stepUps: stepUpRepository(db),
+    signingKeys: signingKeyRepository(db),
+    grants: grantRepository(db),
   };
 }

@@ -160,6 +160,32 @@ export interface Database {
     country: string | null;
     sent_at: number;
   };
+  step_ups: {
+    id: string;
+    user_id: string;
+    session_id: string;
+    action: string;
+    details: string | null;
+    details_hash: string | null;
+    created_at: number;
+    expires_at: number;
+    approved_at: number | null;
+    /** JSON array of the methods that approved it. */
+    amr: string;
+    last_used_at: number | null;
+  };
+  signing_keys: {
+    kid: string;
+    public_jwk: string;
+    /** The private JWK, sealed with the key id as associated data. */
+    private_sealed: string;
+    created_at: number;
+  };
+  consumed_grants: {
+    jti: string;
+    consumed_at: number;
+    expires_at: number;
+  };
   outbox_messages: {
     id: string;
     channel: string;

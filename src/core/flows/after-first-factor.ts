@@ -22,7 +22,8 @@ export type AfterFirstFactor =
  * The one policy decision every first factor goes through: a person with a second factor gets
  * a short-lived pending sign-in, bound to their browser by its own cookie and reaching nothing
  * but the challenge; everyone else gets a session from `completeSignIn`. A first factor that is
- * multi-factor by itself (a passkey that verified the person) needs no second step.
+ * multi-factor by itself (a passkey that verified the person) needs no second step, and
+ * where `stepUp.mfaAppliesAt` is `actions` the second factor waits for a protected action.
  */
 export async function afterFirstFactor(
   deps: CoreDeps,
@@ -40,7 +41,10 @@ export async function afterFirstFactor(
   },
 ): Promise<AfterFirstFactor> {
   const factors = await deps.store.factors.listForUser(input.user.id);
-  if (factors.length === 0) return { kind: 'signed_in', ...(await completeSignIn(deps, input)) };
+  // Where the second factor guards only protected actions, the password alone signs in.
+  if (factors.length === 0 || deps.settings.stepUp.mfaAppliesAt === 'actions') {
+    return { kind: 'signed_in', ...(await completeSignIn(deps, input)) };
+  }
 
   const now = deps.clock.now();
   const lockedUntil = await deps.store.lockout.lockedUntil(input.user.id);

@@ -1,6 +1,7 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
+import type { ChallengeBinding, PendingSignIn } from '../ports.js';
 import { completeSignIn, type SignedIn } from './complete-sign-in.js';
 import { findPendingSignIn } from './after-first-factor.js';
 import { trustDevice } from './trusted-devices.js';
@@ -12,8 +13,14 @@ export async function signInKeyOptions(deps: CoreDeps, pendingToken: string): Pr
   const pending = await findPendingSignIn(deps, pendingToken);
   const user = pending && (await deps.store.users.findById(pending.userId));
   if (!pending || !user) throw expired();
-  return secondFactorKeyOptions(deps, { user, pending });
+  return secondFactorKeyOptions(deps, { user, binding: signInBinding(pending) });
 }
+
+const signInBinding = (pending: PendingSignIn): ChallengeBinding => ({
+  purpose: 'sign_in',
+  id: pending.id,
+  firstFactorId: pending.firstFactorId,
+});
 
 const expired = () => new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has expired. Please sign in again.');
 
@@ -34,7 +41,7 @@ export async function completeSecondFactor(
   return checkSecondFactor(
     deps,
     user,
-    { proof: input.proof, ip: input.ip, userAgent: input.userAgent, pending },
+    { proof: input.proof, ip: input.ip, userAgent: input.userAgent, binding: signInBinding(pending) },
     async (store, match) => {
       if (!(await store.pendingSignIns.consume(pending.id, deps.clock.now()))) throw expired();
       const amr = [...new Set([...pending.amr, ...amrOfMatch(match)])];

@@ -5,7 +5,7 @@ import { takeOobCode } from './take-oob-code.js';
 import { matchTotpStep } from '../factors/totp.js';
 import { normalizeRecoveryCode } from '../factors/recovery-codes.js';
 import type { AuthenticationResponseJSON } from '../factors/webauthn.js';
-import type { Amr, Factor, PendingSignIn, RequestOrigin, Store, User } from '../ports.js';
+import type { Amr, ChallengeBinding, Factor, RequestOrigin, Store, User } from '../ports.js';
 import { matchKeyAssertion } from './webauthn-assertion.js';
 import { recordEvent } from './security-events.js';
 
@@ -22,11 +22,11 @@ export type SecondFactorMatch =
 /** The method references a match adds to a session. */
 export const amrOfMatch = (match: SecondFactorMatch): Amr[] => (match.method === 'webauthn' ? match.amr : [match.method]);
 
-/** One attempt: the proof, where it came from, and the pending sign-in it answers, if any. */
+/** One attempt: the proof, where it came from, and the sign-in or step-up it answers, if any. */
 export interface SecondFactorAttempt extends RequestOrigin {
   proof: SecondFactorProof;
-  /** At sign-in, the pending sign-in whose sent code or key challenge may be the answer. */
-  pending?: Pick<PendingSignIn, 'id' | 'firstFactorId'>;
+  /** The pending sign-in or step-up whose sent code or key challenge may be the answer. */
+  binding?: ChallengeBinding;
 }
 
 export function lockedError(lockedUntil: number, now: number): TesseraError {
@@ -47,7 +47,7 @@ export function lockedError(lockedUntil: number, now: number): TesseraError {
 export async function checkSecondFactor<T>(
   deps: CoreDeps,
   user: User,
-  { proof, pending, ...origin }: SecondFactorAttempt,
+  { proof, binding, ...origin }: SecondFactorAttempt,
   andThen: (store: Store, match: SecondFactorMatch) => Promise<T>,
 ): Promise<T> {
   const now = deps.clock.now();
@@ -58,9 +58,9 @@ export async function checkSecondFactor<T>(
   const match =
     'code' in proof
       ? ((await matchAuthenticatorCode(deps, user, proof.code.trim(), origin)) ??
-        (pending ? await matchSentCode(deps, user, proof.code.trim(), pending.id) : undefined))
+        (binding ? await matchSentCode(deps, user, proof.code.trim(), binding) : undefined))
       : 'webauthn' in proof
-        ? await matchKey(deps, user, proof.webauthn, pending, origin)
+        ? await matchKey(deps, user, proof.webauthn, binding, origin)
         : await matchRecoveryCode(deps, user, proof.recoveryCode);
   if (!match) {
     await recordEvent(deps, deps.store, {
@@ -68,7 +68,7 @@ export async function checkSecondFactor<T>(
       userId: user.id,
       ...origin,
       at: now,
-      detail: { failures: claim.failures, duringSignIn: pending !== undefined },
+      detail: { failures: claim.failures, duringSignIn: binding?.purpose === 'sign_in' },
     });
     if (claim.failures >= maxFailures) {
       await recordEvent(deps, deps.store, {
@@ -126,9 +126,9 @@ async function matchSentCode(
   deps: CoreDeps,
   user: User,
   code: string,
-  pendingSignInId: string,
+  binding: ChallengeBinding,
 ): Promise<SecondFactorMatch | undefined> {
-  const challenge = await deps.store.oobChallenges.find(user.id, 'sign_in', pendingSignInId, deps.clock.now());
+  const challenge = await deps.store.oobChallenges.find(user.id, binding.purpose, binding.id, deps.clock.now());
   if (!challenge || !(await takeOobCode(deps, challenge, code))) return undefined;
   const method: 'email' | 'sms' | 'tel' = challenge.channel === 'sms' ? 'sms' : challenge.channel === 'voice' ? 'tel' : 'email';
   return { method, factorId: challenge.factorId };
@@ -138,10 +138,10 @@ async function matchKey(
   deps: CoreDeps,
   user: User,
   response: AuthenticationResponseJSON,
-  pending: SecondFactorAttempt['pending'],
+  binding: ChallengeBinding | undefined,
   origin: RequestOrigin,
 ): Promise<SecondFactorMatch | undefined> {
-  const matched = await matchKeyAssertion(deps, user, response, pending, origin);
+  const matched = await matchKeyAssertion(deps, user, response, binding, origin);
   return matched && { method: 'webauthn', ...matched };
 }
 

@@ -21,17 +21,18 @@ interface Composed {
   text: string;
 }
 
-const purposeWords: Record<'sign_in' | 'enroll_email' | 'enroll_phone', string> = {
-  sign_in: 'sign-in',
-  enroll_email: 'set-up',
-  enroll_phone: 'set-up',
-};
+/** What a texted or spoken code is for: "sign-in code", or the very thing a step-up approves. */
+function codeName(purpose: OobChallenge['purpose'], approving: string | undefined): string {
+  if (purpose === 'step_up') return `code to approve “${approving}”`;
+  return purpose === 'sign_in' ? 'sign-in code' : 'set-up code';
+}
 
 function compose(
   deps: CoreDeps,
   purpose: OobChallenge['purpose'],
   channel: OobChallenge['channel'],
   challengeId: string,
+  approving?: string,
 ): Composed {
   const product = deps.settings.branding.productName;
   const { digits, lifetimeMinutes, verificationLinkHours } = deps.settings.emailCodes;
@@ -75,7 +76,7 @@ function compose(
       secret: code,
       lifetimeMs,
       subject: '',
-      text: `Your ${product} ${purposeWords[purpose as keyof typeof purposeWords]} code is ${code}. It expires in ${lifetimeMinutes} minutes. Never share it.\n\n@${host} #${code}`,
+      text: `Your ${product} ${codeName(purpose, approving)} is ${code}. It expires in ${lifetimeMinutes} minutes. Never share it.\n\n@${host} #${code}`,
     };
   }
   if (channel === 'voice') {
@@ -84,11 +85,12 @@ function compose(
       secret: code,
       lifetimeMs,
       subject: '',
-      text: `This is ${product}. Your ${purposeWords[purpose as keyof typeof purposeWords]} code is: ${spoken}.\nAgain, your code is: ${spoken}.`,
+      text: `This is ${product}. Your ${codeName(purpose, approving)} is: ${spoken}.\nAgain, your code is: ${spoken}.`,
     };
   }
   const emailed = {
     sign_in: { lead: `Your ${product} sign-in code is`, subject: `Your ${product} sign-in code` },
+    step_up: { lead: `Your ${product} ${codeName(purpose, approving)} is`, subject: `Approve: ${approving}` },
     unlock_setup: {
       lead: `Your code to set up two-step verification again for ${product} is`,
       subject: `Set up two-step verification again for ${product}`,
@@ -120,6 +122,8 @@ export async function sendCode(
     factorId: string | null;
     /** What the challenge carries, sealed under its id: the new address of an email change. */
     payload?: string;
+    /** For a step-up, what the code approves, named in the message: "Withdraw £250.00 to account ••••1234". */
+    approving?: string;
     /** Email unless given: SMS and voice go to the E.164 number in `address`. */
     channel?: OobChallenge['channel'];
     /** The ISO country of a phone number, for the toll-fraud budgets. */
@@ -167,7 +171,7 @@ export async function sendCode(
     await assertPhoneBudget(deps, { ...send, address: input.address, sends, ip: input.ip, userAgent: input.userAgent });
 
   const challengeId = newId(deps.random);
-  const message = compose(deps, input.purpose, channel, challengeId);
+  const message = compose(deps, input.purpose, channel, challengeId, input.approving);
   const expiresAt = now + message.lifetimeMs;
   await deps.store.oobChallenges.replace({
     id: challengeId,

@@ -16,7 +16,7 @@ export interface CodeTarget {
 }
 
 /** Every address and number a code can be sent to for this person: emails first, then texts and calls. */
-async function codeTargetsOf(deps: CoreDeps, user: User): Promise<(CodeTarget & { address: string; country?: string })[]> {
+export async function codeTargetsOf(deps: CoreDeps, user: User): Promise<(CodeTarget & { address: string; country?: string })[]> {
   const emails = (await emailFactorsOf(deps, user)).map(({ factor, address }) => ({
     factorId: factor.id,
     channel: 'email' as const,

@@ -3,7 +3,7 @@ import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { factorSecretContext } from '../factors/factor-secret.js';
 import { type AuthenticationResponseJSON, amrOf, authenticationOptions, verifyAssertion } from '../factors/webauthn.js';
-import type { Amr, Factor, PendingSignIn, RequestOrigin, User } from '../ports.js';
+import type { Amr, ChallengeBinding, Factor, RequestOrigin, User } from '../ports.js';
 import { issueWebAuthnChallenge, takeWebAuthnChallenge } from './webauthn-challenges.js';
 import { recordEvent } from './security-events.js';
 
@@ -13,19 +13,19 @@ export function usableKeysOf(factors: Factor[], firstFactorId: string | null = n
 }
 
 /**
- * Options for proving the second factor with a registered key: at sign-in the challenge is
- * bound to the pending sign-in, otherwise (before a sensitive change) to the person.
+ * Options for proving the second factor with a registered key: the challenge is bound to the
+ * pending sign-in or step-up it answers, otherwise (before a sensitive change) to the person.
  */
 export async function secondFactorKeyOptions(
   deps: CoreDeps,
-  input: { user: User; pending?: PendingSignIn },
+  input: { user: User; binding?: ChallengeBinding },
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const keys = usableKeysOf(await deps.store.factors.listForUser(input.user.id), input.pending?.firstFactorId);
+  const keys = usableKeysOf(await deps.store.factors.listForUser(input.user.id), input.binding?.firstFactorId);
   if (keys.length === 0) throw new TesseraError('ERR_NOT_FOUND', 'There is no security key or biometric on this account.');
   const challenge = await issueWebAuthnChallenge(deps, {
-    purpose: input.pending ? 'sign_in' : 'reauthenticate',
+    purpose: input.binding?.purpose ?? 'reauthenticate',
     userId: input.user.id,
-    pendingSignInId: input.pending?.id ?? null,
+    pendingSignInId: input.binding?.id ?? null,
     kind: null,
   });
   const configured = deps.settings.webauthn.secondFactorUserVerification;
@@ -39,28 +39,28 @@ export async function secondFactorKeyOptions(
 
 /**
  * Matches an assertion offered as this person's second factor: its challenge must have been
- * issued for this person and this pending sign-in (or for no sign-in at all), and the key must
+ * issued for this person and this sign-in or step-up (or for neither), and the key must
  * be theirs and usable. Undefined when anything does not hold.
  */
 export async function matchKeyAssertion(
   deps: CoreDeps,
   user: User,
   response: AuthenticationResponseJSON,
-  pending: Pick<PendingSignIn, 'id' | 'firstFactorId'> | undefined,
+  binding: ChallengeBinding | undefined,
   origin: RequestOrigin,
 ): Promise<{ factor: Factor; amr: Amr[] } | undefined> {
   const taken = await takeWebAuthnChallenge(deps, response);
   const { issued } = taken ?? {};
   if (
     !taken ||
-    issued?.purpose !== (pending ? 'sign_in' : 'reauthenticate') ||
+    issued?.purpose !== (binding?.purpose ?? 'reauthenticate') ||
     issued.userId !== user.id ||
-    issued.pendingSignInId !== (pending?.id ?? null)
+    issued.pendingSignInId !== (binding?.id ?? null)
   ) {
     return undefined;
   }
   const factor = await deps.store.factors.findByCredentialId(response.id);
-  if (!factor || factor.userId !== user.id || usableKeysOf([factor], pending?.firstFactorId).length === 0) return undefined;
+  if (!factor || factor.userId !== user.id || usableKeysOf([factor], binding?.firstFactorId).length === 0) return undefined;
   const asserted = await assertKey(deps, {
     factor,
     response,

@@ -11,7 +11,7 @@ import { toEnrolledView } from './views.js';
 import { originOf } from '../sign-in-response.js';
 
 /** The host application's key from `Authorization: Bearer id.secret`, checked in constant time. */
-function requireHostKey(config: TesseraConfig, request: FastifyRequest): void {
+export function requireHostKey(config: TesseraConfig, request: FastifyRequest): void {
   const [scheme, credential = ''] = (request.headers.authorization ?? '').split(' ');
   const separator = credential.indexOf('.');
   const key = config.hostApi.keys.find((candidate) => candidate.id === credential.slice(0, separator));

@@ -1,0 +1,90 @@
+import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+import type { GrantClaims, GrantSigner, Random, SecretBox, SigningKeyRepository } from '../core/ports.js';
+
+const algorithm = 'EdDSA';
+const grantType = 'tessera-grant+jwt';
+const sealContext = (kid: string) => `signing-key:${kid}`;
+
+interface LoadedKeys {
+  kid: string;
+  privateKey: CryptoKey | Uint8Array;
+  jwks: { keys: JWK[] };
+}
+
+/**
+ * Grants signed with Ed25519 under the issuer's name. The first use makes a key pair if the
+ * store has none; the private key is kept sealed under the server keys, so a database copy
+ * alone cannot mint grants. Two instances starting at once may each make one: both are
+ * published, and the newest signs.
+ */
+export function createGrantSigner(deps: {
+  keys: SigningKeyRepository;
+  secretBox: SecretBox;
+  random: Random;
+  issuer: string;
+  now: () => number;
+}): GrantSigner {
+  let loaded: Promise<LoadedKeys> | undefined;
+
+  async function load(): Promise<LoadedKeys> {
+    if ((await deps.keys.list()).length === 0) await createKey();
+    const stored = await deps.keys.list();
+    const newest = stored[0]!;
+    const privateJwk = deps.secretBox.open(newest.privateSealed, sealContext(newest.kid));
+    if (!privateJwk) throw new Error(`signing key ${newest.kid} cannot be opened with the configured server keys`);
+    return {
+      kid: newest.kid,
+      privateKey: await importJWK(JSON.parse(privateJwk) as JWK, algorithm),
+      jwks: { keys: stored.map((key) => JSON.parse(key.publicJwk) as JWK) },
+    };
+  }
+
+  async function createKey(): Promise<void> {
+    const kid = deps.random.bytes(12).toString('base64url');
+    const pair = await generateKeyPair(algorithm, { crv: 'Ed25519', extractable: true });
+    const publicJwk = { ...(await exportJWK(pair.publicKey)), kid, alg: algorithm, use: 'sig' };
+    const privateJwk = { ...(await exportJWK(pair.privateKey)), kid, alg: algorithm };
+    await deps.keys.create({
+      kid,
+      publicJwk: JSON.stringify(publicJwk),
+      privateSealed: deps.secretBox.seal(JSON.stringify(privateJwk), sealContext(kid)),
+      createdAt: deps.now(),
+    });
+  }
+
+  const keys = () => (loaded ??= load().catch((error: unknown) => ((loaded = undefined), Promise.reject(error))));
+
+  return {
+    async sign(claims) {
+      const { kid, privateKey } = await keys();
+      const { iat, exp, jti, sub, ...rest } = claims;
+      return new SignJWT({ ...rest })
+        .setProtectedHeader({ alg: algorithm, kid, typ: grantType })
+        .setIssuer(deps.issuer)
+        .setSubject(sub)
+        .setJti(jti)
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .sign(privateKey);
+    },
+
+    async verify(token, now) {
+      try {
+        const { payload } = await jwtVerify(token, createLocalJWKSet((await keys()).jwks), {
+          issuer: deps.issuer,
+          typ: grantType,
+          algorithms: [algorithm],
+          currentDate: new Date(now),
+          clockTolerance: 0,
+        });
+        return payload as unknown as GrantClaims;
+      } catch {
+        return undefined;
+      }
+    },
+
+    async jwks() {
+      return { keys: (await keys()).jwks.keys as Record<string, unknown>[] };
+    },
+  };
+}
