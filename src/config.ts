@@ -214,12 +214,6 @@ export const configSchema = z.object({
       idleTimeoutMinutes: positiveInt.default(60),
       /** Hours after sign-in after which a session ends whatever happens. Default: `24`. */
       absoluteTimeoutHours: positiveInt.default(24),
-      /**
-       * Minutes a second factor stays fresh: changing how a person signs in (adding a method)
-       * within them needs no new proof; after them, the person confirms with a second factor
-       * first. Default: `10`.
-       */
-      freshSecondFactorMinutes: z.coerce.number().int().min(1).max(60).default(10),
     })
     .prefault({}),
   throttling: z
@@ -380,6 +374,15 @@ export const configSchema = z.object({
       returnUrls: z
         .preprocess((value) => (typeof value === 'string' ? value.split(',').filter(Boolean) : value), z.array(z.url()))
         .default([]),
+    })
+    .prefault({}),
+  accountDeletion: z
+    .object({
+      /**
+       * Days between asking to delete an account and its deletion; signing in before then keeps
+       * it. 0 deletes at once. Default: `0`.
+       */
+      graceDays: z.coerce.number().int().min(0).max(90).default(0),
     })
     .prefault({}),
   securityNotices: z

@@ -10,7 +10,7 @@ import { createDelivery } from './delivery/create-delivery.js';
 import { createGrantSigner } from './crypto/grant-signer.js';
 import { loadKeyring, systemRandom } from './crypto/keyring.js';
 import { buildApp } from './http/app.js';
-import { startNoticeSweeper } from './notice-sweeper.js';
+import { startSweeper, type Swept } from './sweeper.js';
 import { createStoreRateLimiter } from './store/ip-limiter.js';
 import { createKyselyStore } from './store/kysely-store.js';
 import { migrateToLatest, openDatabase } from './store/open-database.js';
@@ -20,8 +20,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 export interface TesseraServer {
   app: FastifyInstance;
   deps: CoreDeps;
-  /** Sends the security notices that are due now (the server also does it on a timer). */
-  sweepNotices(): Promise<number>;
+  /** Does the waiting work that is due now — security notices, due account deletions — which the server also does on a timer. */
+  sweep(): Promise<Swept>;
   close(): Promise<void>;
 }
 
@@ -33,8 +33,8 @@ export interface ServerOverrides {
   /** The pino logger of the HTTP app and message delivery; without one nothing is logged. */
   logger?: FastifyBaseLogger;
   warn?: (message: string) => void;
-  /** Send security notices only when `sweepNotices()` is called, so a test decides when time has passed. */
-  manualNoticeSweeps?: boolean;
+  /** Do waiting work only when `sweep()` is called, so a test decides when time has passed. */
+  manualSweeps?: boolean;
 }
 
 /** Opens and migrates the database, wires the adapters into the core and builds the HTTP app. */
@@ -72,14 +72,14 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
     settings: config,
   };
   const app = await buildApp({ config, deps, logger: overrides.logger });
-  const notices = startNoticeSweeper(deps, logger, !overrides.manualNoticeSweeps);
+  const sweeper = startSweeper(deps, logger, !overrides.manualSweeps);
   return {
     app,
     deps,
-    sweepNotices: notices.sweep,
+    sweep: sweeper.sweep,
     async close() {
       await app.close();
-      await notices.stop();
+      await sweeper.stop();
       await database.close();
     },
   };

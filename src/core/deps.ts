@@ -31,6 +31,7 @@ export type CoreSettings = Pick<
   | 'passwordReset'
   | 'securityNotices'
   | 'stepUp'
+  | 'accountDeletion'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */

@@ -27,6 +27,8 @@ export interface User {
    * to their verified address, no factor can be bound, so a stolen password is never enough.
    */
   mfaResetAt: number | null;
+  /** When the account will be deleted, after the grace period the person asked for; signing in before then keeps it. */
+  deletionDueAt: number | null;
 }
 
 /**
@@ -322,6 +324,12 @@ export interface UserRepository {
   setMfaSetup(id: string, state: { required: boolean; resetAt: number | null }): Promise<void>;
   /** Moves the account to a confirmed new address; false when another account has it. */
   changeEmail(id: string, email: string, verifiedAt: number): Promise<boolean>;
+  /** Sets or clears the time the account is deleted. */
+  scheduleDeletion(id: string, dueAt: number | null): Promise<void>;
+  /** Accounts whose deletion is due at `now`. */
+  listDueForDeletion(now: number, limit: number): Promise<User[]>;
+  /** Deletes the account and everything it owns; false when it was already gone. */
+  delete(id: string): Promise<boolean>;
 }
 
 export interface SessionRepository {

@@ -13,6 +13,7 @@ export interface Database {
     /** 1 when the next sign-in must lead through setting up a second factor. */
     mfa_setup_required: Generated<number>;
     mfa_reset_at: number | null;
+    deletion_due_at: number | null;
   };
   sessions: {
     id: string;

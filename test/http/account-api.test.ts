@@ -142,6 +142,7 @@ describe('account API', () => {
     const document = (await browser.get('/api/v1/openapi.json')).json();
     expect(Object.keys(document.paths).sort()).toEqual(
       [
+        '/api/v1/account/delete',
         '/api/v1/activity',
         '/api/v1/email/change',
         '/api/v1/email/verification',

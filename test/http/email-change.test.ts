@@ -33,7 +33,7 @@ describe('changing the email address', () => {
     });
     expect(noPassword.statusCode).toBe(401);
     const noCode = await browser.postJson('/api/v1/email/change', { newEmail: 'ada@new.example', password });
-    expect(noCode.statusCode).toBe(400);
+    expect(noCode.json().error.code).toBe('ERR_STEP_UP_REQUIRED');
     const started = await browser.postJson('/api/v1/email/change', {
       newEmail: 'Ada@New.example',
       password,

@@ -205,7 +205,7 @@ describe('managing factors', () => {
   it('regenerates recovery codes with a current code: the old set dies, the new one works', async () => {
     const { secret, recoveryCodes } = await signUpWithTotp(server, browser, 'ada@example.com');
     const unproven = await browser.postJson('/api/v1/recovery-codes', {});
-    expect(unproven.statusCode).toBe(400);
+    expect(unproven.json().error.code).toBe('ERR_STEP_UP_REQUIRED');
     server.clock.advance(30_000);
     const response = await browser.postJson('/api/v1/recovery-codes', { code: totpAt(secret, server.clock.now()) });
     expect(response.statusCode).toBe(201);

@@ -119,7 +119,8 @@ describe('security notices', () => {
     await browser.postJson('/api/v1/sign-in/second-factor', { code: totpAt(secret, server.clock.now()), trustDevice: true });
     await server.sweepNotices();
     server.clock.advance(fiveMinutes);
-    await browser.postJson('/api/v1/password', { currentPassword: password, newPassword: 'saffron kettle harbour' });
+    const code = totpAt(secret, server.clock.now());
+    await browser.postJson('/api/v1/password', { currentPassword: password, newPassword: 'saffron kettle harbour', code });
     await server.sweepNotices();
     server.clock.advance(fiveMinutes);
     await browser.request({

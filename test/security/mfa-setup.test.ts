@@ -59,7 +59,7 @@ describe('resetting two-step verification', () => {
     const laptop = new TestBrowser(server.app);
     await signIn(laptop);
     await laptop.postJson('/api/v1/sign-in/second-factor', { code: totpAt(secret, server.clock.now()) });
-    expect((await ada.postJson('/api/v1/mfa/reset', {})).statusCode).toBe(400);
+    expect((await ada.postJson('/api/v1/mfa/reset', {})).json().error.code).toBe('ERR_STEP_UP_REQUIRED');
     server.clock.advance(30_000);
     expect((await ada.postJson('/api/v1/mfa/reset', { code: totpAt(secret, server.clock.now()) })).statusCode).toBe(204);
     expect((await ada.get('/api/v1/me')).statusCode).toBe(401);

@@ -75,10 +75,12 @@ describe.each(databaseKinds)('trusted devices and sessions on %s', (database) =>
     expect((await signIn(ada)).json().status).toBe('second_factor_required');
 
     await passChallenge(ada, enrolled.secret, true);
+    server.clock.advance(30_000);
     const changed = await ada.postJson('/api/v1/password', {
       currentPassword: password,
       newPassword: password,
       endOtherSessions: false,
+      code: totpAt(enrolled.secret, server.clock.now()),
     });
     expect(changed.statusCode, changed.body).toBe(200);
     await ada.postJson('/api/v1/sign-out');
@@ -195,7 +197,7 @@ describe('turning two-step verification off', () => {
     server.clock.advance(30_000);
     await ada.postJson('/api/v1/sign-in/second-factor', { code: totpAt(enrolled.secret, server.clock.now()), trustDevice: true });
 
-    expect((await ada.postJson('/api/v1/mfa/off', {})).statusCode).toBe(400);
+    expect((await ada.postJson('/api/v1/mfa/off', {})).json().error.code).toBe('ERR_STEP_UP_REQUIRED');
     expect((await ada.postJson('/api/v1/mfa/off', { code: '000000' })).statusCode).toBe(401);
     expect((await ada.get('/api/v1/factors')).json().factors).toHaveLength(1);
 

@@ -204,7 +204,7 @@ describe.each(databaseKinds)('WebAuthn attacks on %s', (database) => {
           url: `/api/v1/factors/${factor.id}`,
           payload: { ...(proof as object), confirmTurningOff: true },
         });
-      expect((await removal({})).statusCode).toBe(400);
+      expect((await removal({})).json().error.code).toBe('ERR_STEP_UP_REQUIRED');
       const answer = key.assert(await options(ada, '/api/v1/factors/webauthn/proof-options'));
       expect((await ada.postJson('/api/v1/recovery-codes', { webauthn: answer })).statusCode).toBe(201);
       expect((await removal({ webauthn: answer })).statusCode).toBe(401);

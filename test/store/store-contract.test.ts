@@ -11,6 +11,7 @@ const user = (id: string, email = `${id}@example.com`): User => ({
   emailVerifiedAt: null,
   mfaSetupRequired: false,
   mfaResetAt: null,
+  deletionDueAt: null,
 });
 const session = (id: string, userId: string, tokenHash = `k1:${id}`): Session => ({
   id,

@@ -71,6 +71,8 @@ export async function freshPostgresSchema(): Promise<{ schema: string; drop: () 
 export interface TestServer extends TesseraServer {
   clock: TestClock;
   config: TesseraConfig;
+  /** Sweeps, and returns how many security notices went out. */
+  sweepNotices(): Promise<number>;
 }
 
 /** A server on a fresh database with a test clock; `close()` removes the PostgreSQL schema too. */
@@ -86,12 +88,13 @@ export async function startTestServer(
     passwords: options.passwords ?? new CountingHasher(),
     databaseSchema: postgres?.schema,
     warn: () => undefined,
-    manualNoticeSweeps: true,
+    manualSweeps: true,
   });
   return {
     ...server,
     clock,
     config,
+    sweepNotices: async () => (await server.sweep()).notices,
     async close() {
       await server.close();
       await postgres?.drop();

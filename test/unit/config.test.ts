@@ -19,7 +19,7 @@ describe('configuration', () => {
     expect(config.server.port).toBe(4000);
     expect(config.database.url).toBe('sqlite:./data/tessera.db');
     expect(config.passwords.minLength).toBe(8);
-    expect(config.sessions).toEqual({ idleTimeoutMinutes: 60, absoluteTimeoutHours: 24, freshSecondFactorMinutes: 10 });
+    expect(config.sessions).toEqual({ idleTimeoutMinutes: 60, absoluteTimeoutHours: 24 });
     expect(config.mode).toBe('development');
   });
 

@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import { newId } from '../deps.js';
 import type { Amr, Session, User } from '../ports.js';
+import { cancelScheduledDeletion } from './delete-account.js';
 import { recordEvent } from './security-events.js';
 
 export interface SignedIn {
@@ -15,6 +16,7 @@ export interface SignedIn {
  * when required, `completeSecondFactor`), so a new token is issued at each sign-in and no path
  * can mint a session on its own. A sign-in on a trusted device reaches aal 2 without a second
  * factor in this session, so `mfaAt` stays empty and protected actions still ask for one.
+ * Signing in while the account waits to be deleted keeps it.
  */
 export async function completeSignIn(
   deps: CoreDeps,
@@ -45,5 +47,6 @@ export async function completeSignIn(
     at: now,
     detail: { amr: input.amr },
   });
-  return { user: input.user, session, token };
+  await cancelScheduledDeletion(deps, input.user, input);
+  return { user: { ...input.user, deletionDueAt: null }, session, token };
 }

@@ -2,18 +2,22 @@ import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import type { Session, User } from '../ports.js';
 import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
+import { actionPolicy, approvedAlready } from './step-up.js';
 
 /**
- * Whether this session may change how the person signs in without confirming first: there is
- * no second factor yet; or one was passed in this session within the fresh window; or every
- * factor was set up in this session, within that window (no factor existed to be bypassed).
+ * Whether this session may change how the person signs in without confirming first (the
+ * `factor.add` protected action): there is no second factor yet; or one was passed in this
+ * session within the action's window, or approved the action; or every factor was set up in
+ * this session, within that window (no factor existed to be bypassed).
  */
 export async function mayChangeSignInMethods(deps: CoreDeps, user: User, session: Session): Promise<boolean> {
   const factors = await deps.store.factors.listForUser(user.id);
   if (factors.length === 0) return true;
   const now = deps.clock.now();
-  const window = deps.settings.sessions.freshSecondFactorMinutes * 60_000;
+  const policy = actionPolicy(deps, 'factor.add');
+  const window = policy.windowSeconds * 1000;
   if (session.mfaAt !== null && now - session.mfaAt <= window) return true;
+  if (await approvedAlready(deps, { session, action: 'factor.add', policy })) return true;
   const firstSetUp = Math.min(...factors.map((factor) => factor.createdAt));
   return firstSetUp >= session.authTime && now - firstSetUp <= window;
 }

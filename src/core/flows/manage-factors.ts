@@ -1,7 +1,8 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { newRecoveryCodes } from '../factors/recovery-codes.js';
-import type { Factor, Store, User } from '../ports.js';
+import type { Factor, Session, Store, User } from '../ports.js';
+import { authorizeAction } from './protected-action.js';
 import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
 import { usableKeysOf } from './webauthn-assertion.js';
 import { recordEvent } from './security-events.js';
@@ -31,7 +32,16 @@ export async function securityOverview(deps: CoreDeps, user: User): Promise<Secu
  */
 export async function removeFactor(
   deps: CoreDeps,
-  input: { user: User; factorId: string; proof: SecondFactorProof; confirmTurningOff: boolean; ip: string; userAgent?: string },
+  input: {
+    user: User;
+    session: Session;
+    factorId: string;
+    proof?: SecondFactorProof;
+    stepUpId?: string;
+    confirmTurningOff: boolean;
+    ip: string;
+    userAgent?: string;
+  },
 ): Promise<{ mfaEnabled: boolean }> {
   const factors = await deps.store.factors.listForUser(input.user.id);
   const removed = factors.find((factor) => factor.id === input.factorId);
@@ -43,7 +53,7 @@ export async function removeFactor(
       'This is your last sign-in method: removing it turns two-step verification off and voids your recovery codes. Confirm to continue.',
     );
   }
-  return checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip, userAgent: input.userAgent }, async (store) => {
+  return authorizeAction(deps, { ...input, action: 'factor.remove' }, async (store) => {
     if (!(await store.factors.delete(input.user.id, input.factorId))) {
       throw new TesseraError('ERR_NOT_FOUND', 'There is no such sign-in method on your account.');
     }
@@ -123,11 +133,11 @@ export async function renameFactor(
  */
 export async function turnOffMfa(
   deps: CoreDeps,
-  input: { user: User; proof: SecondFactorProof; ip: string; userAgent?: string },
+  input: { user: User; session: Session; proof?: SecondFactorProof; stepUpId?: string; ip: string; userAgent?: string },
 ): Promise<void> {
   const factors = await deps.store.factors.listForUser(input.user.id);
   if (factors.length === 0) throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Two-step verification is already off.');
-  await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip, userAgent: input.userAgent }, async (store) => {
+  await authorizeAction(deps, { ...input, action: 'mfa.disable' }, async (store) => {
     const devicesRevoked = await removeEveryFactor(store, input.user, factors);
     await recordEvent(deps, store, {
       type: 'mfa_disabled',
@@ -149,16 +159,16 @@ export async function removeEveryFactor(store: Store, user: User, factors: Facto
   return store.trustedDevices.deleteAllForUser(user.id);
 }
 
-/** Replaces every recovery code with a new set, shown once; needs a current second-factor proof. */
+/** Replaces every recovery code with a new set, shown once; a protected action (`recovery_codes.regenerate`). */
 export async function regenerateRecoveryCodes(
   deps: CoreDeps,
-  input: { user: User; proof: SecondFactorProof; ip: string; userAgent?: string },
+  input: { user: User; session: Session; proof?: SecondFactorProof; stepUpId?: string; ip: string; userAgent?: string },
 ): Promise<string[]> {
   if ((await deps.store.factors.listForUser(input.user.id)).length === 0) {
     throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Turn on two-step verification first; recovery codes come with it.');
   }
   const codes = newRecoveryCodes(deps.random, deps.settings.recoveryCodes.count, deps.settings.recoveryCodes.length);
-  return checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip, userAgent: input.userAgent }, async (store) => {
+  return authorizeAction(deps, { ...input, action: 'recovery_codes.regenerate' }, async (store) => {
     const now = deps.clock.now();
     const hashes = codes.map((code) => deps.keyedHash.hash(`recovery:${code}`));
     await store.recoveryCodes.replace(input.user.id, hashes, now);

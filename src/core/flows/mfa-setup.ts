@@ -1,8 +1,9 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
-import type { User } from '../ports.js';
+import type { Session, User } from '../ports.js';
 import { removeEveryFactor } from './manage-factors.js';
-import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
+import { authorizeAction } from './protected-action.js';
+import type { SecondFactorProof } from './second-factor-check.js';
 import { type CodeSent, sendCode } from './send-code.js';
 import { confirmPassword } from './sign-in.js';
 import { takeOobCode } from './take-oob-code.js';
@@ -37,7 +38,7 @@ export async function requireMfaAtNextSignIn(
  */
 export async function resetMfa(
   deps: CoreDeps,
-  input: { user: User; proof: SecondFactorProof; ip: string; userAgent?: string },
+  input: { user: User; session: Session; proof?: SecondFactorProof; stepUpId?: string; ip: string; userAgent?: string },
 ): Promise<void> {
   const factors = await deps.store.factors.listForUser(input.user.id);
   if (factors.length === 0) throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Two-step verification is not on.');
@@ -47,7 +48,7 @@ export async function resetMfa(
       'Confirm your email address first: setting up again after a reset needs a code sent to it.',
     );
   }
-  await checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip, userAgent: input.userAgent }, async (store) => {
+  await authorizeAction(deps, { ...input, action: 'mfa.reset' }, async (store) => {
     const now = deps.clock.now();
     await removeEveryFactor(store, input.user, factors);
     await store.sessions.deleteAllForUser(input.user.id);

@@ -28,6 +28,8 @@ const noticed = new Set<SecurityEvent['type']>([
   'account_locked',
   'email_changed',
   'webauthn_counter_regressed',
+  'account_deletion_scheduled',
+  'account_deletion_cancelled',
 ]);
 
 /** A wrong code while confirming a change comes from the person's own session, so it is only logged. */

@@ -42,6 +42,7 @@ export async function createAccount(
     emailVerifiedAt: null,
     mfaSetupRequired: false,
     mfaResetAt: null,
+    deletionDueAt: null,
   };
   if (!(await deps.store.users.create(user))) {
     throw new TesseraError(

@@ -45,6 +45,26 @@ function covers(approval: StepUp | undefined, policy: ProtectedAction, now: numb
 }
 
 /**
+ * How a request of the action is already approved, if it is: where the second factor applies
+ * only at sign-in and the action is not always on, by the session's own second factor (never a
+ * trusted device's); otherwise by an approval in this session whose window still covers it.
+ * Returns the methods of that approval, having moved a sliding window.
+ */
+export async function approvedAlready(
+  deps: CoreDeps,
+  input: { session: Session; action: string; policy: ProtectedAction },
+): Promise<Amr[] | undefined> {
+  if (!input.policy.alwaysOn && deps.settings.stepUp.mfaAppliesAt === 'sign_in' && input.session.mfaAt !== null) {
+    return input.session.amr;
+  }
+  const now = deps.clock.now();
+  const approval = await deps.store.stepUps.latestApproval(input.session.id, input.action);
+  if (!covers(approval, input.policy, now)) return undefined;
+  await deps.store.stepUps.touch(approval.id, now);
+  return approval.amr;
+}
+
+/**
  * "May this person do this now?" Answers with a grant when an approval in this session still
  * covers the action — or, where the second factor applies only at sign-in, when this session
  * passed one and the action is not always on — and otherwise with a step-up to approve, which
@@ -61,16 +81,10 @@ export async function requestStepUp(
   if (factors.length === 0 && policy.requirement === 'mfa') {
     throw new TesseraError('ERR_MFA_REQUIRED', `Set up two-step verification to ${policy.label.toLowerCase()}.`);
   }
+  const approvedWith =
+    factors.length > 0 && (await approvedAlready(deps, { session: input.session, action: input.action, policy }));
+  if (approvedWith) return issueGrant(deps, { ...input, policy, detailsHash, amr: approvedWith });
   const now = deps.clock.now();
-  const grant = (amr: Amr[]) => issueGrant(deps, { ...input, policy, detailsHash, amr });
-  if (factors.length > 0 && !policy.alwaysOn && deps.settings.stepUp.mfaAppliesAt === 'sign_in' && input.session.mfaAt !== null) {
-    return grant(input.session.amr);
-  }
-  const approval = await deps.store.stepUps.latestApproval(input.session.id, input.action);
-  if (covers(approval, policy, now)) {
-    await deps.store.stepUps.touch(approval.id, now);
-    return grant(approval.amr);
-  }
   const stepUp: StepUp = {
     id: newId(deps.random),
     userId: input.user.id,
@@ -85,13 +99,29 @@ export async function requestStepUp(
     lastUsedAt: null,
   };
   await deps.store.stepUps.create(stepUp);
+  return challengeOf(deps, input.user, stepUp);
+}
+
+type StepUpChallenge = Extract<StepUpOutcome, { status: 'challenge_required' }>;
+
+/** How a step-up can be approved: the person's methods (or the password, without any) and where codes can go. */
+async function challengeOf(deps: CoreDeps, user: User, stepUp: StepUp): Promise<StepUpChallenge> {
+  const factors = await deps.store.factors.listForUser(user.id);
   return {
     status: 'challenge_required',
     stepUp,
-    label: policy.label,
+    label: actionPolicy(deps, stepUp.action).label,
     methods: factors.length > 0 ? methodsOf(factors, null) : ['password'],
-    codeTargets: (await codeTargetsOf(deps, input.user)).map(({ factorId, channel, sentTo }) => ({ factorId, channel, sentTo })),
+    codeTargets: (await codeTargetsOf(deps, user)).map(({ factorId, channel, sentTo }) => ({ factorId, channel, sentTo })),
   };
+}
+
+/** A step-up of this session still waiting, with how it can be approved: for the page that shows it again. */
+export async function describeStepUp(
+  deps: CoreDeps,
+  input: { user: User; session: Session; stepUpId: string },
+): Promise<StepUpChallenge> {
+  return challengeOf(deps, input.user, await pendingStepUp(deps, input.session, input.stepUpId));
 }
 
 /** The step-up of this session still waiting for approval; another session's is never found. */
@@ -101,7 +131,7 @@ export async function pendingStepUp(deps: CoreDeps, session: Session, stepUpId: 
   return stepUp;
 }
 
-const bindingOf = (stepUp: StepUp): ChallengeBinding => ({ purpose: 'step_up', id: stepUp.id, firstFactorId: null });
+export const bindingOf = (stepUp: StepUp): ChallengeBinding => ({ purpose: 'step_up', id: stepUp.id, firstFactorId: null });
 
 /** What the step-up approves, in the words its messages use. */
 export const approvingText = (deps: CoreDeps, stepUp: StepUp) => stepUp.details ?? actionPolicy(deps, stepUp.action).label;

@@ -18,6 +18,7 @@ import { signUp } from '../../core/flows/sign-up.js';
 import { sendVerificationEmail, verifyEmail } from '../../core/flows/verify-email.js';
 import { requireAuth } from '../authentication.js';
 import { clearCookie, readCookie, setCookie } from '../cookies.js';
+import { deleteAccount } from '../../core/flows/delete-account.js';
 import { applyFirstFactorOutcome, applySignedIn, clientOf, originOf } from '../sign-in-response.js';
 import { optionalProof, toProof } from './proof.js';
 import {
@@ -25,10 +26,9 @@ import {
   credentials,
   email,
   errorView,
-  otpCode,
-  recoveryCode,
   firstFactorView,
   password,
+  protectedActionProof,
   secondFactorProof,
   signedInView,
   sendAfterProofResponses,
@@ -302,14 +302,22 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         description:
           'Needs the password and, with two-step verification on, a current `code` or `recoveryCode`. Sends a link to the new address; the account moves when it is confirmed through /email/verify.',
         tags: ['account'],
-        body: z.object({ newEmail: email, password, code: otpCode.optional(), recoveryCode: recoveryCode.optional() }),
+        body: protectedActionProof.and(z.object({ newEmail: email, password })),
         response: sendAfterProofResponses,
       },
     },
     async (request) => {
       const { newEmail, password: given } = request.body;
       const proof = optionalProof(request.body);
-      return startEmailChange(deps, { user: requireAuth(request).user, newEmail, password: given, proof, ...originOf(request) });
+      const { stepUpId } = request.body;
+      return startEmailChange(deps, {
+        ...requireAuth(request),
+        newEmail,
+        password: given,
+        proof,
+        stepUpId,
+        ...originOf(request),
+      });
     },
   );
 
@@ -335,7 +343,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       schema: {
         summary: 'Confirm it is you with a second factor inside the session',
         description:
-          'Makes the session’s second factor fresh (aal 2) and replaces its cookie. Adding a method once two-step verification is on needs this within `sessions.freshSecondFactorMinutes`.',
+          'Makes the session’s second factor fresh (aal 2) and replaces its cookie. Adding a method once two-step verification is on needs this within the `factor.add` action’s window (`stepUp.actions`).',
         tags: ['account'],
         body: secondFactorProof,
         response: { 200: signedInView, 400: errorView, 401: errorView, 423: errorView },
@@ -370,17 +378,71 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
       schema: {
         summary: 'Change the password',
         tags: ['account'],
-        body: z.object({
-          currentPassword: password,
-          newPassword: password,
-          endOtherSessions: z.boolean().default(true),
-        }),
-        response: { 200: z.object({ endedSessions: z.number().int() }), 400: errorView, 401: errorView, 429: errorView },
+        description:
+          'With two-step verification on, this is the `password.change` protected action: give a `code`, `recoveryCode` or `webauthn` answer too, unless an approval in the session still covers it.',
+        body: protectedActionProof.and(
+          z.object({
+            currentPassword: password,
+            newPassword: password,
+            endOtherSessions: z.boolean().default(true),
+          }),
+        ),
+        response: {
+          200: z.object({ endedSessions: z.number().int() }),
+          400: errorView,
+          401: errorView,
+          403: errorView,
+          423: errorView,
+          429: errorView,
+        },
       },
     },
     async (request) => {
-      const { user, session } = requireAuth(request);
-      return changePassword(deps, { user, session, ...request.body, ...originOf(request) });
+      const { currentPassword, newPassword, endOtherSessions, stepUpId } = request.body;
+      const proof = optionalProof(request.body);
+      return changePassword(deps, {
+        ...requireAuth(request),
+        currentPassword,
+        newPassword,
+        endOtherSessions,
+        proof,
+        stepUpId,
+        ...originOf(request),
+      });
+    },
+  );
+
+  app.post(
+    '/account/delete',
+    {
+      schema: {
+        summary: 'Delete the account, or schedule its deletion',
+        description:
+          'Needs `confirm: true`, the password and, with two-step verification on, a second factor (the `account.delete` protected action). With `accountDeletion.graceDays` the account is deleted after that many days and every session ends; signing in before then keeps it.',
+        tags: ['account'],
+        body: protectedActionProof.and(z.object({ password, confirm: z.literal(true, 'must be true') })),
+        response: {
+          200: z.object({ deletedAt: z.number().int().nullable(), dueAt: z.number().int().nullable() }),
+          400: errorView,
+          401: errorView,
+          403: errorView,
+          409: errorView,
+          423: errorView,
+          429: errorView,
+        },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await deleteAccount(deps, {
+        ...requireAuth(request),
+        password: request.body.password,
+        confirm: request.body.confirm,
+        proof: optionalProof(request.body),
+        stepUpId: request.body.stepUpId,
+        ...originOf(request),
+      });
+      clearCookie(config, reply, 'session');
+      return outcome;
     },
   );
 };

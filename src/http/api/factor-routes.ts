@@ -26,6 +26,7 @@ import {
   otpCode,
   password,
   recoveryCode,
+  protectedActionProof,
   secondFactorProof,
   sendAfterProofResponses,
   webauthnOptionsView,
@@ -296,7 +297,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         description: 'Needs a current code. Removing the last factor turns MFA off and needs `confirmTurningOff: true`.',
         tags: ['factors'],
         params: z.object({ factorId: z.string().min(1).max(64) }),
-        body: secondFactorProof.and(z.object({ confirmTurningOff: z.boolean().default(false) })),
+        body: protectedActionProof.and(z.object({ confirmTurningOff: z.boolean().default(false) })),
         response: {
           200: z.object({ mfaEnabled: z.boolean() }),
           400: errorView,
@@ -308,11 +309,11 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       },
     },
     async (request) => {
-      const { user } = requireAuth(request);
       return removeFactor(deps, {
-        user,
+        ...requireAuth(request),
         factorId: request.params.factorId,
-        proof: toProof(request.body),
+        proof: optionalProof(request.body),
+        stepUpId: request.body.stepUpId,
         confirmTurningOff: request.body.confirmTurningOff,
         ...originOf(request),
       });
@@ -326,12 +327,18 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         summary: 'Turn two-step verification off',
         description: 'Removes every factor and recovery code and ends every trusted device; needs a current proof.',
         tags: ['factors'],
-        body: secondFactorProof,
+        body: protectedActionProof.nullish(),
         response: { 204: z.null(), 400: errorView, 401: errorView, 409: errorView, 423: errorView },
       },
     },
     async (request, reply) => {
-      await turnOffMfa(deps, { user: requireAuth(request).user, proof: toProof(request.body), ...originOf(request) });
+      const stepUpId = request.body?.stepUpId;
+      await turnOffMfa(deps, {
+        ...requireAuth(request),
+        proof: optionalProof(request.body ?? {}),
+        stepUpId,
+        ...originOf(request),
+      });
       return reply.status(204).send(null);
     },
   );
@@ -365,12 +372,13 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
         description:
           'Needs a current proof. Removes every factor, recovery code and trusted device and ends every session; setting up again needs the password and a code sent to the verified address (/mfa/setup/send-code, /mfa/setup/unlock).',
         tags: ['factors'],
-        body: secondFactorProof,
+        body: protectedActionProof.nullish(),
         response: { 204: z.null(), 400: errorView, 401: errorView, 409: errorView, 423: errorView },
       },
     },
     async (request, reply) => {
-      await resetMfa(deps, { user: requireAuth(request).user, proof: toProof(request.body), ...originOf(request) });
+      const stepUpId = request.body?.stepUpId;
+      await resetMfa(deps, { ...requireAuth(request), proof: optionalProof(request.body ?? {}), stepUpId, ...originOf(request) });
       return reply.status(204).send(null);
     },
   );
@@ -409,7 +417,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       schema: {
         summary: 'Replace every recovery code with a new set',
         tags: ['factors'],
-        body: secondFactorProof,
+        body: protectedActionProof.nullish(),
         response: {
           201: z.object({ recoveryCodes: z.array(z.string()) }),
           400: errorView,
@@ -420,8 +428,14 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       },
     },
     async (request, reply) => {
-      const { user } = requireAuth(request);
-      const recoveryCodes = await regenerateRecoveryCodes(deps, { user, proof: toProof(request.body), ...originOf(request) });
+      const proof = optionalProof(request.body ?? {});
+      const stepUpId = request.body?.stepUpId;
+      const recoveryCodes = await regenerateRecoveryCodes(deps, {
+        ...requireAuth(request),
+        proof,
+        stepUpId,
+        ...originOf(request),
+      });
       return reply.status(201).send({ recoveryCodes });
     },
   );

@@ -11,10 +11,11 @@ export function toProof(body: {
   return body.code !== undefined ? { code: body.code } : { recoveryCode: body.recoveryCode ?? '' };
 }
 
-/** The proof in a body whose `code` and `recoveryCode` are both optional, if it carries one. */
+/** The proof in a body whose `code`, `recoveryCode` and `webauthn` are all optional, if it carries one. */
 export function optionalProof(body: {
   code?: string | undefined;
   recoveryCode?: string | undefined;
+  webauthn?: AuthenticationResponseJSON | undefined;
 }): SecondFactorProof | undefined {
-  return body.code !== undefined || body.recoveryCode !== undefined ? toProof(body) : undefined;
+  return body.code !== undefined || body.recoveryCode !== undefined || body.webauthn !== undefined ? toProof(body) : undefined;
 }

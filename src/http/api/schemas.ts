@@ -56,12 +56,29 @@ export const webauthnRegistration = z.object({
 export const webauthnOptionsView = z.object({ challenge: z.string() }).loose();
 
 /** A second-factor proof: exactly one of `code`, `recoveryCode` and `webauthn` (a security key's answer). */
-export const secondFactorProof = z
-  .object({ code: otpCode.optional(), recoveryCode: recoveryCode.optional(), webauthn: webauthnAssertion.optional() })
-  .refine(
-    (proof) => [proof.code, proof.recoveryCode, proof.webauthn].filter((given) => given !== undefined).length === 1,
-    'give one of code, recoveryCode or webauthn',
-  );
+const proofFields = z.object({
+  code: otpCode.optional(),
+  recoveryCode: recoveryCode.optional(),
+  webauthn: webauthnAssertion.optional(),
+});
+
+/** The step-up a code was sent for (POST /step-up, then /step-up/send-code), when the proof is such a code. */
+const sentFor = z.object({ stepUpId: z.string().min(1).max(64).optional() });
+const proofsGiven = (proof: z.infer<typeof proofFields>) =>
+  [proof.code, proof.recoveryCode, proof.webauthn].filter((given) => given !== undefined).length;
+
+export const secondFactorProof = proofFields.refine(
+  (proof) => proofsGiven(proof) === 1,
+  'give one of code, recoveryCode or webauthn',
+);
+
+/**
+ * The proof a protected action takes with the request, when no approval in the session covers
+ * it yet; without one the answer is 403 ERR_STEP_UP_REQUIRED.
+ */
+export const protectedActionProof = proofFields
+  .extend(sentFor.shape)
+  .refine((proof) => proofsGiven(proof) <= 1, 'give at most one of code, recoveryCode or webauthn');
 
 export const userView = z.object({
   id: z.string(),

@@ -46,7 +46,7 @@ const ceremonies = {
     return { field: 'credential', answer: await startRegistration({ optionsJSON }) };
   },
   async authenticate(form) {
-    const optionsJSON = await fetchOptions(form.dataset.options, {});
+    const optionsJSON = await fetchOptions(form.dataset.options, JSON.parse(form.dataset.optionsBody ?? '{}'));
     return { field: 'webauthn', answer: await startAuthentication({ optionsJSON }) };
   },
   async passkey(form) {

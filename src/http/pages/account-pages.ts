@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { changePassword } from '../../core/flows/change-password.js';
+import { sendActionCode } from '../../core/flows/protected-action.js';
+import { codeTargetsOf } from '../../core/flows/sign-in-codes.js';
 import { securityOverview } from '../../core/flows/manage-factors.js';
 import { listSessions, recentActivity, signOut } from '../../core/flows/session.js';
 import { listTrustedDevices } from '../../core/flows/trusted-devices.js';
@@ -14,11 +16,16 @@ import { clearCookie, readCookie } from '../cookies.js';
 import { applyFirstFactorOutcome, clientOf, originOf } from '../sign-in-response.js';
 import { accountView, signInView, signOutView, signUpView } from './account-views.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
-import { parseKeyAnswer } from './proof-field.js';
+import { optionalProofFromForm, parseKeyAnswer, proofFields } from './proof-field.js';
+
+/** "Email me a code" beside a protected change: `action|factorId:channel`. */
+const actionCodeForm = z.object({ codeFor: z.string().regex(/^[a-z_.]{1,100}\|[^|:]{1,64}:(email|sms|voice)$/) });
+type CodeChannel = 'email' | 'sms' | 'voice';
 
 const passwordChange = z.object({
   currentPassword: password,
   newPassword: password,
+  ...proofFields,
   endOtherSessions: z.literal('on').optional(),
 });
 
@@ -59,11 +66,19 @@ const notices: Record<string, string> = {
   'email-change-sent': 'We sent a link to your new address. Your address changes when you open it.',
 };
 
-/** Renders the account page, with the error of a form on it if there was one. */
+/** A code sent for one protected change on the page, which that change's form then carries. */
+export interface ActionCodeSent {
+  action: string;
+  stepUpId: string;
+  sentTo: string;
+}
+
+/** Renders the account page, with the error of a form on it if there was one, or a code just sent. */
 export type AccountRenderer = (
   request: FastifyRequest,
   reply: FastifyReply,
   error?: { status: number; message: string },
+  actionCode?: ActionCodeSent,
 ) => Promise<FastifyReply>;
 
 /** Sign-up, sign-in, sign-out and the account security page. */
@@ -76,16 +91,19 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
   };
 
   /** The account page, with an optional error from a form on it. */
-  const renderAccount: AccountRenderer = async (request, reply, error) => {
+  const renderAccount: AccountRenderer = async (request, reply, error, actionCode) => {
     const { user, session } = request.auth!;
-    const [overview, sessions, devices, activity] = await Promise.all([
+    const [overview, sessions, devices, activity, codeTargets] = await Promise.all([
       securityOverview(deps, user),
       listSessions(deps, user),
       listTrustedDevices(deps, user),
       recentActivity(deps, user),
+      codeTargetsOf(deps, user),
     ]);
     const done = String((request.query as { done?: string }).done);
-    const notice = notices[done];
+    const notice = actionCode
+      ? `We sent a code to ${actionCode.sentTo}. Enter it in the form you asked for it from.`
+      : notices[done];
     return render(
       request,
       reply,
@@ -106,6 +124,9 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
           digits: config.totp.digits,
           emailDigits: config.emailCodes.digits,
           recoveryCodeCount: config.recoveryCodes.count,
+          deletionGraceDays: config.accountDeletion.graceDays,
+          codeTargets: codeTargets.map(({ factorId, channel, sentTo }) => ({ factorId, channel, sentTo })),
+          actionCode,
         }),
       error?.status,
     );
@@ -196,14 +217,30 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
 
   app.get('/account', { preHandler: requireSignedInPage }, (request, reply) => renderAccount(request, reply));
 
+  app.post('/account/action-code', { preHandler: requireSignedInPage }, async (request, reply) => {
+    try {
+      const [action, factorId, channel] = actionCodeForm.parse(request.body).codeFor.split(/[|:]/) as [
+        string,
+        string,
+        CodeChannel,
+      ];
+      const sent = await sendActionCode(deps, { ...request.auth!, action, factorId, channel, ...originOf(request) });
+      if ('covered' in sent) return await renderAccount(request, reply, undefined);
+      return await renderAccount(request, reply, undefined, { action, ...sent });
+    } catch (error) {
+      return renderAccount(request, reply, formFailure(error));
+    }
+  });
+
   app.post('/account/password', { preHandler: requireSignedInPage }, async (request, reply) => {
-    const { user, session } = request.auth!;
     try {
       const input = passwordChange.parse(request.body);
       await changePassword(deps, {
-        user,
-        session,
-        ...input,
+        ...request.auth!,
+        currentPassword: input.currentPassword,
+        newPassword: input.newPassword,
+        proof: optionalProofFromForm(input),
+        stepUpId: input.stepUpId,
         endOtherSessions: input.endOtherSessions === 'on',
         ...originOf(request),
       });

@@ -1,5 +1,7 @@
 import type { SecurityOverview } from '../../core/flows/manage-factors.js';
 import type { Factor, SecurityEvent, Session, TrustedDevice, User } from '../../core/ports.js';
+import type { CodeTarget } from '../../core/flows/sign-in-codes.js';
+import type { ActionCodeSent } from './account-pages.js';
 import { describeBrowser, formatTime } from '../../core/format.js';
 import { html, type SafeHtml } from './html.js';
 import { activitySection } from './activity-view.js';
@@ -203,7 +205,57 @@ export interface AccountState extends FormState {
   /** Digits of emailed codes. */
   emailDigits: number;
   recoveryCodeCount: number;
+  /** Days between asking to delete the account and its deletion; 0 deletes at once. */
+  deletionGraceDays: number;
+  /** Where a code can be sent for a protected change, masked. */
+  codeTargets: CodeTarget[];
+  /** A code was just sent for one protected change. */
+  actionCode?: ActionCodeSent;
 }
+
+const sendWords: Record<CodeTarget['channel'], (sentTo: string) => string> = {
+  email: (sentTo) => `Email me a code at ${sentTo}`,
+  sms: (sentTo) => `Text me a code at ${sentTo}`,
+  voice: (sentTo) => `Call me with a code at ${sentTo}`,
+};
+
+/**
+ * The proof a protected change asks for, with "Email me a code" (or text, or call) for people
+ * whose second factor is a code Tessera sends; a code sent for this change is then carried with
+ * the form, since it answers only this change.
+ */
+function actionProof(state: AccountState, action: string): SafeHtml {
+  const sent = state.actionCode?.action === action ? state.actionCode : undefined;
+  return html`${proofInput(state.overview.hasKey)}
+    ${
+      sent
+        ? html`<input type="hidden" name="stepUpId" value="${sent.stepUpId}" />
+          <p class="hint" role="status">We sent a code to ${sent.sentTo}.</p>`
+        : ''
+    }
+    ${
+      state.codeTargets.length > 0
+        ? html`<div class="send-codes">
+          ${state.codeTargets.map(
+            (target) =>
+              html`<button
+                type="submit"
+                class="button-link"
+                formaction="/account/action-code"
+                formnovalidate
+                name="codeFor"
+                value="${action}|${target.factorId}:${target.channel}"
+              >
+                ${sendWords[target.channel](target.sentTo)}
+              </button>`,
+          )}
+        </div>`
+        : ''
+    }`;
+}
+
+/** Opens the form a code was just sent for. */
+const openFor = (state: AccountState, action: string) => (state.actionCode?.action === action ? html`open` : '');
 
 function factorItem(state: AccountState, factor: Factor, isLast: boolean): SafeHtml {
   return html`<li class="factor">
@@ -235,10 +287,10 @@ function factorItem(state: AccountState, factor: Factor, isLast: boolean): SafeH
             </form>
           </details>`
     }
-    <details class="inline-action">
+    <details class="inline-action" ${openFor(state, 'factor.remove')}>
       <summary>Remove</summary>
       <form method="post" action="/account/factors/${factor.id}/remove" class="stack">
-        ${csrfField(state.csrfToken)} ${proofInput(state.overview.hasKey)}
+        ${csrfField(state.csrfToken)} ${actionProof(state, 'factor.remove')}
         ${isLast ? html`<label class="checkbox"><input type="checkbox" name="confirmTurningOff" value="on" required /> I understand this turns two-step verification off and voids my recovery codes</label>` : ''}
         <button type="submit" class="button button-danger">Remove ${factor.label}</button>
       </form>
@@ -398,17 +450,17 @@ export function accountView(state: AccountState): SafeHtml {
               <strong>${overview.recoveryCodesRemaining}</strong> of ${state.recoveryCodeCount} left. Each works once, if you lose
               your phone.
             </p>
-            <details class="inline-action">
+            <details class="inline-action" ${openFor(state, 'recovery_codes.regenerate')}>
               <summary>Get new recovery codes</summary>
               <form method="post" action="/account/recovery-codes" class="stack">
                 ${csrfField(state.csrfToken)}
                 <p class="hint">Your current codes stop working as soon as the new ones are made.</p>
-                ${proofInput(state.overview.hasKey)}
+                ${actionProof(state, 'recovery_codes.regenerate')}
                 <button type="submit" class="button">Make new codes</button>
               </form>
             </details>
 
-            <details class="inline-action">
+            <details class="inline-action" ${openFor(state, 'mfa.reset')}>
               <summary>Reset two-step verification</summary>
               <form method="post" action="/account/mfa/reset" class="stack">
                 ${csrfField(state.csrfToken)}
@@ -416,18 +468,18 @@ export function accountView(state: AccountState): SafeHtml {
                   Every method, recovery code and trusted device is removed and you are signed out everywhere. Next time you sign in
                   you set it up again, after confirming with your password and a code we email you.
                 </p>
-                ${proofInput(state.overview.hasKey)}
+                ${actionProof(state, 'mfa.reset')}
                 <label class="checkbox"><input type="checkbox" name="confirmReset" value="on" required /> Remove all my methods and sign me out</label>
                 <button type="submit" class="button button-danger">Reset two-step verification</button>
               </form>
             </details>
 
-            <details class="inline-action">
+            <details class="inline-action" ${openFor(state, 'mfa.disable')}>
               <summary>Turn off two-step verification</summary>
               <form method="post" action="/account/mfa/off" class="stack">
                 ${csrfField(state.csrfToken)}
                 <p class="hint">Every method and recovery code is removed and no device stays trusted. Your password alone will sign you in.</p>
-                ${proofInput(state.overview.hasKey)}
+                ${actionProof(state, 'mfa.disable')}
                 <label class="checkbox"><input type="checkbox" name="confirmTurningOff" value="on" required /> I understand my account will be protected by my password alone</label>
                 <button type="submit" class="button button-danger">Turn off two-step verification</button>
               </form>
@@ -466,7 +518,7 @@ export function accountView(state: AccountState): SafeHtml {
       <label>Your password
         <input type="password" name="password" autocomplete="current-password" required>
       </label>
-      ${state.overview.mfaEnabled ? proofInput(state.overview.hasKey) : ''}
+      ${state.overview.mfaEnabled ? actionProof(state, 'email.change') : ''}
       <p class="hint">We will send a link to the new address. Your address changes when you open it, and we tell the old one.</p>
       <button type="submit" class="button">Send the link</button>
     </form>
@@ -483,8 +535,28 @@ export function accountView(state: AccountState): SafeHtml {
         <input type="password" name="newPassword" autocomplete="new-password" required minlength="${state.minLength}" />
         <span class="hint">At least ${state.minLength} characters.</span>
       </label>
+      ${state.overview.mfaEnabled ? actionProof(state, 'password.change') : ''}
       <label class="checkbox"><input type="checkbox" name="endOtherSessions" value="on" checked /> Sign out everywhere else</label>
       <button type="submit" class="button">Change password</button>
     </form>
+
+    <h2 id="delete-title">Delete account</h2>
+    <details class="inline-action" ${openFor(state, 'account.delete')}>
+      <summary>Delete my account</summary>
+      <form method="post" action="/account/delete" class="stack" aria-labelledby="delete-title">
+        ${csrfField(state.csrfToken)}
+        <p class="hint">
+          ${
+            state.deletionGraceDays === 0
+              ? 'Your account, its sign-in methods, recovery codes, devices and activity are deleted at once. This cannot be undone.'
+              : `You are signed out everywhere and your account is deleted in ${state.deletionGraceDays} days; signing in before then keeps it.`
+          }
+        </p>
+        <label>Your password <input type="password" name="password" autocomplete="current-password" required /></label>
+        ${state.overview.mfaEnabled ? actionProof(state, 'account.delete') : ''}
+        <label class="checkbox"><input type="checkbox" name="confirmDeletion" value="on" required /> Delete my account and everything in it</label>
+        <button type="submit" class="button button-danger">Delete my account</button>
+      </form>
+    </details>
   </section>`;
 }

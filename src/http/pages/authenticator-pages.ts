@@ -13,7 +13,7 @@ import { requireFreshSecondFactorPage } from './confirm-pages.js';
 import type { AccountRenderer } from './account-pages.js';
 import { authenticatorIntroView, authenticatorScanView, recoveryCodesView } from './authenticator-views.js';
 import { formFailure, type PageScope } from './page-kit.js';
-import { proofFields, proofFromForm } from './proof-field.js';
+import { optionalProofFromForm, proofFields, proofFromForm } from './proof-field.js';
 import { qrDataUrl } from './qr.js';
 import { originOf } from '../sign-in-response.js';
 
@@ -114,13 +114,13 @@ export function authenticatorPages(
   });
 
   app.post('/account/factors/:factorId/remove', guard, async (request, reply) => {
-    const { user } = request.auth!;
     try {
       const input = removeForm.parse(request.body);
       const { mfaEnabled } = await removeFactor(deps, {
-        user,
+        ...request.auth!,
         factorId: (request.params as { factorId: string }).factorId,
-        proof: proofFromForm(input),
+        proof: optionalProofFromForm(input),
+        stepUpId: input.stepUpId,
         confirmTurningOff: input.confirmTurningOff === 'on',
         ...originOf(request),
       });
@@ -142,10 +142,14 @@ export function authenticatorPages(
   });
 
   app.post('/account/recovery-codes', guard, async (request, reply) => {
-    const { user } = request.auth!;
     try {
       const input = proofForm.parse(request.body);
-      const codes = await regenerateRecoveryCodes(deps, { user, proof: proofFromForm(input), ...originOf(request) });
+      const codes = await regenerateRecoveryCodes(deps, {
+        ...request.auth!,
+        proof: optionalProofFromForm(input),
+        stepUpId: input.stepUpId,
+        ...originOf(request),
+      });
       return renderCodes(request, reply, codes, false);
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));

@@ -8,7 +8,7 @@ import { clearCookie } from '../cookies.js';
 import type { AccountRenderer } from './account-pages.js';
 import { signInView } from './account-views.js';
 import { formFailure, type PageScope } from './page-kit.js';
-import { proofFields, proofFromForm } from './proof-field.js';
+import { optionalProofFromForm, proofFields } from './proof-field.js';
 import { originOf } from '../sign-in-response.js';
 
 const laterForm = z.object({ password, consent: z.literal('on', 'tick the box to agree') });
@@ -35,9 +35,11 @@ export function mfaSetupPages(
 
   app.post('/account/mfa/off', guard, async (request, reply) => {
     try {
+      const input = offForm.parse(request.body);
       await turnOffMfa(deps, {
-        user: request.auth!.user,
-        proof: proofFromForm(offForm.parse(request.body)),
+        ...request.auth!,
+        proof: optionalProofFromForm(input),
+        stepUpId: input.stepUpId,
         ...originOf(request),
       });
       return reply.redirect('/account?done=mfa-off', 303);
@@ -48,9 +50,11 @@ export function mfaSetupPages(
 
   app.post('/account/mfa/reset', guard, async (request, reply) => {
     try {
+      const input = resetForm.parse(request.body);
       await resetMfa(deps, {
-        user: request.auth!.user,
-        proof: proofFromForm(resetForm.parse(request.body)),
+        ...request.auth!,
+        proof: optionalProofFromForm(input),
+        stepUpId: input.stepUpId,
         ...originOf(request),
       });
     } catch (error) {

@@ -15,6 +15,8 @@ import { verifyEmailPages } from './verify-email-pages.js';
 import { webauthnPages } from './webauthn-pages.js';
 import { outboxPages } from './outbox-pages.js';
 import { registerPageKit } from './page-kit.js';
+import { accountDeletionPages } from './account-deletion-pages.js';
+import { stepUpPages } from './step-up-pages.js';
 
 /** Every server-rendered page, in one scope with form parsing and CSRF tokens. */
 export async function pages(app: FastifyInstance, { config, deps }: { config: TesseraConfig; deps: CoreDeps }) {
@@ -30,6 +32,8 @@ export async function pages(app: FastifyInstance, { config, deps }: { config: Te
   magicLinkPages(app, { config, deps, render });
   passwordResetPages(app, { config, deps, render });
   mfaSetupPages(app, { config, deps, render, renderAccount });
+  accountDeletionPages(app, { config, deps, render, renderAccount });
+  stepUpPages(app, { config, deps, render });
   verifyEmailPages(app, { deps, render, renderAccountError: renderAccount });
   outboxPages(app, { config, deps, render });
 }

@@ -13,6 +13,8 @@ export function proofFromField(value: string): SecondFactorProof {
 export const proofFields = {
   proof: z.string().trim().max(64).optional(),
   webauthn: z.string().max(48_000).optional(),
+  /** Set when the code was sent for this change ("Email me a code"). */
+  stepUpId: z.string().max(64).optional(),
 };
 
 /**

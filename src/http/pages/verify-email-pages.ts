@@ -79,10 +79,11 @@ export function verifyEmailPages(
     try {
       const input = emailChange.parse(request.body);
       await startEmailChange(deps, {
-        user: request.auth!.user,
+        ...request.auth!,
         newEmail: input.newEmail,
         password: input.password,
         proof: optionalProofFromForm(input),
+        stepUpId: input.stepUpId,
         ...originOf(request),
       });
       return reply.redirect('/account?done=email-change-sent', 303);

@@ -8,7 +8,7 @@ import * as webauthn from './006-webauthn.js';
 import * as devicesAndSessions from './007-devices-and-sessions.js';
 import * as mfaSetup from './008-mfa-setup.js';
 import * as securityNotices from './009-security-notices.js';
-import * as stepUp from './010-step-up.js';
+import * as stepUp from './010-step-up-and-deletion.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
@@ -22,6 +22,6 @@ export const migrationProvider: MigrationProvider = {
     '007-devices-and-sessions': devicesAndSessions,
     '008-mfa-setup': mfaSetup,
     '009-security-notices': securityNotices,
-    '010-step-up': stepUp,
+    '010-step-up-and-deletion': stepUp,
   }),
 };

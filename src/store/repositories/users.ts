@@ -10,6 +10,7 @@ const toUser = (row: Selectable<Database['users']>): User => ({
   emailVerifiedAt: row.email_verified_at,
   mfaSetupRequired: row.mfa_setup_required === 1,
   mfaResetAt: row.mfa_reset_at,
+  deletionDueAt: row.deletion_due_at,
 });
 
 export function userRepository(db: Kysely<Database>): UserRepository {
@@ -25,6 +26,7 @@ export function userRepository(db: Kysely<Database>): UserRepository {
           email_verified_at: user.emailVerifiedAt,
           mfa_setup_required: user.mfaSetupRequired ? 1 : 0,
           mfa_reset_at: user.mfaResetAt,
+          deletion_due_at: user.deletionDueAt,
         })
         .onConflict((conflict) => conflict.column('email').doNothing())
         .executeTakeFirst();
@@ -66,6 +68,23 @@ export function userRepository(db: Kysely<Database>): UserRepository {
         .where('id', '=', id)
         .where('email_verified_at', 'is', null)
         .execute();
+    },
+    async scheduleDeletion(id, dueAt) {
+      await db.updateTable('users').set({ deletion_due_at: dueAt }).where('id', '=', id).execute();
+    },
+    async listDueForDeletion(now, limit) {
+      const rows = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('deletion_due_at', '<=', now)
+        .orderBy('deletion_due_at')
+        .limit(limit)
+        .execute();
+      return rows.map(toUser);
+    },
+    async delete(id) {
+      const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
     },
   };
 }

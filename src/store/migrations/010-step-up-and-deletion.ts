@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('users').addColumn('deletion_due_at', 'bigint').execute();
   await db.schema
     .createTable('step_ups')
     .addColumn('id', 'text', (col) => col.primaryKey())
@@ -41,4 +42,5 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('consumed_grants').execute();
   await db.schema.dropTable('signing_keys').execute();
   await db.schema.dropTable('step_ups').execute();
+  await db.schema.alterTable('users').dropColumn('deletion_due_at').execute();
 }
