@@ -95,6 +95,15 @@ const providerList = <const Names extends readonly [string, ...string[]]>(names:
     'must name each provider once',
   );
 
+/** JSON from an environment variable, or the text itself for the schema to refuse clearly. */
+function jsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** How one protected action is approved; see `stepUp.actions`. */
 const protectedAction = z.object({
   /** What the person approves, as the challenge page and messages name it: "Withdraw funds". */
@@ -146,7 +155,10 @@ const actionName = z
  */
 const protectedActions = z
   .preprocess(
-    (value) => ({ ...builtInActions, ...exampleActions, ...(typeof value === 'string' ? JSON.parse(value) : (value ?? {})) }),
+    (value) => {
+      const given: unknown = typeof value === 'string' ? jsonOrText(value) : (value ?? {});
+      return typeof given === 'object' && given !== null ? { ...builtInActions, ...exampleActions, ...given } : given;
+    },
     z.record(actionName, protectedAction),
   )
   .refine(

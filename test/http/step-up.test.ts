@@ -138,6 +138,29 @@ describe('step-up for protected actions', () => {
     expect(again.json().error.code).toBe('ERR_STEP_UP_EXPIRED');
   });
 
+  it('names what is approved in a texted and a called code', async () => {
+    await start();
+    const browser = new TestBrowser(server.app);
+    await browser.postJson('/api/v1/sign-up', { email: 'ada@example.com', password });
+    const registered = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/host/phone-numbers',
+      payload: { email: 'ada@example.com', number: '+447400123456' },
+      headers: bearer,
+    });
+    expect(registered.statusCode).toBe(201);
+    const { stepUpId, codeTargets } = (await stepUp(browser, 'funds.withdraw', withdrawal)).body;
+    expect(codeTargets.map((target: { channel: string }) => target.channel)).toEqual(['sms', 'voice']);
+    await browser.postJson('/api/v1/step-up/send-code', { stepUpId, channel: 'sms' });
+    server.clock.advance(31_000);
+    await browser.postJson('/api/v1/step-up/send-code', { stepUpId, channel: 'voice' });
+    const [call, text] = await server.deps.store.outbox.latest(2);
+    expect(text).toMatchObject({ channel: 'sms', to: '+447400123456' });
+    expect(text!.text).toMatch(new RegExp(`^Your Tessera code to approve “${withdrawal}” is \\d{6}\\.`));
+    expect(call).toMatchObject({ channel: 'voice' });
+    expect(call!.text).toContain(`Your code to approve “${withdrawal}” is: `);
+  });
+
   it('spends a single-use grant once when it is redeemed ten times in parallel', async () => {
     await start();
     const browser = new TestBrowser(server.app);

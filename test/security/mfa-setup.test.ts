@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../support/http-client.js';
-import { latestEmailedCode, latestVerificationLink, password, signUpWithTotp, totpAt } from '../support/mfa.js';
+import {
+  latestEmailedCode,
+  latestVerificationLink,
+  password,
+  signUpWithEmailCodes,
+  signUpWithTotp,
+  totpAt,
+} from '../support/mfa.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 let server: TestServer;
@@ -121,6 +128,23 @@ describe('re-entering setup', () => {
     await ada.postJson('/api/v1/sign-out');
     expect((await signIn(ada)).json().session.amr).toEqual(['pwd', 'trusted_device']);
     expect((await startTotp(ada)).json().error.code).toBe('ERR_FRESH_FACTOR_REQUIRED');
+  });
+
+  it('lets someone with only email codes confirm with a code sent for adding a method', async () => {
+    await signUpWithEmailCodes(server, ada, 'ada@example.com');
+    server.clock.advance(11 * 60_000);
+    const confirm = await ada.get('/account/confirm?next=/account/authenticator');
+    const link = /href="(\/step-up\?[^"]+)"/.exec(confirm.body)![1]!.replaceAll('&amp;', '&');
+    const page = await ada.get(link);
+    const fields = { stepUpId: /name="stepUpId" value="([^"]+)"/.exec(page.body)![1]!, returnTo: '/account/authenticator' };
+    const target = /name="target" value="([^"]+)"/.exec(page.body)![1]!;
+    await ada.submitForm('/account', '/step-up/send-code', { ...fields, target });
+    const approved = await ada.submitForm('/account', '/step-up/verify', {
+      ...fields,
+      code: await latestEmailedCode(server, 'ada@example.com'),
+    });
+    expect(approved.headers.location).toMatch(/^http:\/\/localhost:\d+\/account\/authenticator\?grant=/);
+    expect((await ada.get('/account/authenticator')).statusCode).toBe(200);
   });
 
   it('confirms through the page and comes back to the setup it was going to', async () => {

@@ -273,4 +273,29 @@ describe.each(databaseKinds)('WebAuthn attacks on %s', (database) => {
       expect((await ada.get('/sign-in')).body).not.toContain('Sign in with a passkey');
     });
   });
+
+  describe('step-up', () => {
+    it('refuses a key’s answer for one withdrawal as the approval of another, and accepts an answer once for its own', async () => {
+      await start();
+      const key = new SoftAuthenticator(origin);
+      await signUpWithKey(ada, 'ada@example.com', key);
+      const stepUp = async (details: string) =>
+        (await ada.postJson('/api/v1/step-up', { action: 'funds.withdraw', details })).json().stepUpId as string;
+      const first = await stepUp('Withdraw £250.00 to account ••••1234');
+      const other = await stepUp('Withdraw £9,999.00 to account ••••6666');
+      const answerFor = async (stepUpId: string) =>
+        key.assert(await options(ada, '/api/v1/step-up/webauthn-options', { stepUpId }));
+
+      const misused = await ada.postJson('/api/v1/step-up/verify', { stepUpId: other, webauthn: await answerFor(first) });
+      expect(misused.statusCode).toBe(401);
+      const answer = await answerFor(first);
+      const approved = await ada.postJson('/api/v1/step-up/verify', { stepUpId: first, webauthn: answer });
+      expect(approved.statusCode, approved.body).toBe(200);
+      const replayed = await ada.postJson('/api/v1/step-up/verify', { stepUpId: other, webauthn: answer });
+      expect(replayed.statusCode).toBe(401);
+      const signInAnswer = await answerFor(other);
+      await reachChallenge(ada, 'ada@example.com');
+      expect((await answerChallenge(ada, signInAnswer)).statusCode).toBe(401);
+    });
+  });
 });

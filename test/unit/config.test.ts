@@ -192,4 +192,23 @@ describe('start-up warnings', () => {
       { name: 'Raivo', url: 'https://raivo-otp.com' },
     ]);
   });
+
+  it('reads protected actions from YAML and JSON in the environment, keeping the built-in ones', () => {
+    const file = yamlFile(
+      'stepUp:\n  actions:\n    payroll.approve: { label: Approve payroll, requirement: mfa, singleUse: true }\n' +
+        '    team.add_member: { label: Add a team member, windowSeconds: 600, sliding: true }\n',
+    );
+    const { actions } = loadConfig({ env: {}, file }).stepUp;
+    expect(actions['payroll.approve']).toMatchObject({ requirement: 'mfa', singleUse: true, windowSeconds: 0, alwaysOn: false });
+    expect(actions['team.add_member']).toMatchObject({ windowSeconds: 600, sliding: true });
+    expect(actions['password.change']).toMatchObject({ alwaysOn: true, windowSeconds: 0 });
+    const fromEnv = loadConfig({ env: { TESSERA_STEP_UP_ACTIONS: '{"reports.export":{"label":"Export","scope":"session"}}' } });
+    expect(fromEnv.stepUp.actions['reports.export']).toMatchObject({ scope: 'session' });
+    expect(() => loadConfig({ env: { TESSERA_STEP_UP_ACTIONS: '{"Bad Name":{"label":"x"}}' } })).toThrow(
+      /stepUp\.actions\.Bad Name/,
+    );
+    expect(() => loadConfig({ env: { TESSERA_STEP_UP_ACTIONS: '{not json' } })).toThrow(
+      /Invalid Tessera configuration:\n {2}- stepUp\.actions/,
+    );
+  });
 });

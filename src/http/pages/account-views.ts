@@ -127,7 +127,7 @@ export function signInView(state: FormState & { passkeys: boolean; magicLinks: b
 }
 
 /** Confirming with a second factor before changing how the person signs in. */
-export function confirmView(state: FormState & { next: string; hasKey: boolean }): SafeHtml {
+export function confirmView(state: FormState & { next: string; hasKey: boolean; canSendCodes: boolean }): SafeHtml {
   return html`<section class="card" aria-labelledby="title">
     <h1 id="title">Confirm it’s you</h1>
     <p class="lead">You are about to change how you sign in. Confirm with one of your sign-in methods first.</p>
@@ -138,6 +138,13 @@ export function confirmView(state: FormState & { next: string; hasKey: boolean }
       ${proofInput(state.hasKey)}
       <button type="submit" class="button">Confirm</button>
     </form>
+    ${
+      state.canSendCodes
+        ? html`<p class="switch">
+          <a href="/step-up?${new URLSearchParams({ action: 'factor.add', return_to: state.next }).toString()}">Get a code by email, text or call instead</a>
+        </p>`
+        : ''
+    }
     <p class="switch"><a href="/account">Cancel</a></p>
   </section>`;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { securityOverview } from '../../core/flows/manage-factors.js';
 import { confirmSecondFactor, mayChangeSignInMethods } from '../../core/flows/fresh-second-factor.js';
+import { codeTargetsOf } from '../../core/flows/sign-in-codes.js';
 import { requireSignedInPage } from '../authentication.js';
 import { setCookie } from '../cookies.js';
 import { confirmView } from './account-views.js';
@@ -35,11 +36,12 @@ export function confirmPages(app: FastifyInstance, { config, deps, render }: Pag
     failure?: { status: number; message: string },
   ) => {
     const { hasKey } = await securityOverview(deps, request.auth!.user);
+    const canSendCodes = (await codeTargetsOf(deps, request.auth!.user)).length > 0;
     return render(
       request,
       reply,
       'Confirm it’s you',
-      (csrfToken) => confirmView({ csrfToken, next, hasKey, error: failure?.message }),
+      (csrfToken) => confirmView({ csrfToken, next, hasKey, canSendCodes, error: failure?.message }),
       failure?.status,
     );
   };
