@@ -4,12 +4,11 @@ import { deleteAccount } from '../../core/flows/delete-account.js';
 import { formatTime } from '../../core/format.js';
 import { password } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
-import { clearCookie } from '../cookies.js';
 import { originOf } from '../sign-in-response.js';
 import type { AccountRenderer } from './account-pages.js';
-import { signInView } from './account-views.js';
+import { signedOutPage } from './signed-out-page.js';
 import { formFailure, type PageScope } from './page-kit.js';
-import { optionalProofFromForm, proofFields } from './proof-field.js';
+import { actionProofFromForm, proofFields } from './proof-field.js';
 
 const deletionForm = z.object({ password, ...proofFields, confirmDeletion: z.literal('on', 'tick the box to confirm') });
 
@@ -26,20 +25,19 @@ export function accountDeletionPages(
         ...request.auth!,
         password: input.password,
         confirm: true,
-        proof: optionalProofFromForm(input),
-        stepUpId: input.stepUpId,
+        ...actionProofFromForm(input),
         ...originOf(request),
       });
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));
     }
-    clearCookie(config, reply, 'session');
-    const notice =
+    return signedOutPage(
+      { config, render },
+      request,
+      reply,
       outcome.dueAt === null
         ? 'Your account was deleted. Thank you for using it.'
-        : `Your account will be deleted on ${formatTime(outcome.dueAt)} and you were signed out everywhere. Sign in before then to keep it.`;
-    return render(request, reply, 'Sign in', (csrfToken) =>
-      signInView({ csrfToken, passkeys: config.webauthn.passkeys, magicLinks: config.magicLinks.enabled, notice }),
+        : `Your account will be deleted on ${formatTime(outcome.dueAt)} and you were signed out everywhere. Sign in before then to keep it.`,
     );
   });
 }

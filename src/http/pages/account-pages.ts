@@ -16,7 +16,7 @@ import { clearCookie, readCookie } from '../cookies.js';
 import { applyFirstFactorOutcome, clientOf, originOf } from '../sign-in-response.js';
 import { accountView, signInView, signOutView, signUpView } from './account-views.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
-import { optionalProofFromForm, parseKeyAnswer, proofFields } from './proof-field.js';
+import { actionProofFromForm, parseKeyAnswer, proofFields } from './proof-field.js';
 
 /** "Email me a code" beside a protected change: `action|factorId:channel`. */
 const actionCodeForm = z.object({ codeFor: z.string().regex(/^[a-z_.]{1,100}\|[^|:]{1,64}:(email|sms|voice)$/) });
@@ -239,8 +239,7 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
         ...request.auth!,
         currentPassword: input.currentPassword,
         newPassword: input.newPassword,
-        proof: optionalProofFromForm(input),
-        stepUpId: input.stepUpId,
+        ...actionProofFromForm(input),
         endOtherSessions: input.endOtherSessions === 'on',
         ...originOf(request),
       });

@@ -13,7 +13,7 @@ import { requireFreshSecondFactorPage } from './confirm-pages.js';
 import type { AccountRenderer } from './account-pages.js';
 import { authenticatorIntroView, authenticatorScanView, recoveryCodesView } from './authenticator-views.js';
 import { formFailure, type PageScope } from './page-kit.js';
-import { optionalProofFromForm, proofFields, proofFromForm } from './proof-field.js';
+import { actionProofFromForm, proofFields, proofFromForm } from './proof-field.js';
 import { qrDataUrl } from './qr.js';
 import { originOf } from '../sign-in-response.js';
 
@@ -119,8 +119,7 @@ export function authenticatorPages(
       const { mfaEnabled } = await removeFactor(deps, {
         ...request.auth!,
         factorId: (request.params as { factorId: string }).factorId,
-        proof: optionalProofFromForm(input),
-        stepUpId: input.stepUpId,
+        ...actionProofFromForm(input),
         confirmTurningOff: input.confirmTurningOff === 'on',
         ...originOf(request),
       });
@@ -146,8 +145,7 @@ export function authenticatorPages(
       const input = proofForm.parse(request.body);
       const codes = await regenerateRecoveryCodes(deps, {
         ...request.auth!,
-        proof: optionalProofFromForm(input),
-        stepUpId: input.stepUpId,
+        ...actionProofFromForm(input),
         ...originOf(request),
       });
       return renderCodes(request, reply, codes, false);

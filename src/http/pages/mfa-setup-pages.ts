@@ -4,11 +4,10 @@ import { turnOffMfa } from '../../core/flows/manage-factors.js';
 import { requireMfaAtNextSignIn, resetMfa, sendSetupUnlockCode, unlockSetup } from '../../core/flows/mfa-setup.js';
 import { otpCode, password } from '../api/schemas.js';
 import { requireSignedInPage } from '../authentication.js';
-import { clearCookie } from '../cookies.js';
 import type { AccountRenderer } from './account-pages.js';
-import { signInView } from './account-views.js';
+import { signedOutPage } from './signed-out-page.js';
 import { formFailure, type PageScope } from './page-kit.js';
-import { optionalProofFromForm, proofFields } from './proof-field.js';
+import { actionProofFromForm, proofFields } from './proof-field.js';
 import { originOf } from '../sign-in-response.js';
 
 const laterForm = z.object({ password, consent: z.literal('on', 'tick the box to agree') });
@@ -38,8 +37,7 @@ export function mfaSetupPages(
       const input = offForm.parse(request.body);
       await turnOffMfa(deps, {
         ...request.auth!,
-        proof: optionalProofFromForm(input),
-        stepUpId: input.stepUpId,
+        ...actionProofFromForm(input),
         ...originOf(request),
       });
       return reply.redirect('/account?done=mfa-off', 303);
@@ -53,18 +51,14 @@ export function mfaSetupPages(
       const input = resetForm.parse(request.body);
       await resetMfa(deps, {
         ...request.auth!,
-        proof: optionalProofFromForm(input),
-        stepUpId: input.stepUpId,
+        ...actionProofFromForm(input),
         ...originOf(request),
       });
     } catch (error) {
       return renderAccount(request, reply, formFailure(error));
     }
-    clearCookie(config, reply, 'session');
     const notice = 'Two-step verification was reset and you were signed out everywhere. Sign in to set it up again.';
-    return render(request, reply, 'Sign in', (csrfToken) =>
-      signInView({ csrfToken, passkeys: config.webauthn.passkeys, magicLinks: config.magicLinks.enabled, notice }),
-    );
+    return signedOutPage({ config, render }, request, reply, notice);
   });
 
   app.post('/account/setup/send-code', guard, async (request, reply) => {

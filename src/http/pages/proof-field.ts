@@ -38,6 +38,11 @@ export function proofFromForm(fields: { proof?: string | undefined; webauthn?: s
   return proofFromField(fields.proof);
 }
 
+/** What a protected change's form carries: a proof, if given, and the step-up a sent code answers. */
+export function actionProofFromForm(fields: { proof?: string; webauthn?: string; stepUpId?: string }) {
+  return { proof: optionalProofFromForm(fields), stepUpId: fields.stepUpId };
+}
+
 /** Like `proofFromForm`, for forms where the proof is only asked when two-step verification is on. */
 export function optionalProofFromForm(fields: {
   proof?: string | undefined;

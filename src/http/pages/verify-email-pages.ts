@@ -10,7 +10,7 @@ import { html } from './html.js';
 import { alert } from './layout.js';
 import { linkButtonForm } from './emailed-link-views.js';
 import { formFailure, type Render } from './page-kit.js';
-import { optionalProofFromForm, proofFields } from './proof-field.js';
+import { actionProofFromForm, proofFields } from './proof-field.js';
 import { originOf } from '../sign-in-response.js';
 
 const link = emailedLink;
@@ -82,8 +82,7 @@ export function verifyEmailPages(
         ...request.auth!,
         newEmail: input.newEmail,
         password: input.password,
-        proof: optionalProofFromForm(input),
-        stepUpId: input.stepUpId,
+        ...actionProofFromForm(input),
         ...originOf(request),
       });
       return reply.redirect('/account?done=email-change-sent', 303);
