@@ -6,6 +6,7 @@ import pg from 'pg';
 import { seedBetterAuthPeer } from './peer/seed.js';
 import { argon2Ceiling } from './lib/argon2-ceiling.js';
 import { coreTotpRun, type CoreTotpRun } from './lib/core-totp.js';
+import { coreGrantsRun, type CoreGrantsRun } from './lib/core-grants.js';
 import { coreWebAuthnRun, type CoreWebAuthnRun } from './lib/core-webauthn.js';
 import { summariseProfile } from './lib/cpu-profile.js';
 import { type LoadResult, runConstantLoad, runFullSignIns, runVerifyLoad, type VerifyRequest } from './lib/load.js';
@@ -64,6 +65,7 @@ async function withPostgresDatabase<T>(body: (url: string) => Promise<T>): Promi
 
 const core: CoreTotpRun[] = [];
 const coreWebAuthn: CoreWebAuthnRun[] = [];
+const coreGrants: CoreGrantsRun[] = [];
 const argon2: number[] = [];
 const floor: LoadResult[] = [];
 const sqliteVerify: LoadResult[] = [];
@@ -79,6 +81,8 @@ try {
     core.push(coreTotpRun());
     log(`run ${run}/${runs}: core WebAuthn check`);
     coreWebAuthn.push(await coreWebAuthnRun());
+    log(`run ${run}/${runs}: step-up grants`);
+    coreGrants.push(await coreGrantsRun());
 
     log(`run ${run}/${runs}: argon2id ceiling`);
     argon2.push(await argon2Ceiling());
@@ -196,6 +200,7 @@ try {
     postgresVersion,
     core,
     coreWebAuthn,
+    coreGrants,
     argon2,
     floor,
     sqliteVerify,

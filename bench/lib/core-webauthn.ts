@@ -3,21 +3,7 @@ import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { verifyAssertion } from '../../src/core/factors/webauthn.js';
 import { configSchema } from '../../src/config.js';
 import { SoftAuthenticator } from '../../test/support/soft-authenticator.js';
-
-/**
- * Operations per second of an async `operation` for about `ms` milliseconds, 16 at a time: Web
- * Crypto verifies on libuv's thread pool, so one at a time would measure the round trip to it,
- * not what a busy server gets.
- */
-async function opsPerSecond(operation: () => Promise<unknown>, ms = 700): Promise<number> {
-  let count = 0;
-  const started = performance.now();
-  while (performance.now() - started < ms) {
-    await Promise.all(Array.from({ length: 16 }, operation));
-    count += 16;
-  }
-  return count / ((performance.now() - started) / 1000);
-}
+import { opsPerSecond } from './ops-per-second.js';
 
 export interface CoreWebAuthnRun {
   floor: number;

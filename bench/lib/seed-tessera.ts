@@ -65,6 +65,7 @@ export async function seedTessera(
       emailVerifiedAt: now,
       mfaSetupRequired: false,
       mfaResetAt: null,
+      deletionDueAt: null,
     };
     await deps.store.users.create(user);
     const secret = newTotpSecret(deps.random);
