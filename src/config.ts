@@ -357,6 +357,32 @@ export const configSchema = z.object({
       countsAsSecondFactor: flag.default(false),
     })
     .prefault({}),
+  mfa: z
+    .object({
+      /**
+       * Two-step verification on this installation. Off, it is switched off and hidden
+       * everywhere: nobody is asked for a second factor, and protected actions ask for the
+       * password. Default: `true`.
+       */
+      enabled: flag.default(true),
+      /** Require two-step verification of everyone (the instance's default policy). Default: `false`. */
+      required: flag.default(false),
+      /** Roles that require two-step verification in any organization, e.g. `staff`. Default: none. */
+      requiredRoles: list(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a lower-case role name')).default([]),
+      /** The kinds of factor that count where the instance requires it; empty: any. Default: none. */
+      allowedMethods: list(z.enum(['totp', 'email', 'phone', 'security_key', 'biometric'])).default([]),
+      /** Days after the first sign-in under a requirement during which setting up can be postponed. Default: `0`. */
+      graceDays: z.coerce.number().int().min(0).max(365).default(0),
+      /** Sign-ins under a requirement during which setting up can be postponed. Default: `0`. */
+      graceSignIns: z.coerce.number().int().min(0).max(100).default(0),
+      /**
+       * When two-step verification is required and the person has none, set up their confirmed
+       * email address as the factor at sign-in and challenge them with it at once; again if they
+       * remove it. Default: `false`.
+       */
+      autoSetupEmail: flag.default(false),
+    })
+    .prefault({}),
   stepUp: z
     .object({
       /**

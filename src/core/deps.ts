@@ -32,6 +32,7 @@ export type CoreSettings = Pick<
   | 'securityNotices'
   | 'stepUp'
   | 'accountDeletion'
+  | 'mfa'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */

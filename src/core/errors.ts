@@ -35,6 +35,10 @@ export const errorCodes = [
   'ERR_GRANT_INVALID',
   'ERR_GRANT_USED',
   'ERR_RETURN_URL',
+  'ERR_MFA_DISABLED',
+  'ERR_METHOD_NOT_ALLOWED',
+  'ERR_MFA_ENFORCED',
+  'ERR_ENROLLMENT_REQUIRED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

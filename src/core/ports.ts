@@ -29,6 +29,10 @@ export interface User {
   mfaResetAt: number | null;
   /** When the account will be deleted, after the grace period the person asked for; signing in before then keeps it. */
   deletionDueAt: number | null;
+  /** The first sign-in at which a policy required two-step verification of this person: the grace period starts there. */
+  mfaEnforcedAt: number | null;
+  /** Sign-ins made since then without two-step verification, counted against a grace of N sign-ins. */
+  enforcedSignIns: number;
 }
 
 /**
@@ -216,6 +220,11 @@ export interface Session {
   /** Where and with what the person signed in, for the list of sessions. */
   ip: string | null;
   userAgent: string | null;
+  /**
+   * A policy requires two-step verification and the person has not set it up: the session
+   * reaches setting it up and signing out, nothing else, until a method is added.
+   */
+  enrollmentOnly: boolean;
 }
 
 /** A browser the person chose to trust at the second step; its token lives in the device cookie. */
@@ -330,6 +339,47 @@ export interface UserRepository {
   listDueForDeletion(now: number, limit: number): Promise<User[]>;
   /** Deletes the account and everything it owns; false when it was already gone. */
   delete(id: string): Promise<boolean>;
+  /** Counts a sign-in inside the enrollment grace period, starting it at `at` if it has not started. */
+  countGraceSignIn(id: string, at: number): Promise<void>;
+}
+
+/** How an organization enforces two-step verification on its members. */
+export interface OrgPolicy {
+  /** `optional`, `required` of every member, or `roles`: required of members holding one of `roles`. */
+  mfa: 'optional' | 'required' | 'roles';
+  roles: string[];
+  /** The kinds of factor that count, e.g. only `security_key` and `biometric` for staff; empty: any. */
+  allowedMethods: Factor['kind'][];
+  /** Days after the first sign-in under the requirement during which setting up can be postponed. */
+  graceDays: number;
+  /** Sign-ins during which setting up can be postponed. */
+  graceSignIns: number;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  createdAt: number;
+  policy: OrgPolicy;
+}
+
+/** A person's place in an organization: `owner`, `admin`, `member`, or a custom role such as `staff`. */
+export interface Membership {
+  orgId: string;
+  userId: string;
+  role: string;
+  createdAt: number;
+}
+
+export interface OrganizationRepository {
+  create(org: Organization): Promise<void>;
+  findById(id: string): Promise<Organization | undefined>;
+  setPolicy(id: string, policy: OrgPolicy): Promise<boolean>;
+  /** Adds the person, or changes their role. */
+  putMember(membership: Membership): Promise<void>;
+  removeMember(orgId: string, userId: string): Promise<boolean>;
+  /** Every organization the person belongs to, with their role in it. */
+  membershipsOf(userId: string): Promise<{ org: Organization; role: string }[]>;
 }
 
 export interface SessionRepository {
@@ -348,6 +398,8 @@ export interface SessionRepository {
   listForUser(userId: string, now: number): Promise<Session[]>;
   /** Ends one session of the user; false when the user has no such session. */
   deleteForUser(userId: string, id: string): Promise<boolean>;
+  /** Opens every enrollment-only session of the user to the whole account, once a method is set up. */
+  liftEnrollmentOnly(userId: string): Promise<void>;
 }
 
 export interface ThrottleRepository {
@@ -571,6 +623,7 @@ export interface Store {
   stepUps: StepUpRepository;
   signingKeys: SigningKeyRepository;
   grants: GrantRepository;
+  organizations: OrganizationRepository;
 }
 
 export interface PasswordHasher {

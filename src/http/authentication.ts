@@ -14,12 +14,29 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * What an enrollment-only session reaches: setting up a method (after the password and an
+ * emailed code), confirming the address that code goes to, and signing out.
+ */
+const enrollmentRoutes = [
+  /^\/api\/v1\/(me|sign-out|factors|factors\/(totp|email|phone|webauthn)(\/[a-z-]+)?|mfa\/setup\/[a-z-]+|email\/(verification|verify))$/,
+  /^\/account(\/(authenticator|email-codes|phone|security-key|biometric|webauthn)(\/confirm)?|\/setup\/[a-z-]+|\/verify-email)?$/,
+  /^\/(sign-out|verify-email|healthz|favicon\.ico|assets\/.*|dev\/outbox)$/,
+];
+
 /** Resolves the session cookie on every request; routes then declare what they need. */
 export const authentication = fp<{ config: TesseraConfig; deps: CoreDeps }>(async (app, { config, deps }) => {
   app.decorateRequest('auth', undefined);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const token = readCookie(config, request, 'session');
     request.auth = token ? await resumeSession(deps, token) : undefined;
+    if (!request.auth?.session.enrollmentOnly) return;
+    const path = request.url.split('?')[0]!;
+    if (enrollmentRoutes.some((route) => route.test(path))) return;
+    if (path.startsWith('/api/')) {
+      throw new TesseraError('ERR_ENROLLMENT_REQUIRED', 'Set up two-step verification first: it is required for your account.');
+    }
+    await reply.redirect('/account', 303);
   });
 });
 

@@ -38,6 +38,10 @@ export const statusByCode: Record<ErrorCode, number> = {
   ERR_GRANT_INVALID: 400,
   ERR_GRANT_USED: 409,
   ERR_RETURN_URL: 400,
+  ERR_MFA_DISABLED: 409,
+  ERR_METHOD_NOT_ALLOWED: 409,
+  ERR_MFA_ENFORCED: 409,
+  ERR_ENROLLMENT_REQUIRED: 403,
 };
 
 /** The JSON body of every API error: a stable code and a sentence a person can act on. */

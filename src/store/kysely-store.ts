@@ -11,6 +11,7 @@ import { recoveryCodeRepository } from './repositories/recovery-codes.js';
 import { securityNoticeRepository } from './repositories/security-notices.js';
 import { grantRepository, signingKeyRepository } from './repositories/signing-keys.js';
 import { stepUpRepository } from './repositories/step-ups.js';
+import { organizationRepository } from './repositories/organizations.js';
 import { sessionRepository } from './repositories/sessions.js';
 import { throttleRepository } from './repositories/throttles.js';
 import { trustedDeviceRepository } from './repositories/trusted-devices.js';
@@ -37,5 +38,6 @@ export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'di
     stepUps: stepUpRepository(db),
     signingKeys: signingKeyRepository(db),
     grants: grantRepository(db),
+    organizations: organizationRepository(db),
   };
 }

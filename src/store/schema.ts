@@ -14,6 +14,8 @@ export interface Database {
     mfa_setup_required: Generated<number>;
     mfa_reset_at: number | null;
     deletion_due_at: number | null;
+    mfa_enforced_at: number | null;
+    enforced_sign_ins: Generated<number>;
   };
   sessions: {
     id: string;
@@ -29,6 +31,7 @@ export interface Database {
     expires_at: number;
     ip: string | null;
     user_agent: string | null;
+    enrollment_only: Generated<number>;
   };
   attempt_throttles: {
     key: string;
@@ -186,6 +189,19 @@ export interface Database {
     jti: string;
     consumed_at: number;
     expires_at: number;
+  };
+  organizations: {
+    id: string;
+    name: string;
+    created_at: number;
+    /** JSON of the org's two-step verification policy. */
+    policy: string;
+  };
+  memberships: {
+    org_id: string;
+    user_id: string;
+    role: string;
+    created_at: number;
   };
   outbox_messages: {
     id: string;

@@ -12,6 +12,8 @@ const user = (id: string, email = `${id}@example.com`): User => ({
   mfaSetupRequired: false,
   mfaResetAt: null,
   deletionDueAt: null,
+  mfaEnforcedAt: null,
+  enforcedSignIns: 0,
 });
 const session = (id: string, userId: string, tokenHash = `k1:${id}`): Session => ({
   id,
@@ -26,6 +28,7 @@ const session = (id: string, userId: string, tokenHash = `k1:${id}`): Session =>
   expiresAt: 90_000_000,
   ip: '192.0.2.1',
   userAgent: 'Mozilla/5.0',
+  enrollmentOnly: false,
 });
 
 describe.each(databaseKinds)('store contract on %s', (database) => {

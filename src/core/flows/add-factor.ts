@@ -3,6 +3,7 @@ import { newId } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { factorSecretContext } from '../factors/factor-secret.js';
 import { newRecoveryCodes } from '../factors/recovery-codes.js';
+import { assertMethodAllowed } from './mfa-policy.js';
 import type { Factor, User, WebAuthnCredential } from '../ports.js';
 import { recordEvent } from './security-events.js';
 
@@ -27,6 +28,7 @@ export async function addFactor(
   },
 ): Promise<{ factor: Factor; recoveryCodes: string[] | null }> {
   assertSetupUnlocked(input.user);
+  await assertMethodAllowed(deps, input.user, input.kind);
   const now = deps.clock.now();
   const isFirstFactor = (await deps.store.factors.listForUser(input.user.id)).length === 0;
   const id = newId(deps.random);
@@ -49,6 +51,7 @@ export async function addFactor(
   if (!(await deps.store.factors.create(factor, codeHashes)))
     throw new TesseraError('ERR_ALREADY_ENROLLED', input.alreadyEnrolled);
   if (input.user.mfaSetupRequired) await deps.store.users.setMfaSetup(input.user.id, { required: false, resetAt: null });
+  await deps.store.sessions.liftEnrollmentOnly(input.user.id);
   await recordEvent(deps, deps.store, {
     type: 'factor_added',
     userId: input.user.id,

@@ -1,7 +1,10 @@
 import type { CoreDeps } from '../deps.js';
 import { newId } from '../deps.js';
-import type { Amr, Factor, PendingSignIn, User } from '../ports.js';
+import type { Amr, Factor, PendingSignIn, RequestOrigin, User } from '../ports.js';
+import { maskEmail } from '../factors/oob-code.js';
+import { addFactor } from './add-factor.js';
 import { completeSignIn, type SignedIn } from './complete-sign-in.js';
+import { countingFactors, type MfaRequirement, mfaRequirementOf } from './mfa-policy.js';
 import { lockedError } from './second-factor-check.js';
 import { recognizeDevice } from './trusted-devices.js';
 import { usableKeysOf } from './webauthn-assertion.js';
@@ -38,11 +41,14 @@ export async function afterFirstFactor(
     userAgent?: string;
     /** The token of the browser's device cookie, if it has one. */
     deviceToken?: string;
+    /** The account was created just now. */
+    newAccount?: boolean;
   },
 ): Promise<AfterFirstFactor> {
-  const factors = await deps.store.factors.listForUser(input.user.id);
-  // Where the second factor guards only protected actions, the password alone signs in.
-  if (factors.length === 0 || deps.settings.stepUp.mfaAppliesAt === 'actions') {
+  const requirement = await mfaRequirementOf(deps, input.user);
+  const factors = await autoSetUp(deps, input.user, requirement, { ip: input.ip, userAgent: input.userAgent });
+  // Where the second factor guards only protected actions, or is switched off, the first factor signs in.
+  if (factors.length === 0 || requirement.disabled || deps.settings.stepUp.mfaAppliesAt === 'actions') {
     return { kind: 'signed_in', ...(await completeSignIn(deps, input)) };
   }
 
@@ -98,4 +104,34 @@ const methodOfKind: Record<Factor['kind'], SecondFactorMethod> = {
 /** The pending sign-in behind a browser's pending cookie, if it has not expired or been used. */
 export function findPendingSignIn(deps: CoreDeps, pendingToken: string): Promise<PendingSignIn | undefined> {
   return deps.store.pendingSignIns.findByTokenHash(deps.keyedHash.candidates(`pending:${pendingToken}`), deps.clock.now());
+}
+
+/**
+ * With `mfa.autoSetupEmail`, a person whom a policy requires to use two-step verification and
+ * who has no method gets their confirmed address as one now (again, if they removed it), and
+ * is challenged with it at once. Returns the person's factors.
+ */
+async function autoSetUp(deps: CoreDeps, user: User, requirement: MfaRequirement, origin: RequestOrigin): Promise<Factor[]> {
+  const factors = await deps.store.factors.listForUser(user.id);
+  const emailCounts = requirement.allowedMethods.length === 0 || requirement.allowedMethods.includes('email');
+  if (
+    !deps.settings.mfa.autoSetupEmail ||
+    !requirement.required ||
+    !emailCounts ||
+    user.emailVerifiedAt === null ||
+    countingFactors(factors, requirement).length > 0
+  ) {
+    return factors;
+  }
+  await addFactor(deps, {
+    user: { ...user, mfaResetAt: null },
+    kind: 'email',
+    label: `Email to ${maskEmail(user.email)}`,
+    secret: user.email,
+    fingerprint: `email:${user.email}`,
+    lastUsedStep: null,
+    alreadyEnrolled: 'Email codes are already on for this address.',
+    ...origin,
+  });
+  return deps.store.factors.listForUser(user.id);
 }

@@ -2,6 +2,7 @@ import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { newRecoveryCodes } from '../factors/recovery-codes.js';
 import type { Factor, Session, Store, User } from '../ports.js';
+import { assertNotEnforced } from './mfa-policy.js';
 import { authorizeAction } from './protected-action.js';
 import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
 import { usableKeysOf } from './webauthn-assertion.js';
@@ -46,6 +47,11 @@ export async function removeFactor(
   const factors = await deps.store.factors.listForUser(input.user.id);
   const removed = factors.find((factor) => factor.id === input.factorId);
   if (!removed) throw new TesseraError('ERR_NOT_FOUND', 'There is no such sign-in method on your account.');
+  await assertNotEnforced(
+    deps,
+    input.user,
+    factors.filter((factor) => factor.id !== input.factorId),
+  );
   const isLast = factors.length === 1;
   if (isLast && !input.confirmTurningOff) {
     throw new TesseraError(
@@ -137,6 +143,7 @@ export async function turnOffMfa(
 ): Promise<void> {
   const factors = await deps.store.factors.listForUser(input.user.id);
   if (factors.length === 0) throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Two-step verification is already off.');
+  await assertNotEnforced(deps, input.user, []);
   await authorizeAction(deps, { ...input, action: 'mfa.disable' }, async (store) => {
     const devicesRevoked = await removeEveryFactor(store, input.user, factors);
     await recordEvent(deps, store, {

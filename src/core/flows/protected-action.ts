@@ -4,7 +4,15 @@ import { TesseraError } from '../errors.js';
 import type { RequestOrigin, Session, Store, User } from '../ports.js';
 import { amrOfMatch, checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
 import type { CodeTarget } from './sign-in-codes.js';
-import { actionPolicy, approvedAlready, bindingOf, pendingStepUp, requestStepUp, sendStepUpCode } from './step-up.js';
+import {
+  actionPolicy,
+  approvedAlready,
+  bindingOf,
+  pendingStepUp,
+  requestStepUp,
+  secondFactorsOf,
+  sendStepUpCode,
+} from './step-up.js';
 
 /**
  * Runs a protected change inside its action's policy. For a person with a second factor, an
@@ -26,7 +34,7 @@ export async function authorizeAction<T>(
   change: (store: Store) => Promise<T>,
 ): Promise<T> {
   const policy = actionPolicy(deps, input.action);
-  if ((await deps.store.factors.listForUser(input.user.id)).length === 0) {
+  if ((await secondFactorsOf(deps, input.user)).length === 0) {
     if (policy.requirement === 'mfa') {
       throw new TesseraError('ERR_MFA_REQUIRED', `Set up two-step verification to ${policy.label.toLowerCase()}.`);
     }

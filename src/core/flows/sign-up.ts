@@ -19,7 +19,7 @@ export async function signUp(
 ): Promise<AfterFirstFactor> {
   const user = await createAccount(deps, input);
   await sendVerificationEmailIfPossible(deps, user, input.ip);
-  return afterFirstFactor(deps, { user, amr: ['pwd'], ip: input.ip, userAgent: input.userAgent });
+  return afterFirstFactor(deps, { user, amr: ['pwd'], ip: input.ip, userAgent: input.userAgent, newAccount: true });
 }
 
 /** Creates an account with email and password, within the per-IP budget and the password policy. */
@@ -43,6 +43,8 @@ export async function createAccount(
     mfaSetupRequired: false,
     mfaResetAt: null,
     deletionDueAt: null,
+    mfaEnforcedAt: null,
+    enforcedSignIns: 0,
   };
   if (!(await deps.store.users.create(user))) {
     throw new TesseraError(

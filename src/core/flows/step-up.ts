@@ -3,7 +3,7 @@ import type { ProtectedAction } from '../../config.js';
 import type { CoreDeps } from '../deps.js';
 import { newId } from '../deps.js';
 import { TesseraError } from '../errors.js';
-import type { Amr, ChallengeBinding, GrantClaims, RequestOrigin, Session, StepUp, User } from '../ports.js';
+import type { Amr, ChallengeBinding, Factor, GrantClaims, RequestOrigin, Session, StepUp, User } from '../ports.js';
 import { methodsOf, type SecondFactorMethod } from './after-first-factor.js';
 import { amrOfMatch, checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
 import { recordEvent } from './security-events.js';
@@ -23,6 +23,11 @@ export type StepUpOutcome =
       methods: StepUpMethod[];
       codeTargets: CodeTarget[];
     };
+
+/** The factors that can approve a step-up: none where two-step verification is switched off, so the password does. */
+export async function secondFactorsOf(deps: CoreDeps, user: User): Promise<Factor[]> {
+  return deps.settings.mfa.enabled ? deps.store.factors.listForUser(user.id) : [];
+}
 
 /** The configured policy of a protected action; an action nobody configured is refused. */
 export function actionPolicy(deps: CoreDeps, action: string): ProtectedAction {
@@ -77,7 +82,7 @@ export async function requestStepUp(
   const policy = actionPolicy(deps, input.action);
   const details = input.details?.normalize('NFC').trim() || null;
   const detailsHash = details === null ? null : hashDetails(details);
-  const factors = await deps.store.factors.listForUser(input.user.id);
+  const factors = await secondFactorsOf(deps, input.user);
   if (factors.length === 0 && policy.requirement === 'mfa') {
     throw new TesseraError('ERR_MFA_REQUIRED', `Set up two-step verification to ${policy.label.toLowerCase()}.`);
   }
@@ -106,7 +111,7 @@ type StepUpChallenge = Extract<StepUpOutcome, { status: 'challenge_required' }>;
 
 /** How a step-up can be approved: the person's methods (or the password, without any) and where codes can go. */
 async function challengeOf(deps: CoreDeps, user: User, stepUp: StepUp): Promise<StepUpChallenge> {
-  const factors = await deps.store.factors.listForUser(user.id);
+  const factors = await secondFactorsOf(deps, user);
   return {
     status: 'challenge_required',
     stepUp,
@@ -198,7 +203,7 @@ export async function approveStepUp(
     });
     return amr;
   };
-  const hasFactors = (await deps.store.factors.listForUser(input.user.id)).length > 0;
+  const hasFactors = (await secondFactorsOf(deps, input.user)).length > 0;
   let amr: Amr[];
   if (hasFactors) {
     if (!input.proof) throw new TesseraError('ERR_INVALID_INPUT', 'Enter a code, use your security key, or a recovery code.');

@@ -94,6 +94,8 @@ export const sessionView = z.object({
   amr: z.array(z.string()),
   authTime: z.number().int(),
   expiresAt: z.number().int(),
+  /** A policy requires two-step verification: until a method is set up, the session reaches only setting it up. */
+  enrollmentRequired: z.boolean(),
 });
 export const signedInView = z.object({ status: z.literal('signed_in'), user: userView, session: sessionView });
 export const firstFactorView = z.union([

@@ -14,7 +14,13 @@ export function toSignedInView(user: User, session: Session): z.infer<typeof sig
       mfaSetupRequired: user.mfaSetupRequired,
       mfaSetupLocked: user.mfaResetAt !== null,
     },
-    session: { aal: session.aal, amr: session.amr, authTime: session.authTime, expiresAt: session.expiresAt },
+    session: {
+      aal: session.aal,
+      amr: session.amr,
+      authTime: session.authTime,
+      expiresAt: session.expiresAt,
+      enrollmentRequired: session.enrollmentOnly,
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { changePassword } from '../../core/flows/change-password.js';
 import { sendActionCode } from '../../core/flows/protected-action.js';
 import { codeTargetsOf } from '../../core/flows/sign-in-codes.js';
+import { mfaRequirementOf } from '../../core/flows/mfa-policy.js';
 import { securityOverview } from '../../core/flows/manage-factors.js';
 import { listSessions, recentActivity, signOut } from '../../core/flows/session.js';
 import { listTrustedDevices } from '../../core/flows/trusted-devices.js';
@@ -14,7 +15,7 @@ import { signInWithPasskey } from '../../core/flows/passkey-sign-in.js';
 import { requireSignedInPage } from '../authentication.js';
 import { clearCookie, readCookie } from '../cookies.js';
 import { applyFirstFactorOutcome, clientOf, originOf } from '../sign-in-response.js';
-import { accountView, signInView, signOutView, signUpView } from './account-views.js';
+import { accountView, enrollmentView, signInView, signOutView, signUpView } from './account-views.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
 import { actionProofFromForm, parseKeyAnswer, proofFields } from './proof-field.js';
 
@@ -93,23 +94,25 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
   /** The account page, with an optional error from a form on it. */
   const renderAccount: AccountRenderer = async (request, reply, error, actionCode) => {
     const { user, session } = request.auth!;
-    const [overview, sessions, devices, activity, codeTargets] = await Promise.all([
+    const [overview, sessions, devices, activity, codeTargets, requirement] = await Promise.all([
       securityOverview(deps, user),
       listSessions(deps, user),
       listTrustedDevices(deps, user),
       recentActivity(deps, user),
       codeTargetsOf(deps, user),
+      mfaRequirementOf(deps, user),
     ]);
     const done = String((request.query as { done?: string }).done);
     const notice = actionCode
       ? `We sent a code to ${actionCode.sentTo}. Enter it in the form you asked for it from.`
       : notices[done];
+    const view = session.enrollmentOnly ? enrollmentView : accountView;
     return render(
       request,
       reply,
-      'Account security',
+      session.enrollmentOnly ? 'Set up two-step verification' : 'Account security',
       (csrfToken) =>
-        accountView({
+        view({
           csrfToken,
           user,
           session,
@@ -127,6 +130,7 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
           deletionGraceDays: config.accountDeletion.graceDays,
           codeTargets: codeTargets.map(({ factorId, channel, sentTo }) => ({ factorId, channel, sentTo })),
           actionCode,
+          requirement,
         }),
       error?.status,
     );

@@ -1,5 +1,6 @@
 import type { SecurityOverview } from '../../core/flows/manage-factors.js';
 import type { Factor, SecurityEvent, Session, TrustedDevice, User } from '../../core/ports.js';
+import type { MfaRequirement } from '../../core/flows/mfa-policy.js';
 import type { CodeTarget } from '../../core/flows/sign-in-codes.js';
 import type { ActionCodeSent } from './account-pages.js';
 import { describeBrowser, formatTime } from '../../core/format.js';
@@ -218,6 +219,8 @@ export interface AccountState extends FormState {
   codeTargets: CodeTarget[];
   /** A code was just sent for one protected change. */
   actionCode?: ActionCodeSent;
+  /** What the instance and the person's organizations require of them. */
+  requirement: MfaRequirement;
 }
 
 const sendWords: Record<CodeTarget['channel'], (sentTo: string) => string> = {
@@ -305,6 +308,75 @@ function factorItem(state: AccountState, factor: Factor, isLast: boolean): SafeH
   </li>`;
 }
 
+const setupLinks: [Factor['kind'], string, string][] = [
+  ['totp', '/account/authenticator', 'Set up an authenticator app'],
+  ['security_key', '/account/security-key', 'Use a security key'],
+  ['email', '/account/email-codes', 'Use email codes instead'],
+  ['phone', '/account/phone', 'Use text or call codes'],
+];
+
+/** The ways to set up a first method, only those the person's requirement counts. */
+function setupActions(state: AccountState): SafeHtml {
+  const { allowedMethods } = state.requirement;
+  const offered = setupLinks.filter(([kind]) => allowedMethods.length === 0 || allowedMethods.includes(kind));
+  return html`<div class="actions">
+    ${offered.map(([, href, label], index) => html`<a class="button${index === 0 ? '' : ' button-secondary'}" href="${href}">${label}</a>`)}
+  </div>`;
+}
+
+/** Who requires two-step verification of the person, and until when they may postpone it. */
+function requirementNote(state: AccountState): SafeHtml {
+  const { requirement, user } = state;
+  if (!requirement.required) return html``;
+  const grace =
+    requirement.graceDays > 0 && user.mfaEnforcedAt !== null
+      ? html` Set it up by ${formatTime(user.mfaEnforcedAt + requirement.graceDays * 86_400_000)}.`
+      : requirement.graceSignIns > 0
+        ? html` You can sign in ${Math.max(0, requirement.graceSignIns - user.enforcedSignIns)} more times without it.`
+        : '';
+  return html`<p class="hint" data-testid="mfa-requirement">Required by ${requirement.reasons.join(' and ')}.${grace}</p>`;
+}
+
+/**
+ * The page of an enrollment-only session: a policy requires two-step verification, and the
+ * account opens once a method is set up — after the password and a code to the confirmed
+ * address, when the person had none.
+ */
+export function enrollmentView(state: AccountState): SafeHtml {
+  return html`<section class="card" aria-labelledby="title">
+    <h1 id="title">Set up two-step verification</h1>
+    <p class="lead">${state.requirement.reasons.join(' and ')} requires it. Your account opens as soon as a method is set up.</p>
+    ${alert('error', state.error)}${alert('success', state.notice)}
+    ${state.user.mfaResetAt !== null ? unlockForms(state) : setupActions(state)}
+    <form method="post" action="/sign-out" class="switch">
+      ${csrfField(state.csrfToken)}
+      <button type="submit" class="button-link">Sign out</button>
+    </form>
+  </section>`;
+}
+
+/** After a reset, or when a policy first requires it, setting up needs the password and a code to the confirmed address. */
+function unlockForms(state: AccountState): SafeHtml {
+  if (state.user.emailVerifiedAt === null) {
+    return html`<p>First confirm your email address with the link we sent you: the code that lets you set up goes there.</p>
+      <form method="post" action="/account/verify-email" class="actions">
+        ${csrfField(state.csrfToken)}
+        <button type="submit" class="button button-secondary">Send the link again</button>
+      </form>`;
+  }
+  return html`<p>First confirm it is you: we email a code to ${state.user.email}; enter it with your password.</p>
+    <form method="post" action="/account/setup/send-code" class="actions">
+      ${csrfField(state.csrfToken)}
+      <button type="submit" class="button button-secondary">Email me the code</button>
+    </form>
+    <form method="post" action="/account/setup/unlock" class="stack">
+      ${csrfField(state.csrfToken)}
+      <label>Your password <input type="password" name="password" autocomplete="current-password" required /></label>
+      <label>Code from the email ${codeInput(state.emailDigits)}</label>
+      <button type="submit" class="button">Continue to set up</button>
+    </form>`;
+}
+
 /**
  * Setup is due: the person asked for two-step verification at this sign-in, or it was reset.
  * After a reset, setting up first needs the password and a code sent to the verified address.
@@ -314,25 +386,98 @@ function setupDueSection(state: AccountState): SafeHtml {
     return html`<div class="alert alert-error" role="alert">
         Your two-step verification was reset. Set it up again to protect your account.
       </div>
-      <p>First confirm it is you: we email a code to ${state.user.email}; enter it with your password.</p>
-      <form method="post" action="/account/setup/send-code" class="actions">
-        ${csrfField(state.csrfToken)}
-        <button type="submit" class="button button-secondary">Email me the code</button>
-      </form>
-      <form method="post" action="/account/setup/unlock" class="stack">
-        ${csrfField(state.csrfToken)}
-        <label>Your password <input type="password" name="password" autocomplete="current-password" required /></label>
-        <label>Code from the email ${codeInput(state.emailDigits)}</label>
-        <button type="submit" class="button">Continue to set up</button>
-      </form>`;
+      ${unlockForms(state)}`;
   }
   return html`<div class="alert alert-error" role="alert">Two-step verification is required for your account. Set up a method to finish turning it on.</div>
-    <div class="actions">
-      <a class="button" href="/account/authenticator">Set up an authenticator app</a>
-      <a class="button button-secondary" href="/account/security-key">Use a security key</a>
-      <a class="button button-secondary" href="/account/email-codes">Use email codes</a>
-      <a class="button button-secondary" href="/account/phone">Use text or call codes</a>
-    </div>`;
+    ${setupActions(state)}`;
+}
+
+/** Two-step verification on the account page: the methods, recovery codes, reset and turning off — locked where required. */
+function mfaSection(state: AccountState): SafeHtml {
+  const { overview } = state;
+  return html`<h2 id="mfa-title">
+      Two-step verification
+      <span class="badge ${overview.mfaEnabled ? 'badge-on' : 'badge-off'}">${overview.mfaEnabled ? 'On' : 'Off'}</span>
+    </h2>
+    ${requirementNote(state)}
+    ${
+      overview.mfaEnabled
+        ? html`<p>When you sign in, we ask for one of these after your password.</p>
+            <ul class="factors" aria-labelledby="mfa-title">
+              ${overview.factors.map((factor) => factorItem(state, factor, overview.factors.length === 1))}
+            </ul>
+            <div class="actions">
+              <a class="button button-secondary" href="/account/authenticator">Add an authenticator app</a>
+              <a class="button button-secondary" href="/account/email-codes">${overview.factors.some((factor) => factor.kind === 'email') ? 'Add an email address for codes' : 'Turn on email codes'}</a>
+              <a class="button button-secondary" href="/account/phone">Add a phone number</a>
+              <a class="button button-secondary" href="/account/security-key">Add a security key</a>
+              <a class="button button-secondary" href="/account/biometric" data-webauthn="platform-only">Use your fingerprint or face</a>
+            </div>
+
+            <h3 id="recovery-title">Recovery codes</h3>
+            <p>
+              <strong>${overview.recoveryCodesRemaining}</strong> of ${state.recoveryCodeCount} left. Each works once, if you lose
+              your phone.
+            </p>
+            <details class="inline-action" ${openFor(state, 'recovery_codes.regenerate')}>
+              <summary>Get new recovery codes</summary>
+              <form method="post" action="/account/recovery-codes" class="stack">
+                ${csrfField(state.csrfToken)}
+                <p class="hint">Your current codes stop working as soon as the new ones are made.</p>
+                ${actionProof(state, 'recovery_codes.regenerate')}
+                <button type="submit" class="button">Make new codes</button>
+              </form>
+            </details>
+
+            <details class="inline-action" ${openFor(state, 'mfa.reset')}>
+              <summary>Reset two-step verification</summary>
+              <form method="post" action="/account/mfa/reset" class="stack">
+                ${csrfField(state.csrfToken)}
+                <p class="hint">
+                  Every method, recovery code and trusted device is removed and you are signed out everywhere. Next time you sign in
+                  you set it up again, after confirming with your password and a code we email you.
+                </p>
+                ${actionProof(state, 'mfa.reset')}
+                <label class="checkbox"><input type="checkbox" name="confirmReset" value="on" required /> Remove all my methods and sign me out</label>
+                <button type="submit" class="button button-danger">Reset two-step verification</button>
+              </form>
+            </details>
+
+            ${
+              state.requirement.required
+                ? html`<p class="hint">Turning it off is locked: ${state.requirement.reasons.join(' and ')} requires it.</p>`
+                : html`<details class="inline-action" ${openFor(state, 'mfa.disable')}>
+              <summary>Turn off two-step verification</summary>
+              <form method="post" action="/account/mfa/off" class="stack">
+                ${csrfField(state.csrfToken)}
+                <p class="hint">Every method and recovery code is removed and no device stays trusted. Your password alone will sign you in.</p>
+                ${actionProof(state, 'mfa.disable')}
+                <label class="checkbox"><input type="checkbox" name="confirmTurningOff" value="on" required /> I understand my account will be protected by my password alone</label>
+                <button type="submit" class="button button-danger">Turn off two-step verification</button>
+              </form>
+            </details>`
+            }`
+        : state.user.mfaSetupRequired
+          ? setupDueSection(state)
+          : html`<p>
+              Protect your account with a second step: after your password, we ask for a code from an app on your phone. Someone
+              who steals your password still cannot get in.
+            </p>
+            ${setupActions(state)}
+            ${
+              state.requirement.required
+                ? ''
+                : html`<details class="inline-action">
+              <summary>Not now: turn it on at my next sign-in</summary>
+              <form method="post" action="/account/mfa/later" class="stack">
+                ${csrfField(state.csrfToken)}
+                <label>Your password <input type="password" name="password" autocomplete="current-password" required /></label>
+                <label class="checkbox"><input type="checkbox" name="consent" value="on" required /> Require two-step verification for my account</label>
+                <button type="submit" class="button button-secondary">Turn it on at my next sign-in</button>
+              </form>
+            </details>`
+            }`
+    }`;
 }
 
 /** Browsers that skip the second step at sign-in, with revoke and revoke all. */
@@ -402,7 +547,6 @@ function sessionsSection(state: AccountState): SafeHtml {
 }
 
 export function accountView(state: AccountState): SafeHtml {
-  const { overview } = state;
   return html`<section class="card card-wide" aria-labelledby="title">
     <h1 id="title">Account security</h1>
     <p class="lead">Manage how you sign in to your account.</p>
@@ -434,87 +578,10 @@ export function accountView(state: AccountState): SafeHtml {
       <dd>${formatTime(state.session.expiresAt)} at the latest</dd>
     </dl>
 
-    <h2 id="mfa-title">
-      Two-step verification
-      <span class="badge ${overview.mfaEnabled ? 'badge-on' : 'badge-off'}">${overview.mfaEnabled ? 'On' : 'Off'}</span>
-    </h2>
-    ${
-      overview.mfaEnabled
-        ? html`<p>When you sign in, we ask for one of these after your password.</p>
-            <ul class="factors" aria-labelledby="mfa-title">
-              ${overview.factors.map((factor) => factorItem(state, factor, overview.factors.length === 1))}
-            </ul>
-            <div class="actions">
-              <a class="button button-secondary" href="/account/authenticator">Add an authenticator app</a>
-              <a class="button button-secondary" href="/account/email-codes">${overview.factors.some((factor) => factor.kind === 'email') ? 'Add an email address for codes' : 'Turn on email codes'}</a>
-              <a class="button button-secondary" href="/account/phone">Add a phone number</a>
-              <a class="button button-secondary" href="/account/security-key">Add a security key</a>
-              <a class="button button-secondary" href="/account/biometric" data-webauthn="platform-only">Use your fingerprint or face</a>
-            </div>
-
-            <h3 id="recovery-title">Recovery codes</h3>
-            <p>
-              <strong>${overview.recoveryCodesRemaining}</strong> of ${state.recoveryCodeCount} left. Each works once, if you lose
-              your phone.
-            </p>
-            <details class="inline-action" ${openFor(state, 'recovery_codes.regenerate')}>
-              <summary>Get new recovery codes</summary>
-              <form method="post" action="/account/recovery-codes" class="stack">
-                ${csrfField(state.csrfToken)}
-                <p class="hint">Your current codes stop working as soon as the new ones are made.</p>
-                ${actionProof(state, 'recovery_codes.regenerate')}
-                <button type="submit" class="button">Make new codes</button>
-              </form>
-            </details>
-
-            <details class="inline-action" ${openFor(state, 'mfa.reset')}>
-              <summary>Reset two-step verification</summary>
-              <form method="post" action="/account/mfa/reset" class="stack">
-                ${csrfField(state.csrfToken)}
-                <p class="hint">
-                  Every method, recovery code and trusted device is removed and you are signed out everywhere. Next time you sign in
-                  you set it up again, after confirming with your password and a code we email you.
-                </p>
-                ${actionProof(state, 'mfa.reset')}
-                <label class="checkbox"><input type="checkbox" name="confirmReset" value="on" required /> Remove all my methods and sign me out</label>
-                <button type="submit" class="button button-danger">Reset two-step verification</button>
-              </form>
-            </details>
-
-            <details class="inline-action" ${openFor(state, 'mfa.disable')}>
-              <summary>Turn off two-step verification</summary>
-              <form method="post" action="/account/mfa/off" class="stack">
-                ${csrfField(state.csrfToken)}
-                <p class="hint">Every method and recovery code is removed and no device stays trusted. Your password alone will sign you in.</p>
-                ${actionProof(state, 'mfa.disable')}
-                <label class="checkbox"><input type="checkbox" name="confirmTurningOff" value="on" required /> I understand my account will be protected by my password alone</label>
-                <button type="submit" class="button button-danger">Turn off two-step verification</button>
-              </form>
-            </details>`
-        : state.user.mfaSetupRequired
-          ? setupDueSection(state)
-          : html`<p>
-              Protect your account with a second step: after your password, we ask for a code from an app on your phone. Someone
-              who steals your password still cannot get in.
-            </p>
-            <div class="actions">
-              <a class="button" href="/account/authenticator">Set up an authenticator app</a>
-              <a class="button button-secondary" href="/account/email-codes">Use email codes instead</a>
-              <a class="button button-secondary" href="/account/security-key">Use a security key</a>
-              <a class="button button-secondary" href="/account/phone">Use text or call codes</a>
-            </div>
-            <details class="inline-action">
-              <summary>Not now: turn it on at my next sign-in</summary>
-              <form method="post" action="/account/mfa/later" class="stack">
-                ${csrfField(state.csrfToken)}
-                <label>Your password <input type="password" name="password" autocomplete="current-password" required /></label>
-                <label class="checkbox"><input type="checkbox" name="consent" value="on" required /> Require two-step verification for my account</label>
-                <button type="submit" class="button button-secondary">Turn it on at my next sign-in</button>
-              </form>
-            </details>`
-    }
+    ${state.requirement.disabled ? '' : mfaSection(state)}
 
     ${devicesSection(state)} ${sessionsSection(state)} ${activitySection(state.activity)}
+
 
     <h2 id="email-title">Change email</h2>
     <form method="post" action="/account/email" class="stack" aria-labelledby="email-title">

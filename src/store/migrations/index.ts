@@ -9,6 +9,7 @@ import * as devicesAndSessions from './007-devices-and-sessions.js';
 import * as mfaSetup from './008-mfa-setup.js';
 import * as securityNotices from './009-security-notices.js';
 import * as stepUp from './010-step-up-and-deletion.js';
+import * as organizations from './011-organizations.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
@@ -23,5 +24,6 @@ export const migrationProvider: MigrationProvider = {
     '008-mfa-setup': mfaSetup,
     '009-security-notices': securityNotices,
     '010-step-up-and-deletion': stepUp,
+    '011-organizations': organizations,
   }),
 };

@@ -15,6 +15,7 @@ const toSession = (row: Selectable<Database['sessions']>): Session => ({
   expiresAt: row.expires_at,
   ip: row.ip,
   userAgent: row.user_agent,
+  enrollmentOnly: row.enrollment_only === 1,
 });
 
 export function sessionRepository(db: Kysely<Database>): SessionRepository {
@@ -35,6 +36,7 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
           expires_at: session.expiresAt,
           ip: session.ip,
           user_agent: session.userAgent,
+          enrollment_only: session.enrollmentOnly ? 1 : 0,
         })
         .execute();
     },
@@ -77,6 +79,9 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
     async deleteForUser(userId, id) {
       const result = await db.deleteFrom('sessions').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) === 1;
+    },
+    async liftEnrollmentOnly(userId) {
+      await db.updateTable('sessions').set({ enrollment_only: 0 }).where('user_id', '=', userId).execute();
     },
   };
 }

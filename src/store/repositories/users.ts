@@ -11,6 +11,8 @@ const toUser = (row: Selectable<Database['users']>): User => ({
   mfaSetupRequired: row.mfa_setup_required === 1,
   mfaResetAt: row.mfa_reset_at,
   deletionDueAt: row.deletion_due_at,
+  mfaEnforcedAt: row.mfa_enforced_at,
+  enforcedSignIns: row.enforced_sign_ins,
 });
 
 export function userRepository(db: Kysely<Database>): UserRepository {
@@ -85,6 +87,16 @@ export function userRepository(db: Kysely<Database>): UserRepository {
     async delete(id) {
       const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) === 1;
+    },
+    async countGraceSignIn(id, at) {
+      await db
+        .updateTable('users')
+        .set((eb) => ({
+          mfa_enforced_at: eb.fn.coalesce('mfa_enforced_at', eb.val(at)),
+          enforced_sign_ins: eb('enforced_sign_ins', '+', 1),
+        }))
+        .where('id', '=', id)
+        .execute();
     },
   };
 }
