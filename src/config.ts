@@ -509,6 +509,12 @@ export const configSchema = z.object({
     .object({
       /** Minutes between the password and the second factor before sign-in starts over. Default: `10`. */
       pendingMinutes: z.coerce.number().int().min(1).max(30).default(10),
+      /**
+       * Sign in without a password: the email address, then a code — from the authenticator
+       * app, or emailed at once to the confirmed address — or a passkey. The session is a
+       * single factor (aal 1); protected actions still ask for theirs. Default: `false`.
+       */
+      passwordless: flag.default(false),
     })
     .prefault({}),
   delivery: z

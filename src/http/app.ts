@@ -20,6 +20,7 @@ import { errorPage } from './pages/error-page.js';
 import { themeCss } from './pages/theme.js';
 import { registerBrowserProtections } from './security.js';
 import { stepUpRoutes } from './api/step-up-routes.js';
+import { passwordlessRoutes } from './api/passwordless-routes.js';
 
 export interface AppOptions {
   config: TesseraConfig;
@@ -83,6 +84,7 @@ export async function buildApp({ config, deps, logger }: AppOptions): Promise<Fa
       await api.register(deviceRoutes, { deps });
       await api.register(hostRoutes, { config, deps, prefix: '/host' });
       await api.register(stepUpRoutes, { config, deps });
+      await api.register(passwordlessRoutes, { config, deps });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },

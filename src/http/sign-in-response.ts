@@ -5,14 +5,19 @@ import type { SignedIn } from '../core/flows/complete-sign-in.js';
 import type { RequestOrigin } from '../core/ports.js';
 import { clearCookie, readCookie, setCookie } from './cookies.js';
 
+/** The browser's pending sign-in: a token for the second step, or for a passwordless code. */
+export function setPendingCookie(config: TesseraConfig, reply: FastifyReply, pendingToken: string): void {
+  clearCookie(config, reply, 'session');
+  setCookie(config, reply, 'pending', pendingToken, config.signIn.pendingMinutes * 60);
+}
+
 /** Puts the outcome of a first factor into the browser: a session cookie or a pending cookie. */
 export function applyFirstFactorOutcome(config: TesseraConfig, reply: FastifyReply, outcome: AfterFirstFactor): void {
   if (outcome.kind === 'signed_in') {
     applySignedIn(config, reply, outcome);
     return;
   }
-  clearCookie(config, reply, 'session');
-  setCookie(config, reply, 'pending', outcome.pendingToken, config.signIn.pendingMinutes * 60);
+  setPendingCookie(config, reply, outcome.pendingToken);
 }
 
 /**

@@ -111,7 +111,12 @@ export function findPendingSignIn(deps: CoreDeps, pendingToken: string): Promise
  * who has no method gets their confirmed address as one now (again, if they removed it), and
  * is challenged with it at once. Returns the person's factors.
  */
-async function autoSetUp(deps: CoreDeps, user: User, requirement: MfaRequirement, origin: RequestOrigin): Promise<Factor[]> {
+export async function autoSetUp(
+  deps: CoreDeps,
+  user: User,
+  requirement: MfaRequirement,
+  origin: RequestOrigin,
+): Promise<Factor[]> {
   const factors = await deps.store.factors.listForUser(user.id);
   const emailCounts = requirement.allowedMethods.length === 0 || requirement.allowedMethods.includes('email');
   if (

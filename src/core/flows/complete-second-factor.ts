@@ -34,7 +34,8 @@ export async function completeSecondFactor(
   input: { pendingToken: string; proof: SecondFactorProof; ip: string; userAgent?: string; trustDevice?: boolean },
 ): Promise<SignedIn & { trustedDevice?: { token: string; expiresAt: number } }> {
   const pending = await findPendingSignIn(deps, input.pendingToken);
-  if (!pending) throw expired();
+  // A passwordless sign-in has no first factor yet: its code is answered by `completePasswordless`.
+  if (!pending || pending.amr.length === 0) throw expired();
   const user = await deps.store.users.findById(pending.userId);
   if (!user) throw expired();
 
@@ -53,4 +54,37 @@ export async function completeSecondFactor(
       return { ...signedIn, trustedDevice: await trustDevice(deps, store, { user, ip: input.ip, userAgent: input.userAgent }) };
     },
   );
+}
+
+/** Every failure of a passwordless code answers alike, so an address without an account looks like a wrong code. */
+const wrongCode = () =>
+  new TesseraError('ERR_CODE_INVALID', 'That code is not right, or it has expired. Check it and try again.');
+
+/**
+ * Finishes signing in without a password: one code — from the app, the emailed one, or a
+ * recovery code — is the whole sign-in, so the session is a single factor (aal 1). The pending
+ * sign-in is consumed by exactly one success; the account budget counts every wrong code.
+ */
+export async function completePasswordless(
+  deps: CoreDeps,
+  input: { pendingToken: string; proof: SecondFactorProof; ip: string; userAgent?: string },
+): Promise<SignedIn> {
+  const pending = await findPendingSignIn(deps, input.pendingToken);
+  const user = pending && pending.amr.length === 0 ? await deps.store.users.findById(pending.userId) : undefined;
+  if (!pending || !user || !deps.settings.signIn.passwordless) throw wrongCode();
+  const origin = { ip: input.ip, userAgent: input.userAgent };
+  try {
+    return await checkSecondFactor(
+      deps,
+      user,
+      { proof: input.proof, ...origin, binding: signInBinding(pending) },
+      async (store, match) => {
+        if (!(await store.pendingSignIns.consume(pending.id, deps.clock.now()))) throw wrongCode();
+        return completeSignIn({ ...deps, store }, { user, amr: amrOfMatch(match), ...origin });
+      },
+    );
+  } catch (error) {
+    if (error instanceof TesseraError && error.code === 'ERR_CODE_INVALID') throw wrongCode();
+    throw error;
+  }
 }

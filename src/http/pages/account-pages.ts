@@ -140,7 +140,8 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
 
   app.get('/sign-in', async (request, reply) => {
     if (request.auth) return reply.redirect('/account', 303);
-    return render(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken, passkeys, magicLinks }));
+    const passwordless = config.signIn.passwordless && (request.query as { with?: string }).with !== 'password';
+    return render(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken, passkeys, magicLinks, passwordless }));
   });
 
   app.post('/sign-in', async (request, reply) => {

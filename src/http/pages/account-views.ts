@@ -78,30 +78,13 @@ function keyFacts(factor: Factor): SafeHtml {
   }`;
 }
 
-export function signInView(state: FormState & { passkeys: boolean; magicLinks: boolean }): SafeHtml {
+export function signInView(state: FormState & { passkeys: boolean; magicLinks: boolean; passwordless?: boolean }): SafeHtml {
   return html`<section class="card" aria-labelledby="title">
     <h1 id="title">Sign in</h1>
-    <p class="lead">Welcome back. Enter your email and password.</p>
+    <p class="lead">${state.passwordless ? 'Welcome back. Enter your email: we will ask for a code next.' : 'Welcome back. Enter your email and password.'}</p>
     ${alert('error', state.error)}${alert('success', state.notice)}
-    <form method="post" action="/sign-in" class="stack" novalidate>
-      ${csrfField(state.csrfToken)}
-      <label
-        >Email
-        <input
-          type="email"
-          name="email"
-          autocomplete="${state.passkeys ? 'username webauthn' : 'username'}"
-          required
-          value="${state.email ?? ''}"
-          ${state.email ? '' : html`autofocus`}
-        />
-      </label>
-      <label
-        >Password
-        <input type="password" name="password" autocomplete="current-password" required ${state.email ? html`autofocus` : ''} />
-      </label>
-      <button type="submit" class="button">Sign in</button>
-    </form>
+    ${state.passwordless ? passwordlessForm(state) : passwordForm(state)}
+
     ${
       state.passkeys
         ? html`<form
@@ -121,9 +104,79 @@ export function signInView(state: FormState & { passkeys: boolean; magicLinks: b
         : ''
     }
     <p class="switch">
-      <a href="/forgot-password">Forgot your password?</a>${state.magicLinks ? html` · <a href="/sign-in/link">Email me a sign-in link</a>` : ''}
+      ${
+        state.passwordless
+          ? html`<a href="/sign-in?with=password">Use my password instead</a>`
+          : html`<a href="/forgot-password">Forgot your password?</a>`
+      }${state.magicLinks ? html` · <a href="/sign-in/link">Email me a sign-in link</a>` : ''}
     </p>
     <p class="switch">New here? <a href="/sign-up">Create an account</a></p>
+  </section>`;
+}
+
+const emailField = (state: FormState & { passkeys: boolean }) => html`<label
+  >Email
+  <input
+    type="email"
+    name="email"
+    autocomplete="${state.passkeys ? 'username webauthn' : 'username'}"
+    required
+    value="${state.email ?? ''}"
+    ${state.email ? '' : html`autofocus`}
+  />
+</label>`;
+
+const passwordForm = (
+  state: FormState & { passkeys: boolean },
+) => html`<form method="post" action="/sign-in" class="stack" novalidate>
+  ${csrfField(state.csrfToken)} ${emailField(state)}
+  <label
+    >Password
+    <input type="password" name="password" autocomplete="current-password" required ${state.email ? html`autofocus` : ''} />
+  </label>
+  <button type="submit" class="button">Sign in</button>
+</form>`;
+
+const passwordlessForm = (state: FormState & { passkeys: boolean }) => html`<form
+  method="post"
+  action="/sign-in/passwordless"
+  class="stack"
+  novalidate
+>
+  ${csrfField(state.csrfToken)} ${emailField(state)}
+  <button type="submit" class="button">Continue</button>
+</form>`;
+
+/**
+ * The code step of signing in without a password. It reads the same whether or not the address
+ * has an account: the code comes from the authenticator app, or the email sent to it if any.
+ */
+export function passwordlessCodeView(state: FormState & { email: string; digits: number }): SafeHtml {
+  return html`<section class="card" aria-labelledby="title">
+    <h1 id="title">Enter your code</h1>
+    <p class="lead">
+      Enter the code from your authenticator app, or the one we emailed to ${state.email} if it belongs to an account.
+    </p>
+    ${alert('error', state.error)}
+    <form method="post" action="/sign-in/passwordless/verify" class="stack" novalidate>
+      ${csrfField(state.csrfToken)}
+      <input type="hidden" name="email" value="${state.email}" />
+      <label>Code ${codeInput(state.digits, true)}</label>
+      <button type="submit" class="button">Sign in</button>
+    </form>
+    <details class="inline-action">
+      <summary>Use a recovery code</summary>
+      <form method="post" action="/sign-in/passwordless/verify" class="stack">
+        ${csrfField(state.csrfToken)}
+        <input type="hidden" name="email" value="${state.email}" />
+        <label
+          >Recovery code
+          <input type="text" name="recoveryCode" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="64" required class="code-input"
+        /></label>
+        <button type="submit" class="button">Sign in</button>
+      </form>
+    </details>
+    <p class="switch"><a href="/sign-in">Start over</a></p>
   </section>`;
 }
 

@@ -17,6 +17,7 @@ import { outboxPages } from './outbox-pages.js';
 import { registerPageKit } from './page-kit.js';
 import { accountDeletionPages } from './account-deletion-pages.js';
 import { stepUpPages } from './step-up-pages.js';
+import { passwordlessPages } from './passwordless-pages.js';
 
 /** Every server-rendered page, in one scope with form parsing and CSRF tokens. */
 export async function pages(app: FastifyInstance, { config, deps }: { config: TesseraConfig; deps: CoreDeps }) {
@@ -34,6 +35,7 @@ export async function pages(app: FastifyInstance, { config, deps }: { config: Te
   mfaSetupPages(app, { config, deps, render, renderAccount });
   accountDeletionPages(app, { config, deps, render, renderAccount });
   stepUpPages(app, { config, deps, render });
+  passwordlessPages(app, { config, deps, render });
   verifyEmailPages(app, { deps, render, renderAccountError: renderAccount });
   outboxPages(app, { config, deps, render });
 }
