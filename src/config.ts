@@ -95,6 +95,28 @@ const providerList = <const Names extends readonly [string, ...string[]]>(names:
     'must name each provider once',
   );
 
+/** An upstream OpenID Connect identity provider offered as a way to sign in. */
+const ssoProvider = z.object({
+  /** Names the provider in URLs: /sign-in/sso/<id>. */
+  id: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a lower-case name, e.g. google or okta'),
+  /** What the sign-in button says: "Continue with <name>". */
+  name: z.string().min(1).max(60),
+  /** The issuer URL; its /.well-known/openid-configuration is read at the first sign-in. */
+  issuer: z.url(),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  /** Scopes asked for; `openid` and `email` are needed. */
+  scopes: z.string().default('openid email profile'),
+  /**
+   * `provider`: the provider's own MFA applies and Tessera asks for no second factor;
+   * `tessera_unless_amr`: Tessera's second factor is asked unless the ID token's `amr` says
+   * the provider did MFA.
+   */
+  mfa: z.enum(['provider', 'tessera_unless_amr']).default('provider'),
+});
+
+export type SsoProvider = z.infer<typeof ssoProvider>;
+
 /** JSON from an environment variable, or the text itself for the schema to refuse clearly. */
 function jsonOrText(text: string): unknown {
   try {
@@ -355,6 +377,19 @@ export const configSchema = z.object({
        * and the person's second factor is still asked. Default: `false`.
        */
       countsAsSecondFactor: flag.default(false),
+    })
+    .prefault({}),
+  sso: z
+    .object({
+      /**
+       * Upstream OpenID Connect providers offered on the sign-in page, each with `id`, `name`,
+       * `issuer`, `clientId`, `clientSecret`, `scopes` and `mfa` (`provider` or
+       * `tessera_unless_amr`); JSON in the environment. Their redirect URI is
+       * `<publicUrl>/sign-in/sso/<id>/callback`. Default: none.
+       */
+      providers: z
+        .preprocess((value) => (typeof value === 'string' ? jsonOrText(value) : value), z.array(ssoProvider))
+        .default([]),
     })
     .prefault({}),
   mfa: z
@@ -793,6 +828,9 @@ function assertProductionReady(config: TesseraConfig): void {
     problems.push(
       `secrets.keys (${envName(['secrets', 'keys'])}): development keys (ids starting with "dev") are refused in production`,
     );
+  }
+  for (const provider of config.sso.providers.filter((candidate) => !candidate.issuer.startsWith('https://'))) {
+    problems.push(`sso.providers (${envName(['sso', 'providers'])}): ${provider.id}'s issuer must be https:// in production`);
   }
   const emailProviders = { smtp: config.delivery.smtp.host, webhook: config.delivery.webhook.url };
   if (!config.delivery.emailProviders.some((name) => emailProviders[name])) {

@@ -33,6 +33,7 @@ export type CoreSettings = Pick<
   | 'stepUp'
   | 'accountDeletion'
   | 'mfa'
+  | 'sso'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */

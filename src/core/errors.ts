@@ -39,6 +39,7 @@ export const errorCodes = [
   'ERR_METHOD_NOT_ALLOWED',
   'ERR_MFA_ENFORCED',
   'ERR_ENROLLMENT_REQUIRED',
+  'ERR_SSO_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -13,6 +13,7 @@ const methodWords: Record<Amr, string> = {
   recovery_code: 'recovery code',
   trusted_device: 'trusted device',
   magic_link: 'emailed sign-in link',
+  sso: 'single sign-on',
 };
 
 const factorWords: Record<Factor['kind'], string> = {

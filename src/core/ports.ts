@@ -38,11 +38,23 @@ export interface User {
 /**
  * Authentication method references: RFC 8176 values where one exists, and Tessera's own
  * `recovery_code` (a recovery code), `email` (a code sent by email, which NIST does not
- * count as out-of-band), `trusted_device` (the second step skipped on a trusted browser) and
- * `magic_link` (an emailed sign-in link).
+ * count as out-of-band), `trusted_device` (the second step skipped on a trusted browser),
+ * `magic_link` (an emailed sign-in link) and `sso` (an upstream identity provider).
  */
 export type Amr =
-  'pwd' | 'otp' | 'sms' | 'tel' | 'hwk' | 'swk' | 'user' | 'mfa' | 'recovery_code' | 'email' | 'trusted_device' | 'magic_link';
+  | 'pwd'
+  | 'otp'
+  | 'sms'
+  | 'tel'
+  | 'hwk'
+  | 'swk'
+  | 'user'
+  | 'mfa'
+  | 'recovery_code'
+  | 'email'
+  | 'trusted_device'
+  | 'magic_link'
+  | 'sso';
 
 /**
  * What a WebAuthn credential is, as registered: the security key or platform authenticator
@@ -371,6 +383,12 @@ export interface Membership {
   createdAt: number;
 }
 
+/** Links a person to their identity at an upstream provider. */
+export interface FederatedIdentityRepository {
+  findUserId(provider: string, subject: string): Promise<string | undefined>;
+  link(identity: { provider: string; subject: string; userId: string; createdAt: number }): Promise<void>;
+}
+
 export interface OrganizationRepository {
   create(org: Organization): Promise<void>;
   findById(id: string): Promise<Organization | undefined>;
@@ -624,6 +642,7 @@ export interface Store {
   signingKeys: SigningKeyRepository;
   grants: GrantRepository;
   organizations: OrganizationRepository;
+  federatedIdentities: FederatedIdentityRepository;
 }
 
 export interface PasswordHasher {

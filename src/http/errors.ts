@@ -42,6 +42,7 @@ export const statusByCode: Record<ErrorCode, number> = {
   ERR_METHOD_NOT_ALLOWED: 409,
   ERR_MFA_ENFORCED: 409,
   ERR_ENROLLMENT_REQUIRED: 403,
+  ERR_SSO_FAILED: 400,
 };
 
 /** The JSON body of every API error: a stable code and a sentence a person can act on. */

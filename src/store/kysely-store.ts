@@ -12,6 +12,7 @@ import { securityNoticeRepository } from './repositories/security-notices.js';
 import { grantRepository, signingKeyRepository } from './repositories/signing-keys.js';
 import { stepUpRepository } from './repositories/step-ups.js';
 import { organizationRepository } from './repositories/organizations.js';
+import { federatedIdentityRepository } from './repositories/federated-identities.js';
 import { sessionRepository } from './repositories/sessions.js';
 import { throttleRepository } from './repositories/throttles.js';
 import { trustedDeviceRepository } from './repositories/trusted-devices.js';
@@ -39,5 +40,6 @@ export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'di
     signingKeys: signingKeyRepository(db),
     grants: grantRepository(db),
     organizations: organizationRepository(db),
+    federatedIdentities: federatedIdentityRepository(db),
   };
 }

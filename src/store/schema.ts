@@ -203,6 +203,12 @@ export interface Database {
     role: string;
     created_at: number;
   };
+  federated_identities: {
+    provider: string;
+    subject: string;
+    user_id: string;
+    created_at: number;
+  };
   outbox_messages: {
     id: string;
     channel: string;

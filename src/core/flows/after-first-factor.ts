@@ -43,8 +43,12 @@ export async function afterFirstFactor(
     deviceToken?: string;
     /** The account was created just now. */
     newAccount?: boolean;
+    /** An upstream provider's MFA applies instead of Tessera's: no second factor, no enrollment. */
+    mfaExempt?: boolean;
   },
 ): Promise<AfterFirstFactor> {
+  if (input.mfaExempt)
+    return { kind: 'signed_in', ...(await completeSignIn(deps, { ...input, secondFactor: input.multiFactor })) };
   const requirement = await mfaRequirementOf(deps, input.user);
   const factors = await autoSetUp(deps, input.user, requirement, { ip: input.ip, userAgent: input.userAgent });
   // Where the second factor guards only protected actions, or is switched off, the first factor signs in.

@@ -31,10 +31,12 @@ export async function completeSignIn(
     trustedDevice?: boolean;
     /** The account was created just now: its session is not a sign-in the grace counts. */
     newAccount?: boolean;
+    /** An upstream provider's MFA applies: Tessera's requirement is not enforced on this session. */
+    mfaExempt?: boolean;
   },
 ): Promise<SignedIn> {
   const now = deps.clock.now();
-  const enrollmentOnly = await enforceAtSignIn(deps, input.user, now, input.newAccount ?? false);
+  const enrollmentOnly = !input.mfaExempt && (await enforceAtSignIn(deps, input.user, now, input.newAccount ?? false));
   const token = deps.random.bytes(32).toString('base64url');
   const session: Session = {
     id: newId(deps.random),

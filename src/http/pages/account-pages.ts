@@ -141,7 +141,10 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
   app.get('/sign-in', async (request, reply) => {
     if (request.auth) return reply.redirect('/account', 303);
     const passwordless = config.signIn.passwordless && (request.query as { with?: string }).with !== 'password';
-    return render(request, reply, 'Sign in', (csrfToken) => signInView({ csrfToken, passkeys, magicLinks, passwordless }));
+    const providers = config.sso.providers;
+    return render(request, reply, 'Sign in', (csrfToken) =>
+      signInView({ csrfToken, passkeys, magicLinks, passwordless, providers }),
+    );
   });
 
   app.post('/sign-in', async (request, reply) => {

@@ -78,12 +78,30 @@ function keyFacts(factor: Factor): SafeHtml {
   }`;
 }
 
-export function signInView(state: FormState & { passkeys: boolean; magicLinks: boolean; passwordless?: boolean }): SafeHtml {
+export function signInView(
+  state: FormState & {
+    passkeys: boolean;
+    magicLinks: boolean;
+    passwordless?: boolean;
+    providers?: { id: string; name: string }[];
+  },
+): SafeHtml {
   return html`<section class="card" aria-labelledby="title">
     <h1 id="title">Sign in</h1>
     <p class="lead">${state.passwordless ? 'Welcome back. Enter your email: we will ask for a code next.' : 'Welcome back. Enter your email and password.'}</p>
     ${alert('error', state.error)}${alert('success', state.notice)}
     ${state.passwordless ? passwordlessForm(state) : passwordForm(state)}
+    ${
+      (state.providers ?? []).length > 0
+        ? html`<p class="divider"><span>or</span></p>
+          <div class="stack">
+            ${(state.providers ?? []).map(
+              (provider) =>
+                html`<a class="button button-secondary" href="/sign-in/sso/${provider.id}">Continue with ${provider.name}</a>`,
+            )}
+          </div>`
+        : ''
+    }
 
     ${
       state.passkeys

@@ -10,6 +10,7 @@ import * as mfaSetup from './008-mfa-setup.js';
 import * as securityNotices from './009-security-notices.js';
 import * as stepUp from './010-step-up-and-deletion.js';
 import * as organizations from './011-organizations.js';
+import * as federatedIdentities from './012-federated-identities.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
@@ -25,5 +26,6 @@ export const migrationProvider: MigrationProvider = {
     '009-security-notices': securityNotices,
     '010-step-up-and-deletion': stepUp,
     '011-organizations': organizations,
+    '012-federated-identities': federatedIdentities,
   }),
 };
