@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { createAccount } from './core/flows/sign-up.js';
 import { TesseraError } from './core/errors.js';
+import { orgUsage, runOrgCommand } from './org-commands.js';
 import { createServer } from './server.js';
 import { migrateToLatest, openDatabase } from './store/open-database.js';
 
@@ -13,7 +14,7 @@ Commands:
   migrate                        Bring the database schema up to date and exit
   user create --email E          Create an account; the password is read from
               [--password-stdin] standard input (or TESSERA_NEW_PASSWORD)
-  help                           Show this text
+${orgUsage}  help                           Show this text
 
 Configuration: tessera.yaml (or TESSERA_CONFIG) and TESSERA_* environment
 variables; see docs/configuration.md.
@@ -73,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
+
+  if (command === 'org') return runOrgCommand(config, rest, (text) => process.stdout.write(`${text}\n`));
 
   process.stderr.write(`Unknown command: ${argv.join(' ')}\n\n${usage}`);
   return 2;

@@ -177,6 +177,7 @@ describe('account API', () => {
         '/api/v1/sign-in/passkey',
         '/api/v1/sign-in/passkey/options',
         '/api/v1/sign-in/passwordless',
+        '/api/v1/sign-in/passwordless/send',
         '/api/v1/sign-in/passwordless/verify',
         '/api/v1/sign-in/send-code',
         '/api/v1/sign-in/second-factor',

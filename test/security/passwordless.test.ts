@@ -66,6 +66,28 @@ describe('signing in without a password', () => {
     expect(signedIn.json()).toMatchObject({ session: { aal: 1, amr: ['otp'] } });
   });
 
+  it('texts a code on request to someone with a phone number, answering alike for an address without one', async () => {
+    const key = { id: 'app', secret: 'h'.repeat(40) };
+    server = await start({ hostApi: { keys: [key] } });
+    await new TestBrowser(server.app).postJson('/api/v1/sign-up', { email: 'ada@example.com', password });
+    const registered = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/host/phone-numbers',
+      payload: { email: 'ada@example.com', number: '+447400123456' },
+      headers: { authorization: `Bearer ${key.id}.${key.secret}` },
+    });
+    expect(registered.statusCode).toBe(201);
+    const ada = await asking('ada@example.com');
+    const nobody = await asking('nobody@example.com');
+    const sent = await ada.browser.postJson('/api/v1/sign-in/passwordless/send', { channel: 'sms' });
+    expect(sent.body).toBe((await nobody.browser.postJson('/api/v1/sign-in/passwordless/send', { channel: 'sms' })).body);
+    const [text] = await server.deps.store.outbox.latest(1);
+    expect(text).toMatchObject({ channel: 'sms', to: '+447400123456' });
+    const code = /is (\d{6})\./.exec(text!.text)![1]!;
+    const signedIn = await ada.browser.postJson('/api/v1/sign-in/passwordless/verify', { code });
+    expect(signedIn.json()).toMatchObject({ session: { aal: 1, amr: ['sms'] } });
+  });
+
   it('counts wrong codes against the account, and never turns a passwordless start into a second step', async () => {
     server = await start({ lockout: { maxFailures: 3 } });
     const { secret } = await signUpWithTotp(server, new TestBrowser(server.app), 'ada@example.com');
@@ -103,6 +125,7 @@ describe('signing in without a password', () => {
     const page = await new TestBrowser(server.app).get('/sign-in');
     expect(page.body).not.toContain('name="password"');
     expect(page.body).toContain('Use my password instead');
+    expect(page.body).toContain('Sign in with a passkey');
     expect((await new TestBrowser(server.app).get('/sign-in?with=password')).body).toContain('name="password"');
 
     const codePage = async (email: string) => {

@@ -1,11 +1,12 @@
 import type { CoreDeps } from '../deps.js';
 import { newId } from '../deps.js';
 import { TesseraError } from '../errors.js';
-import type { PendingSignIn, RequestOrigin } from '../ports.js';
-import { autoSetUp } from './after-first-factor.js';
+import type { OobChallenge, PendingSignIn, RequestOrigin } from '../ports.js';
+import { autoSetUp, findPendingSignIn } from './after-first-factor.js';
 import { emailFactorsOf } from './email-codes.js';
 import { mfaRequirementOf } from './mfa-policy.js';
 import { sendCode } from './send-code.js';
+import { sendSignInCode } from './sign-in-codes.js';
 import { normalizeEmail } from './sign-up.js';
 
 /**
@@ -54,4 +55,19 @@ export async function startPasswordless(
     });
   }
   return { pendingToken };
+}
+
+/**
+ * "Text me a code" (or call, or email again) while signing in without a password. It answers
+ * alike whether or not the address has an account or such a number: nothing tells them apart.
+ */
+export async function sendPasswordlessCode(
+  deps: CoreDeps,
+  input: { pendingToken: string; channel: OobChallenge['channel'] } & RequestOrigin,
+): Promise<void> {
+  const pending = await findPendingSignIn(deps, input.pendingToken);
+  if (!pending || pending.amr.length !== 0) return;
+  await sendSignInCode(deps, input).catch((error: unknown) => {
+    if (!(error instanceof TesseraError)) throw error;
+  });
 }

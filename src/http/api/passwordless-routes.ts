@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { TesseraConfig } from '../../config.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { completePasswordless } from '../../core/flows/complete-second-factor.js';
-import { startPasswordless } from '../../core/flows/passwordless.js';
+import { sendPasswordlessCode, startPasswordless } from '../../core/flows/passwordless.js';
 import { readCookie } from '../cookies.js';
 import { applySignedIn, originOf, setPendingCookie } from '../sign-in-response.js';
 import { toProof } from './proof.js';
@@ -31,6 +31,24 @@ export const passwordlessRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; 
       const { pendingToken } = await startPasswordless(deps, { email: request.body.email, ...originOf(request) });
       setPendingCookie(config, reply, pendingToken);
       return { status: 'code_required' as const };
+    },
+  );
+
+  app.post(
+    '/sign-in/passwordless/send',
+    {
+      schema: {
+        summary: 'Send the passwordless code another way: a text, a call, or email again',
+        description: 'The answer is the same whether or not the address has an account or such a number.',
+        tags: ['account'],
+        body: z.object({ channel: z.enum(['email', 'sms', 'voice']) }),
+        response: { 200: z.object({ status: z.literal('sent_if_possible') }), 400: errorView },
+      },
+    },
+    async (request) => {
+      const pendingToken = readCookie(config, request, 'pending') ?? '';
+      await sendPasswordlessCode(deps, { pendingToken, channel: request.body.channel, ...originOf(request) });
+      return { status: 'sent_if_possible' as const };
     },
   );
 

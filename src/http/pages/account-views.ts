@@ -175,12 +175,19 @@ export function passwordlessCodeView(state: FormState & { email: string; digits:
     <p class="lead">
       Enter the code from your authenticator app, or the one we emailed to ${state.email} if it belongs to an account.
     </p>
-    ${alert('error', state.error)}
+    ${alert('error', state.error)}${alert('success', state.notice)}
     <form method="post" action="/sign-in/passwordless/verify" class="stack" novalidate>
       ${csrfField(state.csrfToken)}
       <input type="hidden" name="email" value="${state.email}" />
       <label>Code ${codeInput(state.digits, true)}</label>
       <button type="submit" class="button">Sign in</button>
+    </form>
+    <form method="post" action="/sign-in/passwordless/send" class="actions">
+      ${csrfField(state.csrfToken)}
+      <input type="hidden" name="email" value="${state.email}" />
+      <button type="submit" name="channel" value="sms" class="button-link">Text me a code</button>
+      <button type="submit" name="channel" value="voice" class="button-link">Call me with a code</button>
+      <button type="submit" name="channel" value="email" class="button-link">Email me a new code</button>
     </form>
     <details class="inline-action">
       <summary>Use a recovery code</summary>

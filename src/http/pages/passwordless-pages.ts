@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { completePasswordless } from '../../core/flows/complete-second-factor.js';
-import { startPasswordless } from '../../core/flows/passwordless.js';
+import { sendPasswordlessCode, startPasswordless } from '../../core/flows/passwordless.js';
 import { email, otpCode, recoveryCode } from '../api/schemas.js';
 import { readCookie } from '../cookies.js';
 import { applySignedIn, originOf, setPendingCookie } from '../sign-in-response.js';
@@ -9,6 +9,7 @@ import { passwordlessCodeView } from './account-views.js';
 import { formFailure, type PageScope } from './page-kit.js';
 
 const addressForm = z.object({ email });
+const sendForm = z.object({ email: z.string().max(254), channel: z.enum(['email', 'sms', 'voice']) });
 const codeForm = z.object({ email: z.string().max(254), code: otpCode.optional(), recoveryCode: recoveryCode.optional() });
 
 /** Signing in without a password: the address, then one code on a page that reads alike for every address. */
@@ -18,12 +19,14 @@ export function passwordlessPages(app: FastifyInstance, { config, deps, render }
     reply: FastifyReply,
     address: string,
     failure?: { status: number; message: string },
+    notice?: string,
   ) =>
     render(
       request,
       reply,
       'Enter your code',
-      (csrfToken) => passwordlessCodeView({ csrfToken, email: address, digits: config.totp.digits, error: failure?.message }),
+      (csrfToken) =>
+        passwordlessCodeView({ csrfToken, email: address, digits: config.totp.digits, error: failure?.message, notice }),
       failure?.status,
     );
 
@@ -32,6 +35,13 @@ export function passwordlessPages(app: FastifyInstance, { config, deps, render }
     const { pendingToken } = await startPasswordless(deps, { email: address, ...originOf(request) });
     setPendingCookie(config, reply, pendingToken);
     return renderCode(request, reply, address);
+  });
+
+  app.post('/sign-in/passwordless/send', async (request, reply) => {
+    const { email: address, channel } = sendForm.parse(request.body);
+    const pendingToken = readCookie(config, request, 'pending') ?? '';
+    await sendPasswordlessCode(deps, { pendingToken, channel, ...originOf(request) });
+    return renderCode(request, reply, address, undefined, 'If this address has that way to get a code, we sent one.');
   });
 
   app.post('/sign-in/passwordless/verify', async (request, reply) => {
