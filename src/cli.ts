@@ -5,6 +5,7 @@ import { createAccount } from './core/flows/sign-up.js';
 import { TesseraError } from './core/errors.js';
 import { orgUsage, runOrgCommand } from './org-commands.js';
 import { createServer } from './server.js';
+import { runUserCommand, userUsage } from './user-commands.js';
 import { migrateToLatest, openDatabase } from './store/open-database.js';
 
 const usage = `Usage: tessera <command> [options]
@@ -14,7 +15,7 @@ Commands:
   migrate                        Bring the database schema up to date and exit
   user create --email E          Create an account; the password is read from
               [--password-stdin] standard input (or TESSERA_NEW_PASSWORD)
-${orgUsage}  help                           Show this text
+${userUsage}${orgUsage}  help                           Show this text
 
 Configuration: tessera.yaml (or TESSERA_CONFIG) and TESSERA_* environment
 variables; see docs/configuration.md.
@@ -75,6 +76,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  if ((command === 'user' && rest[0] !== 'create') || command === 'operator-code') {
+    return runUserCommand(config, command, rest, (text) => process.stdout.write(`${text}\n`));
+  }
   if (command === 'org') return runOrgCommand(config, rest, (text) => process.stdout.write(`${text}\n`));
 
   process.stderr.write(`Unknown command: ${argv.join(' ')}\n\n${usage}`);

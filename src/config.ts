@@ -379,6 +379,18 @@ export const configSchema = z.object({
       countsAsSecondFactor: flag.default(false),
     })
     .prefault({}),
+  support: z
+    .object({
+      /**
+       * The number people call when they cannot pass the second step, shown on the challenge
+       * page; after checking the caller, an operator issues them a one-time code. Empty hides
+       * it. Default: empty.
+       */
+      dialInNumber: z.string().max(40).default(''),
+      /** Minutes an operator-issued code works; it works once. Default: `10`. */
+      operatorCodeMinutes: z.coerce.number().int().min(1).max(60).default(10),
+    })
+    .prefault({}),
   sso: z
     .object({
       /**

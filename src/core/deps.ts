@@ -34,6 +34,7 @@ export type CoreSettings = Pick<
   | 'accountDeletion'
   | 'mfa'
   | 'sso'
+  | 'support'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */

@@ -14,6 +14,7 @@ const methodWords: Record<Amr, string> = {
   trusted_device: 'trusted device',
   magic_link: 'emailed sign-in link',
   sso: 'single sign-on',
+  operator_code: 'code from support',
 };
 
 const factorWords: Record<Factor['kind'], string> = {
@@ -53,7 +54,8 @@ const descriptions: Record<SecurityEvent['type'], (event: SecurityEvent) => stri
   primary_factor_changed: () => 'Primary sign-in method changed',
   mfa_enabled: () => 'Two-step verification turned on',
   mfa_disabled: () => 'Two-step verification turned off',
-  mfa_reset: () => 'Two-step verification reset',
+  mfa_reset: (event) =>
+    typeof event.detail?.by === 'string' ? `Two-step verification reset by ${event.detail.by}` : 'Two-step verification reset',
   mfa_setup_requested: () => 'Two-step verification requested for the next sign-in',
   mfa_setup_unlocked: () => 'Setting up again confirmed with the password and an emailed code',
   recovery_code_used: (event) => `Recovery code used (${String(event.detail?.remaining ?? '?')} left)`,
@@ -70,6 +72,8 @@ const descriptions: Record<SecurityEvent['type'], (event: SecurityEvent) => stri
   account_deleted: () => 'Account deleted',
   account_deletion_scheduled: () => 'Account deletion scheduled',
   account_deletion_cancelled: () => 'Account deletion cancelled by signing in',
+  account_unlocked: (event) => `Unlocked by ${String(event.detail?.by ?? 'an administrator')}`,
+  operator_code_issued: (event) => `Support issued a one-time sign-in code (${String(event.detail?.operator ?? 'an operator')})`,
 };
 
 export function describeEvent(event: SecurityEvent): string {

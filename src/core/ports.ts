@@ -39,7 +39,8 @@ export interface User {
  * Authentication method references: RFC 8176 values where one exists, and Tessera's own
  * `recovery_code` (a recovery code), `email` (a code sent by email, which NIST does not
  * count as out-of-band), `trusted_device` (the second step skipped on a trusted browser),
- * `magic_link` (an emailed sign-in link) and `sso` (an upstream identity provider).
+ * `magic_link` (an emailed sign-in link), `sso` (an upstream identity provider) and
+ * `operator_code` (a code an operator gave a caller they verified).
  */
 export type Amr =
   | 'pwd'
@@ -54,7 +55,8 @@ export type Amr =
   | 'email'
   | 'trusted_device'
   | 'magic_link'
-  | 'sso';
+  | 'sso'
+  | 'operator_code';
 
 /**
  * What a WebAuthn credential is, as registered: the security key or platform authenticator
@@ -303,7 +305,9 @@ export interface SecurityEvent extends RequestOrigin {
     | 'step_up_approved'
     | 'account_deleted'
     | 'account_deletion_scheduled'
-    | 'account_deletion_cancelled';
+    | 'account_deletion_cancelled'
+    | 'operator_code_issued'
+    | 'account_unlocked';
   userId: string | null;
   /** Whether what was tried succeeded; failures are what an attacker leaves behind. */
   outcome: 'success' | 'failure';
@@ -351,6 +355,8 @@ export interface UserRepository {
   listDueForDeletion(now: number, limit: number): Promise<User[]>;
   /** Deletes the account and everything it owns; false when it was already gone. */
   delete(id: string): Promise<boolean>;
+  /** People in address order, `limit` of them after `afterEmail`. */
+  list(limit: number, afterEmail?: string): Promise<User[]>;
   /** Counts a sign-in inside the enrollment grace period, starting it at `at` if it has not started. */
   countGraceSignIn(id: string, at: number): Promise<void>;
 }
@@ -514,7 +520,8 @@ export interface OobChallenge {
    * address; `change_email`: the link that moves the account to a new address; `unlock_setup`:
    * the code that, with the password, lets a person set up a factor again after a reset;
    * `magic_link`: the emailed link that signs in; `password_reset`: the emailed link that sets a
-   * new password.
+   * new password; `step_up`: approves one step-up; `operator_code`: a code an operator gave a
+   * caller they verified, which stands in for the second factor at sign-in.
    */
   purpose:
     | 'sign_in'
@@ -525,7 +532,8 @@ export interface OobChallenge {
     | 'unlock_setup'
     | 'magic_link'
     | 'password_reset'
-    | 'step_up';
+    | 'step_up'
+    | 'operator_code';
   /** The pending sign-in a `sign_in` code, or the step-up a `step_up` code, was sent for; null for enrollment. */
   pendingSignInId: string | null;
   /** The factor the code went through; null for enrollment. */

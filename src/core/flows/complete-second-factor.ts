@@ -42,7 +42,7 @@ export async function completeSecondFactor(
   return checkSecondFactor(
     deps,
     user,
-    { proof: input.proof, ip: input.ip, userAgent: input.userAgent, binding: signInBinding(pending) },
+    { proof: input.proof, ip: input.ip, userAgent: input.userAgent, binding: signInBinding(pending), operatorCode: true },
     async (store, match) => {
       if (!(await store.pendingSignIns.consume(pending.id, deps.clock.now()))) throw expired();
       const amr = [...new Set([...pending.amr, ...amrOfMatch(match)])];

@@ -1,6 +1,6 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
-import type { Session, User } from '../ports.js';
+import type { Factor, RequestOrigin, Session, Store, User } from '../ports.js';
 import { removeEveryFactor } from './manage-factors.js';
 import { authorizeAction } from './protected-action.js';
 import type { SecondFactorProof } from './second-factor-check.js';
@@ -40,27 +40,45 @@ export async function resetMfa(
   deps: CoreDeps,
   input: { user: User; session: Session; proof?: SecondFactorProof; stepUpId?: string; ip: string; userAgent?: string },
 ): Promise<void> {
-  const factors = await deps.store.factors.listForUser(input.user.id);
+  const factors = await resettableFactors(deps, input.user);
+  await authorizeAction(deps, { ...input, action: 'mfa.reset' }, (store) =>
+    applyMfaReset(deps, store, input.user, factors, input),
+  );
+}
+
+/** The factors a reset removes; refused when there are none, or when the address that unlocks setting up again is unconfirmed. */
+export async function resettableFactors(deps: CoreDeps, user: User): Promise<Factor[]> {
+  const factors = await deps.store.factors.listForUser(user.id);
   if (factors.length === 0) throw new TesseraError('ERR_MFA_NOT_ENABLED', 'Two-step verification is not on.');
-  if (input.user.emailVerifiedAt === null) {
+  if (user.emailVerifiedAt === null) {
     throw new TesseraError(
       'ERR_EMAIL_UNVERIFIED',
-      'Confirm your email address first: setting up again after a reset needs a code sent to it.',
+      'Confirm the email address first: setting up again after a reset needs a code sent to it.',
     );
   }
-  await authorizeAction(deps, { ...input, action: 'mfa.reset' }, async (store) => {
-    const now = deps.clock.now();
-    await removeEveryFactor(store, input.user, factors);
-    await store.sessions.deleteAllForUser(input.user.id);
-    await store.users.setMfaSetup(input.user.id, { required: true, resetAt: now });
-    await recordEvent(deps, store, {
-      type: 'mfa_reset',
-      userId: input.user.id,
-      ip: input.ip,
-      userAgent: input.userAgent,
-      at: now,
-      detail: { factorsRemoved: factors.length },
-    });
+  return factors;
+}
+
+/** Removes every factor, recovery code, trusted device and session, and locks setting up again behind the password and an emailed code. */
+export async function applyMfaReset(
+  deps: CoreDeps,
+  store: Store,
+  user: User,
+  factors: Factor[],
+  origin: RequestOrigin,
+  by?: string,
+): Promise<void> {
+  const now = deps.clock.now();
+  await removeEveryFactor(store, user, factors);
+  await store.sessions.deleteAllForUser(user.id);
+  await store.users.setMfaSetup(user.id, { required: true, resetAt: now });
+  await recordEvent(deps, store, {
+    type: 'mfa_reset',
+    userId: user.id,
+    ip: origin.ip,
+    userAgent: origin.userAgent,
+    at: now,
+    detail: { factorsRemoved: factors.length, ...(by ? { by } : {}) },
   });
 }
 

@@ -7,6 +7,7 @@ import { normalizeRecoveryCode } from '../factors/recovery-codes.js';
 import type { AuthenticationResponseJSON } from '../factors/webauthn.js';
 import type { Amr, ChallengeBinding, Factor, RequestOrigin, Store, User } from '../ports.js';
 import { matchKeyAssertion } from './webauthn-assertion.js';
+import { takeOperatorCode } from './operator-codes.js';
 import { recordEvent } from './security-events.js';
 
 /** What a person offered as their second factor: a code, a recovery code, or a security key's signed answer. */
@@ -17,6 +18,7 @@ export type SecondFactorMatch =
   | { method: 'otp'; factor: Factor; step: number }
   | { method: 'email' | 'sms' | 'tel'; factorId: string | null }
   | { method: 'recovery_code' }
+  | { method: 'operator_code' }
   | { method: 'webauthn'; factor: Factor; amr: Amr[] };
 
 /** The method references a match adds to a session. */
@@ -27,6 +29,8 @@ export interface SecondFactorAttempt extends RequestOrigin {
   proof: SecondFactorProof;
   /** The pending sign-in or step-up whose sent code or key challenge may be the answer. */
   binding?: ChallengeBinding;
+  /** A code an operator issued may be the answer: only at the second step of a sign-in. */
+  operatorCode?: boolean;
 }
 
 export function lockedError(lockedUntil: number, now: number): TesseraError {
@@ -47,7 +51,7 @@ export function lockedError(lockedUntil: number, now: number): TesseraError {
 export async function checkSecondFactor<T>(
   deps: CoreDeps,
   user: User,
-  { proof, binding, ...origin }: SecondFactorAttempt,
+  { proof, binding, operatorCode, ...origin }: SecondFactorAttempt,
   andThen: (store: Store, match: SecondFactorMatch) => Promise<T>,
 ): Promise<T> {
   const now = deps.clock.now();
@@ -58,7 +62,10 @@ export async function checkSecondFactor<T>(
   const match =
     'code' in proof
       ? ((await matchAuthenticatorCode(deps, user, proof.code.trim(), origin)) ??
-        (binding ? await matchSentCode(deps, user, proof.code.trim(), binding) : undefined))
+        (binding ? await matchSentCode(deps, user, proof.code.trim(), binding) : undefined) ??
+        (operatorCode && (await takeOperatorCode(deps, user, proof.code.trim()))
+          ? { method: 'operator_code' as const }
+          : undefined))
       : 'webauthn' in proof
         ? await matchKey(deps, user, proof.webauthn, binding, origin)
         : await matchRecoveryCode(deps, user, proof.recoveryCode);

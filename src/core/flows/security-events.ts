@@ -30,6 +30,7 @@ const noticed = new Set<SecurityEvent['type']>([
   'webauthn_counter_regressed',
   'account_deletion_scheduled',
   'account_deletion_cancelled',
+  'operator_code_issued',
 ]);
 
 /** A wrong code while confirming a change comes from the person's own session, so it is only logged. */

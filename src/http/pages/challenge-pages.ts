@@ -66,6 +66,7 @@ export function challengePages(app: FastifyInstance, { config, deps, render }: P
         notice: extra.notice,
         codeSent: extra.codeSent ?? challenge.codeSent,
         trustDays: config.trustedDevices.days,
+        dialInNumber: config.support.dialInNumber,
       });
     return render(request, reply, 'Two-step verification', view, extra.status);
   };

@@ -19,7 +19,24 @@ export interface ChallengeState extends FormState {
   codeSent?: boolean;
   /** Days "Trust this device" lasts; 0 hides the choice. */
   trustDays: number;
+  /** The support number that can issue a one-time code after checking the caller; empty hides it. */
+  dialInNumber: string;
 }
+
+/** For people who can use none of their methods: call support, who can issue a one-time code after checking it is them. */
+const supportCode = (state: ChallengeState) =>
+  state.dialInNumber
+    ? html`<details class="inline-action">
+        <summary>Can’t use any of these?</summary>
+        <p>Call us on <a href="tel:${state.dialInNumber.replace(/[^+\d]/g, '')}">${state.dialInNumber}</a>. After checking it is you, we give you a one-time code to enter here.</p>
+        <form method="post" action="/sign-in/verify" class="stack" novalidate>
+          ${csrfField(state.csrfToken)}
+          <input type="hidden" name="method" value="totp" />
+          <label>Code from support ${codeInput(8)}</label>
+          <button type="submit" class="button button-secondary">Verify</button>
+        </form>
+      </details>`
+    : html``;
 
 /** "Trust this device": the second step is skipped here at sign-in for that many days. */
 const trustChoice = (days: number) =>
@@ -125,7 +142,7 @@ export function challengeView(state: ChallengeState): SafeHtml {
         ? sendForm
         : html`${codeForm}${isSent(state.method) ? sendForm : ''}`
   }
-  ${otherMethods(state)}
+  ${otherMethods(state)} ${supportCode(state)}
   <p class="switch"><a href="/sign-in">Start over</a></p>
 </section>`;
 }

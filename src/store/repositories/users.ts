@@ -98,5 +98,10 @@ export function userRepository(db: Kysely<Database>): UserRepository {
         .where('id', '=', id)
         .execute();
     },
+    async list(limit, afterEmail) {
+      let query = db.selectFrom('users').selectAll().orderBy('email').limit(limit);
+      if (afterEmail !== undefined) query = query.where('email', '>', afterEmail);
+      return (await query.execute()).map(toUser);
+    },
   };
 }

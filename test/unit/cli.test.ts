@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { mfaRequirementOf } from '../../src/core/flows/mfa-policy.js';
+import { createServer } from '../../src/server.js';
+
+const run = promisify(execFile);
+
+/** A fresh data directory, and the tessera command run against it. */
+function workspace() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
+  const env = { ...process.env, TESSERA_DATA_DIR: dataDir, TESSERA_DATABASE_URL: `sqlite:${join(dataDir, 'tessera.db')}` };
+  const tessera = async (...args: string[]) =>
+    (
+      await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+        env: { ...env, TESSERA_NEW_PASSWORD: 'marble tangerine orbit' },
+      })
+    ).stdout;
+  return { env, tessera };
+}
+
+describe('the tessera command', () => {
+  it('creates an organization, requires two-step verification of its staff and adds a member', async () => {
+    const { env, tessera } = workspace();
+    await tessera('user', 'create', '--email', 'ada@example.com');
+    const { id } = JSON.parse(await tessera('org', 'create', '--name', 'Acme', '--json')) as { id: string };
+    expect(await tessera('org', 'policy', 'set', id, '--mfa', 'roles', '--roles', 'staff', '--grace-days', '7')).toContain(
+      'two-step verification roles',
+    );
+    expect(
+      JSON.parse(await tessera('org', 'member', 'add', id, '--email', 'ada@example.com', '--role', 'staff', '--json')),
+    ).toMatchObject({
+      role: 'staff',
+    });
+    await expect(tessera('org', 'policy', 'set', id, '--mfa', 'sometimes')).rejects.toThrow(
+      /--mfa is optional, required or roles/,
+    );
+
+    const server = await createServer(loadConfig({ env }), { warn: () => undefined, manualSweeps: true });
+    try {
+      const ada = (await server.deps.store.users.findByEmail('ada@example.com'))!;
+      expect(await mfaRequirementOf(server.deps, ada)).toMatchObject({ required: true, graceDays: 7, reasons: ['Acme (staff)'] });
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it('lists and shows people, issues an operator code, unlocks and signs out everywhere, recording the operator', async () => {
+    const { tessera } = workspace();
+    await tessera('user', 'create', '--email', 'ada@example.com');
+    expect(await tessera('user', 'list')).toBe('ada@example.com\tno two-step verification\n');
+    const { code } = JSON.parse(
+      await tessera('operator-code', 'issue', '--email', 'ada@example.com', '--operator', 'Sam', '--json'),
+    );
+    expect(code).toMatch(/^\d{8}$/);
+    expect(await tessera('user', 'unlock', '--email', 'ada@example.com', '--operator', 'Sam')).toBe(
+      'ada@example.com is unlocked.\n',
+    );
+    expect(await tessera('user', 'revoke-sessions', '--email', 'ada@example.com')).toContain('0 sessions ended');
+    await expect(tessera('user', 'reset-mfa', '--email', 'ada@example.com')).rejects.toThrow(/Two-step verification is not on/);
+    await expect(tessera('user', 'show', '--email', 'nobody@example.com')).rejects.toThrow(/no account with the address/);
+    const shown = JSON.parse(await tessera('user', 'show', '--email', 'ada@example.com', '--json'));
+    expect(shown).toMatchObject({ email: 'ada@example.com', factors: [], sessions: 0, lockedUntil: null });
+    expect(shown.events.map((event: { type: string }) => event.type)).toEqual(
+      expect.arrayContaining(['operator_code_issued', 'account_unlocked']),
+    );
+    expect(await tessera('help')).toContain('operator-code issue --email E');
+  }, 60_000);
+});
