@@ -156,6 +156,7 @@ export const builtInActions = {
   'mfa.disable': { label: 'Turn off two-step verification', alwaysOn: true },
   'mfa.reset': { label: 'Reset two-step verification', alwaysOn: true },
   'recovery_codes.regenerate': { label: 'Make new recovery codes', alwaysOn: true },
+  'admin.act': { label: 'Use the admin console', alwaysOn: true, requirement: 'mfa', windowSeconds: 600 },
 } as const;
 
 /** Examples for the host application, which it may change or add to. */
@@ -377,6 +378,15 @@ export const configSchema = z.object({
        * and the person's second factor is still asked. Default: `false`.
        */
       countsAsSecondFactor: flag.default(false),
+    })
+    .prefault({}),
+  admin: z
+    .object({
+      /**
+       * Addresses of the instance's administrators, who see and act on everyone in the admin
+       * console; owners and admins of an organization act on its members only. Default: none.
+       */
+      emails: list(z.email()).default([]),
     })
     .prefault({}),
   support: z

@@ -35,6 +35,7 @@ export type CoreSettings = Pick<
   | 'mfa'
   | 'sso'
   | 'support'
+  | 'admin'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */

@@ -404,6 +404,8 @@ export interface OrganizationRepository {
   removeMember(orgId: string, userId: string): Promise<boolean>;
   /** Every organization the person belongs to, with their role in it. */
   membershipsOf(userId: string): Promise<{ org: Organization; role: string }[]>;
+  /** The ids of the people in any of these organizations. */
+  memberIdsOf(orgIds: string[]): Promise<string[]>;
 }
 
 export interface SessionRepository {

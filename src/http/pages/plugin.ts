@@ -19,6 +19,7 @@ import { accountDeletionPages } from './account-deletion-pages.js';
 import { stepUpPages } from './step-up-pages.js';
 import { passwordlessPages } from './passwordless-pages.js';
 import { ssoPages } from './sso-pages.js';
+import { adminPages } from './admin-pages.js';
 
 /** Every server-rendered page, in one scope with form parsing and CSRF tokens. */
 export async function pages(app: FastifyInstance, { config, deps }: { config: TesseraConfig; deps: CoreDeps }) {
@@ -38,6 +39,7 @@ export async function pages(app: FastifyInstance, { config, deps }: { config: Te
   stepUpPages(app, { config, deps, render });
   passwordlessPages(app, { config, deps, render });
   ssoPages(app, { config, deps, render });
+  adminPages(app, { config, deps, render });
   verifyEmailPages(app, { deps, render, renderAccountError: renderAccount });
   outboxPages(app, { config, deps, render });
 }

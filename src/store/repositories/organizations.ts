@@ -62,5 +62,10 @@ export function organizationRepository(db: Kysely<Database>): OrganizationReposi
         .execute();
       return rows.map((row) => ({ org: toOrganization(row), role: row.role }));
     },
+    async memberIdsOf(orgIds) {
+      if (orgIds.length === 0) return [];
+      const rows = await db.selectFrom('memberships').select('user_id').distinct().where('org_id', 'in', orgIds).execute();
+      return rows.map((row) => row.user_id);
+    },
   };
 }

@@ -1,0 +1,66 @@
+import type { CoreDeps } from '../deps.js';
+import { TesseraError } from '../errors.js';
+import type { Factor, User } from '../ports.js';
+
+/** Whom an administrator may see and act on: everyone (an instance administrator), or the members of their organizations. */
+export interface AdminScope {
+  instance: boolean;
+  /** Organizations the person owns or administers. */
+  orgIds: string[];
+}
+
+/** The administrator's scope, or undefined for someone who administers nothing. */
+export async function adminScopeOf(deps: CoreDeps, user: User): Promise<AdminScope | undefined> {
+  const instance = deps.settings.admin.emails.map((email) => email.toLowerCase()).includes(user.email);
+  const orgIds = (await deps.store.organizations.membershipsOf(user.id))
+    .filter(({ role }) => role === 'owner' || role === 'admin')
+    .map(({ org }) => org.id);
+  return instance || orgIds.length > 0 ? { instance, orgIds } : undefined;
+}
+
+const outOfScope = () => new TesseraError('ERR_NOT_FOUND', 'There is no such person.');
+
+/** The person, if the administrator may act on them; anyone else is "not found", so nothing leaks. */
+export async function personInScope(deps: CoreDeps, scope: AdminScope, userId: string): Promise<User> {
+  const person = await deps.store.users.findById(userId);
+  if (!person) throw outOfScope();
+  if (scope.instance) return person;
+  const theirs = await deps.store.organizations.membershipsOf(person.id);
+  if (!theirs.some(({ org }) => scope.orgIds.includes(org.id))) throw outOfScope();
+  return person;
+}
+
+/** A person as the console lists them. */
+export interface PersonRow {
+  user: User;
+  methods: Factor['kind'][];
+  lastSignInAt: number | null;
+}
+
+/** People in the administrator's scope whose address contains `query`, in address order. */
+export async function listPeople(deps: CoreDeps, scope: AdminScope, query: string, limit = 100): Promise<PersonRow[]> {
+  const needle = query.trim().toLowerCase();
+  const people: User[] = [];
+  if (scope.instance) {
+    let after: string | undefined;
+    while (people.length < limit) {
+      const page = await deps.store.users.list(500, after);
+      people.push(...page.filter((user) => user.email.includes(needle)));
+      if (page.length < 500) break;
+      after = page.at(-1)!.email;
+    }
+  } else {
+    for (const id of await deps.store.organizations.memberIdsOf(scope.orgIds)) {
+      const user = await deps.store.users.findById(id);
+      if (user?.email.includes(needle)) people.push(user);
+    }
+    people.sort((a, b) => a.email.localeCompare(b.email));
+  }
+  return Promise.all(
+    people.slice(0, limit).map(async (user) => ({
+      user,
+      methods: [...new Set((await deps.store.factors.listForUser(user.id)).map((factor) => factor.kind))],
+      lastSignInAt: (await deps.store.events.listForUser(user.id, 50)).find((event) => event.type === 'sign_in')?.at ?? null,
+    })),
+  );
+}

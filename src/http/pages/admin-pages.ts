@@ -1,0 +1,109 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { TesseraError } from '../../core/errors.js';
+import { adminResetMfa, adminRevokeSessions, adminUnlock, type Operator } from '../../core/flows/admin-actions.js';
+import { type AdminScope, adminScopeOf, listPeople, personInScope } from '../../core/flows/admin-scope.js';
+import { issueOperatorCode } from '../../core/flows/operator-codes.js';
+import { actionPolicy, approvedAlready } from '../../core/flows/step-up.js';
+import type { User } from '../../core/ports.js';
+import { peopleView, type PersonState, personView } from './admin-views.js';
+import type { PageScope } from './page-kit.js';
+
+type AdminHandler = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  admin: { scope: AdminScope; operator: Operator },
+) => Promise<unknown>;
+
+/**
+ * The admin console: instance administrators act on everyone, organization owners and admins
+ * on their members only. Every page is a protected action (`admin.act`): a second factor within
+ * its window, or the browser goes through the step-up page first. Someone who administers
+ * nothing, or a person outside the scope, gets "not found".
+ */
+export function adminPages(app: FastifyInstance, { deps, render }: PageScope) {
+  const asAdmin =
+    (handler: AdminHandler) =>
+    async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+      if (!request.auth) return reply.redirect('/sign-in', 303);
+      const { user, session } = request.auth;
+      const scope = await adminScopeOf(deps, user);
+      if (!scope) throw Object.assign(new Error('Page not found'), { statusCode: 404 });
+      if ((await deps.store.factors.listForUser(user.id)).length === 0) {
+        throw new TesseraError('ERR_MFA_REQUIRED', 'Set up two-step verification to use the admin console.');
+      }
+      const policy = actionPolicy(deps, 'admin.act');
+      if (!(await approvedAlready(deps, { session, action: 'admin.act', policy }))) {
+        const back = request.method === 'GET' ? request.url : '/admin';
+        return reply.redirect(`/step-up?${new URLSearchParams({ action: 'admin.act', return_to: back }).toString()}`, 303);
+      }
+      return handler(request, reply, { scope, operator: { name: user.email, ip: request.ip } });
+    };
+
+  const scopeWords = (scope: AdminScope) =>
+    scope.instance ? 'Everyone on this service.' : 'The members of the organizations you own or administer.';
+
+  const showPerson = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    scope: AdminScope,
+    extra: Partial<Pick<PersonState, 'notice' | 'operatorCode'>> = {},
+  ) => {
+    const person = await personInScope(deps, scope, (request.params as { id: string }).id);
+    const now = deps.clock.now();
+    const lockedUntil = await deps.store.lockout.lockedUntil(person.id);
+    const state = {
+      person,
+      factors: await deps.store.factors.listForUser(person.id),
+      sessions: await deps.store.sessions.listForUser(person.id, now),
+      devices: await deps.store.trustedDevices.listForUser(person.id, now),
+      events: await deps.store.events.listForUser(person.id, 30),
+      lockedUntil: lockedUntil > now ? lockedUntil : null,
+      ...extra,
+    };
+    return render(request, reply, person.email, (csrfToken) => personView({ csrfToken, ...state }));
+  };
+
+  app.get(
+    '/admin',
+    asAdmin(async (request, reply, { scope }) => {
+      const query = String((request.query as { q?: unknown }).q ?? '').slice(0, 254);
+      const people = await listPeople(deps, scope, query);
+      return render(request, reply, 'People', (csrfToken) => peopleView({ csrfToken, people, query, scope: scopeWords(scope) }));
+    }),
+  );
+
+  app.get(
+    '/admin/people/:id',
+    asAdmin((request, reply, { scope }) => showPerson(request, reply, scope)),
+  );
+
+  const personAction = (
+    path: string,
+    act: (person: User, operator: Operator, confirmed: boolean) => Promise<Partial<Pick<PersonState, 'notice' | 'operatorCode'>>>,
+  ) =>
+    app.post(
+      `/admin/people/:id/${path}`,
+      asAdmin(async (request, reply, { scope, operator }) => {
+        const person = await personInScope(deps, scope, (request.params as { id: string }).id);
+        const confirmed = (request.body as { confirm?: unknown } | undefined)?.confirm === 'on';
+        return showPerson(request, reply, scope, await act(person, operator, confirmed));
+      }),
+    );
+
+  personAction('reset-mfa', async (person, operator, confirmed) => {
+    if (!confirmed) throw new TesseraError('ERR_CONFIRMATION_REQUIRED', 'Tick the box to confirm the reset.');
+    await adminResetMfa(deps, person, operator);
+    return { notice: 'Two-step verification was reset; they set it up again at their next sign-in.' };
+  });
+  personAction('unlock', async (person, operator) => {
+    await adminUnlock(deps, person, operator);
+    return { notice: 'Unlocked.' };
+  });
+  personAction('revoke-sessions', async (person, operator) => {
+    const ended = await adminRevokeSessions(deps, person, operator);
+    return { notice: `${ended.sessions} sessions ended and ${ended.devices} trusted devices forgotten.` };
+  });
+  personAction('operator-code', async (person, operator) => ({
+    operatorCode: await issueOperatorCode(deps, { user: person, operator: operator.name, ip: operator.ip }),
+  }));
+}

@@ -1,0 +1,133 @@
+import type { PersonRow } from '../../core/flows/admin-scope.js';
+import { describeEvent } from '../../core/event-words.js';
+import { describeBrowser, formatTime } from '../../core/format.js';
+import type { Factor, SecurityEvent, Session, TrustedDevice, User } from '../../core/ports.js';
+import { csrfField, type FormState } from './account-views.js';
+import { html, type SafeHtml } from './html.js';
+import { alert } from './layout.js';
+
+const kindWords: Record<Factor['kind'], string> = {
+  totp: 'authenticator app',
+  email: 'email codes',
+  phone: 'phone',
+  security_key: 'security key',
+  biometric: 'biometric',
+};
+
+/** The people an administrator may act on, searchable by address. */
+export function peopleView(state: FormState & { people: PersonRow[]; query: string; scope: string }): SafeHtml {
+  return html`<section class="card card-wide" aria-labelledby="title">
+    <h1 id="title">People</h1>
+    <p class="lead">${state.scope}</p>
+    <form method="get" action="/admin" class="search" role="search">
+      <label>Search by email <input type="search" name="q" value="${state.query}" /></label>
+      <button type="submit" class="button button-secondary">Search</button>
+    </form>
+    <table class="table">
+      <thead>
+        <tr><th scope="col">Email</th><th scope="col">Two-step verification</th><th scope="col">Last sign-in</th></tr>
+      </thead>
+      <tbody>
+        ${state.people.map(
+          ({ user, methods, lastSignInAt }) => html`<tr>
+            <td><a href="/admin/people/${user.id}">${user.email}</a></td>
+            <td>
+              ${
+                methods.length > 0
+                  ? html`<span class="badge badge-on">On</span> ${methods.map((kind) => kindWords[kind]).join(', ')}`
+                  : html`<span class="badge badge-off">Off</span>`
+              }
+            </td>
+            <td>${lastSignInAt === null ? 'Never' : formatTime(lastSignInAt)}</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+    ${state.people.length === 0 ? html`<p>Nobody matches.</p>` : ''}
+  </section>`;
+}
+
+export interface PersonState extends FormState {
+  person: User;
+  factors: Factor[];
+  sessions: Session[];
+  devices: TrustedDevice[];
+  events: SecurityEvent[];
+  lockedUntil: number | null;
+  /** An operator code just issued: shown this once. */
+  operatorCode?: { code: string; expiresAt: number };
+}
+
+/** One person: their methods, sessions, devices and events, and what an administrator can do for them. */
+export function personView(state: PersonState): SafeHtml {
+  const { person } = state;
+  const action = (path: string, label: string, danger = false, confirm?: string) => html`<form
+    method="post"
+    action="/admin/people/${person.id}/${path}"
+    class="stack"
+  >
+    ${csrfField(state.csrfToken)}
+    ${confirm ? html`<label class="checkbox"><input type="checkbox" name="confirm" value="on" required /> ${confirm}</label>` : ''}
+    <button type="submit" class="button ${danger ? 'button-danger' : 'button-secondary'}">${label}</button>
+  </form>`;
+  return html`<section class="card card-wide" aria-labelledby="title">
+    <p class="switch"><a href="/admin">All people</a></p>
+    <h1 id="title">${person.email}</h1>
+    ${alert('error', state.error)}${alert('success', state.notice)}
+    ${
+      state.operatorCode
+        ? html`<div class="approval" role="group" aria-label="One-time code">
+          <span class="approval-label">One-time code for the second step, shown once — read it to the caller</span>
+          <strong class="approval-details" data-testid="operator-code">${state.operatorCode.code}</strong>
+          <span class="approval-label">Works once, until ${formatTime(state.operatorCode.expiresAt)}</span>
+        </div>`
+        : ''
+    }
+    <dl class="facts">
+      <dt>Email</dt>
+      <dd>${person.emailVerifiedAt === null ? 'Not confirmed' : 'Confirmed'}</dd>
+      <dt>Created</dt>
+      <dd>${formatTime(person.createdAt)}</dd>
+      <dt>Locked</dt>
+      <dd>${state.lockedUntil ? `Until ${formatTime(state.lockedUntil)}` : 'No'}</dd>
+    </dl>
+    <h2 id="methods-title">Two-step verification</h2>
+    ${
+      state.factors.length === 0
+        ? html`<p>${person.mfaResetAt !== null ? 'Reset: they set it up again at their next sign-in.' : 'Not set up.'}</p>`
+        : html`<ul class="factors entries" aria-labelledby="methods-title">
+          ${state.factors.map(
+            (factor) =>
+              html`<li class="entry"><strong>${factor.label}</strong> <span class="hint">${kindWords[factor.kind]} · added ${formatTime(factor.createdAt)}</span></li>`,
+          )}
+        </ul>`
+    }
+    <div class="actions">
+      ${action('operator-code', 'Issue a one-time code')}
+      ${state.lockedUntil ? action('unlock', 'Unlock') : ''}
+      ${action('revoke-sessions', 'Sign out everywhere')}
+      ${
+        state.factors.length > 0
+          ? action('reset-mfa', 'Reset two-step verification', true, 'Remove every method; they set up again at next sign-in')
+          : ''
+      }
+    </div>
+    <h2>Sessions and devices</h2>
+    <p>${state.sessions.length} open sessions, ${state.devices.length} trusted devices.</p>
+    <ul class="factors entries">
+      ${state.sessions.map(
+        (session) =>
+          html`<li class="entry">${describeBrowser(session.userAgent)} <span class="hint">since ${formatTime(session.createdAt)} · ${session.ip ?? ''}</span></li>`,
+      )}
+    </ul>
+    <h2>Events</h2>
+    <ul class="activity">
+      ${state.events.map(
+        (event) => html`<li class="${event.outcome === 'failure' ? 'activity-warning' : ''}">
+          <span>${describeEvent(event)}</span>
+          <span class="hint">${formatTime(event.at)} · ${event.userAgent ? html`${describeBrowser(event.userAgent)} · ` : ''}${event.ip}</span>
+        </li>`,
+      )}
+    </ul>
+  </section>`;
+}

@@ -1,0 +1,99 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createOrganization, optionalPolicy, putMember } from '../../src/core/flows/organizations.js';
+import { TestBrowser } from '../support/http-client.js';
+import { latestVerificationLink, password, signUpWithTotp, totpAt } from '../support/mfa.js';
+import { startTestServer, testConfig, type TestServer } from '../support/test-server.js';
+
+let server: TestServer;
+afterEach(() => server.close());
+
+const idOf = async (email: string) => (await server.deps.store.users.findByEmail(email))!.id;
+
+/** Approves `admin.act` with the next authenticator code: the console opens for ten minutes. */
+async function confirmAdmin(browser: TestBrowser, secret: string) {
+  const { stepUpId } = (await browser.postJson('/api/v1/step-up', { action: 'admin.act' })).json();
+  server.clock.advance(30_000);
+  const approved = await browser.postJson('/api/v1/step-up/verify', { stepUpId, code: totpAt(secret, server.clock.now()) });
+  expect(approved.statusCode, approved.body).toBe(200);
+}
+
+describe('the admin console', () => {
+  it('shows an instance administrator everyone, after a second factor that lasts ten minutes', async () => {
+    server = await startTestServer({ config: testConfig({ admin: { emails: ['root@example.com'] } }) });
+    const root = new TestBrowser(server.app);
+    const { secret } = await signUpWithTotp(server, root, 'root@example.com');
+    await new TestBrowser(server.app).postJson('/api/v1/sign-up', { email: 'bo@example.com', password });
+
+    const first = await root.get('/admin');
+    expect(first.headers.location).toBe('/step-up?action=admin.act&return_to=%2Fadmin');
+    await confirmAdmin(root, secret);
+    const page = await root.get('/admin');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('bo@example.com');
+    expect(page.body).toContain('root@example.com');
+    expect((await root.get('/admin?q=bo')).body).not.toContain('>root@example.com</a>');
+    server.clock.advance(10 * 60_000);
+    expect((await root.get('/admin')).statusCode).toBe(303);
+  });
+
+  it('lets an organization admin see and act on its members only: anyone else is not found, and nothing changes', async () => {
+    server = await startTestServer();
+    const owner = new TestBrowser(server.app);
+    const { secret } = await signUpWithTotp(server, owner, 'owner@acme.example');
+    await signUpWithTotp(server, new TestBrowser(server.app), 'member@acme.example');
+    await signUpWithTotp(server, new TestBrowser(server.app), 'outsider@other.example');
+    const acme = await createOrganization(server.deps, { name: 'Acme', policy: optionalPolicy });
+    await putMember(server.deps, { orgId: acme.id, userId: await idOf('owner@acme.example'), role: 'owner' });
+    await putMember(server.deps, { orgId: acme.id, userId: await idOf('member@acme.example'), role: 'member' });
+    await confirmAdmin(owner, secret);
+
+    const list = (await owner.get('/admin')).body;
+    expect(list).toContain('member@acme.example');
+    expect(list).not.toContain('outsider@other.example');
+    const outsider = await idOf('outsider@other.example');
+    expect((await owner.get(`/admin/people/${outsider}`)).statusCode).toBe(404);
+    const reset = await owner.submitForm('/admin', `/admin/people/${outsider}/reset-mfa`, { confirm: 'on' });
+    expect(reset.statusCode).toBe(404);
+    expect(await server.deps.store.factors.listForUser(outsider)).toHaveLength(1);
+    const code = await owner.submitForm('/admin', `/admin/people/${outsider}/operator-code`, {});
+    expect(code.statusCode).toBe(404);
+
+    const member = await idOf('member@acme.example');
+    expect((await owner.get(`/admin/people/${member}`)).body).toContain('member@acme.example');
+  });
+
+  it('issues a one-time code shown once, and resets two-step verification only when confirmed', async () => {
+    server = await startTestServer({ config: testConfig({ admin: { emails: ['root@example.com'] } }) });
+    const root = new TestBrowser(server.app);
+    const { secret } = await signUpWithTotp(server, root, 'root@example.com');
+    const person = new TestBrowser(server.app);
+    await signUpWithTotp(server, person, 'ada@example.com');
+    await person.postJson('/api/v1/email/verify', await latestVerificationLink(server, 'ada@example.com'));
+    const ada = await idOf('ada@example.com');
+    await confirmAdmin(root, secret);
+
+    const issued = await root.submitForm(`/admin/people/${ada}`, `/admin/people/${ada}/operator-code`, {});
+    expect(issued.body).toMatch(/data-testid="operator-code">\d{8}</);
+    expect((await root.get(`/admin/people/${ada}`)).body).not.toContain('data-testid="operator-code"');
+
+    const unconfirmed = await root.submitForm(`/admin/people/${ada}`, `/admin/people/${ada}/reset-mfa`, {});
+    expect(unconfirmed.statusCode).toBe(409);
+    const done = await root.submitForm(`/admin/people/${ada}`, `/admin/people/${ada}/reset-mfa`, { confirm: 'on' });
+    expect(done.body).toContain('Two-step verification was reset');
+    expect(await server.deps.store.factors.listForUser(ada)).toEqual([]);
+    expect((await person.get('/api/v1/me')).statusCode).toBe(401);
+    expect(done.body).toContain('Two-step verification reset by root@example.com');
+  });
+
+  it('is not found for people who administer nothing, and refused to administrators without a second factor', async () => {
+    server = await startTestServer({ config: testConfig({ admin: { emails: ['root@example.com'] } }) });
+    const bo = new TestBrowser(server.app);
+    await bo.postJson('/api/v1/sign-up', { email: 'bo@example.com', password });
+    expect((await bo.get('/admin')).statusCode).toBe(404);
+    const root = new TestBrowser(server.app);
+    await root.postJson('/api/v1/sign-up', { email: 'root@example.com', password });
+    const refused = await root.get('/admin');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('Set up two-step verification to use the admin console.');
+  });
+});
