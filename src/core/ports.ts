@@ -613,9 +613,22 @@ export interface LockoutRepository {
   lockedUntil(userId: string): Promise<number>;
 }
 
+/** Which events the log shows; every field narrows it. */
+export interface EventFilter {
+  /** Only these people's events; undefined: everyone's. */
+  userIds?: string[];
+  type?: SecurityEvent['type'];
+  outcome?: SecurityEvent['outcome'];
+  /** From this time, inclusive, and before `to`. */
+  from?: number;
+  to?: number;
+}
+
 export interface EventRepository {
   record(event: SecurityEvent): Promise<void>;
   listForUser(userId: string, limit: number): Promise<SecurityEvent[]>;
+  /** The newest `limit` events that pass the filter, newest first. */
+  search(filter: EventFilter, limit: number): Promise<SecurityEvent[]>;
 }
 
 /** A message the development outbox kept instead of sending it. */

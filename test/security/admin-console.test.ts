@@ -96,4 +96,36 @@ describe('the admin console', () => {
     expect(refused.statusCode).toBe(403);
     expect(refused.body).toContain('Set up two-step verification to use the admin console.');
   });
+
+  it('filters the security event log and exports it as CSV, only within the administrator’s scope', async () => {
+    server = await startTestServer();
+    const owner = new TestBrowser(server.app);
+    const { secret } = await signUpWithTotp(server, owner, 'owner@acme.example');
+    const member = new TestBrowser(server.app, '=HYPERLINK("http://evil.example")');
+    await member.postJson('/api/v1/sign-up', { email: 'member@acme.example', password });
+    await member.postJson('/api/v1/sign-in', { email: 'member@acme.example', password: 'not the password' });
+    await new TestBrowser(server.app).postJson('/api/v1/sign-up', { email: 'outsider@other.example', password });
+    const acme = await createOrganization(server.deps, { name: 'Acme', policy: optionalPolicy });
+    await putMember(server.deps, { orgId: acme.id, userId: await idOf('owner@acme.example'), role: 'admin' });
+    await putMember(server.deps, { orgId: acme.id, userId: await idOf('member@acme.example'), role: 'member' });
+    await confirmAdmin(owner, secret);
+
+    const all = (await owner.get('/admin/events')).body;
+    expect(all).toContain('member@acme.example');
+    expect(all).not.toContain('outsider@other.example');
+    const failures = (await owner.get('/admin/events?outcome=failure')).body;
+    expect(failures).toContain('Sign-in refused: wrong password or passkey');
+    expect(failures).not.toContain('Account created');
+    const onlyOwner = (await owner.get('/admin/events?email=owner%40acme.example')).body;
+    expect(onlyOwner).not.toContain('<td>member@acme.example</td>');
+    expect((await owner.get('/admin/events?email=outsider%40other.example')).body).toContain('No events match.');
+
+    const csv = await owner.get('/admin/events.csv?email=member%40acme.example');
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const lines = csv.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('"at","email","type","outcome","ip","user_agent","description"');
+    expect(lines.slice(1).every((line) => line.includes('"member@acme.example"'))).toBe(true);
+    expect(csv.body).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
+    expect(csv.body).not.toContain('outsider@other.example');
+  });
 });

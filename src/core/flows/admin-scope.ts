@@ -1,6 +1,6 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
-import type { Factor, User } from '../ports.js';
+import type { Factor, SecurityEvent, User } from '../ports.js';
 
 /** Whom an administrator may see and act on: everyone (an instance administrator), or the members of their organizations. */
 export interface AdminScope {
@@ -63,4 +63,38 @@ export async function listPeople(deps: CoreDeps, scope: AdminScope, query: strin
       lastSignInAt: (await deps.store.events.listForUser(user.id, 50)).find((event) => event.type === 'sign_in')?.at ?? null,
     })),
   );
+}
+
+/** What the event log is narrowed to, as the administrator asked. */
+export interface EventQuery {
+  email?: string;
+  orgId?: string;
+  type?: SecurityEvent['type'];
+  outcome?: SecurityEvent['outcome'];
+  from?: number;
+  to?: number;
+}
+
+/** Security events of the people in the administrator's scope, newest first, with each person's address. */
+export async function searchEvents(
+  deps: CoreDeps,
+  scope: AdminScope,
+  query: EventQuery,
+  limit = 500,
+): Promise<{ event: SecurityEvent; email: string | null }[]> {
+  const orgIds = query.orgId === undefined ? scope.orgIds : scope.orgIds.filter((id) => id === query.orgId);
+  let userIds =
+    scope.instance && query.orgId === undefined
+      ? undefined
+      : await deps.store.organizations.memberIdsOf(scope.instance ? [query.orgId!] : orgIds);
+  if (query.email) {
+    const person = await deps.store.users.findByEmail(query.email.trim().toLowerCase());
+    userIds = person && (userIds === undefined || userIds.includes(person.id)) ? [person.id] : [];
+  }
+  const events = await deps.store.events.search({ ...query, userIds }, limit);
+  const emails = new Map<string, string | null>();
+  for (const { userId } of events) {
+    if (userId !== null && !emails.has(userId)) emails.set(userId, (await deps.store.users.findById(userId))?.email ?? null);
+  }
+  return events.map((event) => ({ event, email: event.userId === null ? null : (emails.get(event.userId) ?? null) }));
 }

@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { TesseraError } from '../../core/errors.js';
 import { adminResetMfa, adminRevokeSessions, adminUnlock, type Operator } from '../../core/flows/admin-actions.js';
-import { type AdminScope, adminScopeOf, listPeople, personInScope } from '../../core/flows/admin-scope.js';
+import { type AdminScope, adminScopeOf, listPeople, personInScope, searchEvents } from '../../core/flows/admin-scope.js';
 import { issueOperatorCode } from '../../core/flows/operator-codes.js';
 import { actionPolicy, approvedAlready } from '../../core/flows/step-up.js';
-import type { User } from '../../core/ports.js';
-import { peopleView, type PersonState, personView } from './admin-views.js';
+import type { SecurityEvent, User } from '../../core/ports.js';
+import { describeEvent } from '../../core/event-words.js';
+import { eventLogView, peopleView, type PersonState, personView } from './admin-views.js';
+import { toCsv } from './csv.js';
 import type { PageScope } from './page-kit.js';
 
 type AdminHandler = (
@@ -106,4 +109,59 @@ export function adminPages(app: FastifyInstance, { deps, render }: PageScope) {
   personAction('operator-code', async (person, operator) => ({
     operatorCode: await issueOperatorCode(deps, { user: person, operator: operator.name, ip: operator.ip }),
   }));
+
+  const eventQuery = z.object({
+    email: z.string().max(254).optional(),
+    org: z.string().max(64).optional(),
+    type: z
+      .string()
+      .regex(/^[a-z_]{1,40}$/)
+      .optional()
+      .or(z.literal('')),
+    outcome: z.enum(['success', 'failure']).optional().or(z.literal('')),
+    from: z.iso.date().optional().or(z.literal('')),
+    to: z.iso.date().optional().or(z.literal('')),
+  });
+  /** The filters from the query string: dates are whole UTC days, `to` included. */
+  const eventsOf = async (request: FastifyRequest, scope: AdminScope) => {
+    const given = eventQuery.parse(request.query);
+    const rows = await searchEvents(deps, scope, {
+      email: given.email || undefined,
+      orgId: given.org || undefined,
+      type: (given.type || undefined) as SecurityEvent['type'] | undefined,
+      outcome: given.outcome || undefined,
+      from: given.from ? Date.parse(given.from) : undefined,
+      to: given.to ? Date.parse(given.to) + 86_400_000 : undefined,
+    });
+    const filters = Object.fromEntries(Object.entries(given).filter(([, value]) => value)) as Record<string, string>;
+    return { rows, filters };
+  };
+
+  app.get(
+    '/admin/events',
+    asAdmin(async (request, reply, { scope }) => {
+      const { rows, filters } = await eventsOf(request, scope);
+      return render(request, reply, 'Security events', (csrfToken) => eventLogView({ csrfToken, rows, filters }));
+    }),
+  );
+
+  app.get(
+    '/admin/events.csv',
+    asAdmin(async (request, reply, { scope }) => {
+      const { rows } = await eventsOf(request, scope);
+      const lines = rows.map(({ event, email }) => [
+        new Date(event.at).toISOString(),
+        email ?? '',
+        event.type,
+        event.outcome,
+        event.ip,
+        event.userAgent ?? '',
+        describeEvent(event),
+      ]);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="security-events.csv"')
+        .send(toCsv([['at', 'email', 'type', 'outcome', 'ip', 'user_agent', 'description'], ...lines]));
+    }),
+  );
 }

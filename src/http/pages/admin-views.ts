@@ -18,7 +18,7 @@ const kindWords: Record<Factor['kind'], string> = {
 export function peopleView(state: FormState & { people: PersonRow[]; query: string; scope: string }): SafeHtml {
   return html`<section class="card card-wide" aria-labelledby="title">
     <h1 id="title">People</h1>
-    <p class="lead">${state.scope}</p>
+    <p class="lead">${state.scope} <a href="/admin/events">Security events</a></p>
     <form method="get" action="/admin" class="search" role="search">
       <label>Search by email <input type="search" name="q" value="${state.query}" /></label>
       <button type="submit" class="button button-secondary">Search</button>
@@ -113,7 +113,10 @@ export function personView(state: PersonState): SafeHtml {
       }
     </div>
     <h2>Sessions and devices</h2>
-    <p>${state.sessions.length} open sessions, ${state.devices.length} trusted devices.</p>
+    <p>
+      ${state.sessions.length} open session${state.sessions.length === 1 ? '' : 's'}, ${state.devices.length} trusted
+      device${state.devices.length === 1 ? '' : 's'}.
+    </p>
     <ul class="factors entries">
       ${state.sessions.map(
         (session) =>
@@ -129,5 +132,53 @@ export function personView(state: PersonState): SafeHtml {
         </li>`,
       )}
     </ul>
+  </section>`;
+}
+
+export interface EventLogState extends FormState {
+  rows: { event: SecurityEvent; email: string | null }[];
+  /** The filters as given, to fill the form and the CSV link. */
+  filters: Record<string, string>;
+}
+
+/** The security event log of the people in scope, filtered by person, type, outcome and time, with a CSV export. */
+export function eventLogView(state: EventLogState): SafeHtml {
+  const { filters } = state;
+  const csv = `/admin/events.csv?${new URLSearchParams(filters).toString()}`;
+  return html`<section class="card card-wide" aria-labelledby="title">
+    <p class="switch"><a href="/admin">People</a></p>
+    <h1 id="title">Security events</h1>
+    <form method="get" action="/admin/events" class="search" role="search">
+      <label>Person's email <input type="email" name="email" value="${filters.email ?? ''}" /></label>
+      <label>Type <input type="text" name="type" value="${filters.type ?? ''}" placeholder="e.g. second_factor_failed" /></label>
+      <label
+        >Outcome
+        <select name="outcome">
+          <option value="">Any</option>
+          <option value="success" ${filters.outcome === 'success' ? html`selected` : ''}>Success</option>
+          <option value="failure" ${filters.outcome === 'failure' ? html`selected` : ''}>Failure</option>
+        </select>
+      </label>
+      <label>From <input type="date" name="from" value="${filters.from ?? ''}" /></label>
+      <label>To <input type="date" name="to" value="${filters.to ?? ''}" /></label>
+      <button type="submit" class="button button-secondary">Filter</button>
+    </form>
+    <p><a href="${csv}">Download these as CSV</a></p>
+    <table class="table">
+      <thead>
+        <tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">From</th></tr>
+      </thead>
+      <tbody>
+        ${state.rows.map(
+          ({ event, email }) => html`<tr class="${event.outcome === 'failure' ? 'activity-warning' : ''}">
+            <td>${formatTime(event.at)}</td>
+            <td>${email ?? 'unknown'}</td>
+            <td>${describeEvent(event)}</td>
+            <td>${event.userAgent ? html`${describeBrowser(event.userAgent)} · ` : ''}${event.ip}</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+    ${state.rows.length === 0 ? html`<p>No events match.</p>` : ''}
   </section>`;
 }

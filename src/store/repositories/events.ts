@@ -22,5 +22,15 @@ export function eventRepository(db: Kysely<Database>): EventRepository {
         .execute();
       return rows.map(eventFromColumns);
     },
+    async search(filter, limit) {
+      if (filter.userIds?.length === 0) return [];
+      let query = db.selectFrom('security_events').selectAll().orderBy('at', 'desc').limit(limit);
+      if (filter.userIds) query = query.where('user_id', 'in', filter.userIds);
+      if (filter.type) query = query.where('type', '=', filter.type);
+      if (filter.outcome) query = query.where('outcome', '=', filter.outcome);
+      if (filter.from !== undefined) query = query.where('at', '>=', filter.from);
+      if (filter.to !== undefined) query = query.where('at', '<', filter.to);
+      return (await query.execute()).map(eventFromColumns);
+    },
   };
 }
