@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { CoreDeps } from './core/deps.js';
+import { recordCoverageSnapshot } from './core/flows/coverage.js';
 import { deleteDueAccounts } from './core/flows/delete-account.js';
 import { sendSecurityNotices } from './core/flows/security-notices.js';
 
@@ -9,6 +10,8 @@ export interface Swept {
   notices: number;
   /** Accounts deleted at the end of their grace period. */
   deletedAccounts: number;
+  /** Whether the day's coverage snapshot was taken. */
+  coverageSnapshot: boolean;
 }
 
 export interface Sweeper {
@@ -19,7 +22,8 @@ export interface Sweeper {
 }
 
 /**
- * The work that waits for its time: security notices and accounts whose deletion is due, every
+ * The work that waits for its time: security notices, accounts whose deletion is due and the
+ * day's coverage snapshot, every
  * `securityNotices.sweepSeconds` (unless `timer` is off, for tests that decide when time
  * passes). One sweep at a time per process; instances share the work safely because a notice
  * is taken atomically and deleting an account twice deletes it once.
@@ -28,8 +32,9 @@ export function startSweeper(deps: CoreDeps, logger: FastifyBaseLogger, timer: b
   const once = async (): Promise<Swept> => ({
     notices: deps.settings.securityNotices.enabled ? await sendSecurityNotices(deps) : 0,
     deletedAccounts: await deleteDueAccounts(deps),
+    coverageSnapshot: await recordCoverageSnapshot(deps),
   });
-  let running: Promise<Swept> = Promise.resolve({ notices: 0, deletedAccounts: 0 });
+  let running: Promise<Swept> = Promise.resolve({ notices: 0, deletedAccounts: 0, coverageSnapshot: false });
   const sweep = () => (running = running.then(once, once));
   const sweepLogged = () =>
     sweep().catch((error: unknown) => logger.error({ err: error }, 'background sweep failed; retrying at the next one'));

@@ -389,6 +389,26 @@ export interface Membership {
   createdAt: number;
 }
 
+/** How many people were protected on one day, as the coverage dashboard draws it over time. */
+export interface CoverageSnapshot {
+  /** The UTC day, YYYY-MM-DD. */
+  day: string;
+  total: number;
+  enrolled: number;
+  /** People with at least one factor of each kind. */
+  byMethod: Partial<Record<Factor['kind'], number>>;
+  takenAt: number;
+}
+
+export interface CoverageSnapshotRepository {
+  /** Keeps the day's snapshot, replacing an earlier one of the same day. */
+  record(snapshot: CoverageSnapshot): Promise<void>;
+  /** When the day's snapshot was taken, if it was. */
+  takenAt(day: string): Promise<number | undefined>;
+  /** Snapshots from `fromDay` on, oldest first. */
+  since(fromDay: string): Promise<CoverageSnapshot[]>;
+}
+
 /** Links a person to their identity at an upstream provider. */
 export interface FederatedIdentityRepository {
   findUserId(provider: string, subject: string): Promise<string | undefined>;
@@ -406,6 +426,8 @@ export interface OrganizationRepository {
   membershipsOf(userId: string): Promise<{ org: Organization; role: string }[]>;
   /** The ids of the people in any of these organizations. */
   memberIdsOf(orgIds: string[]): Promise<string[]>;
+  /** Every organization, by name. */
+  list(): Promise<Organization[]>;
 }
 
 export interface SessionRepository {
@@ -666,6 +688,7 @@ export interface Store {
   grants: GrantRepository;
   organizations: OrganizationRepository;
   federatedIdentities: FederatedIdentityRepository;
+  coverageSnapshots: CoverageSnapshotRepository;
 }
 
 export interface PasswordHasher {

@@ -13,6 +13,7 @@ import { grantRepository, signingKeyRepository } from './repositories/signing-ke
 import { stepUpRepository } from './repositories/step-ups.js';
 import { organizationRepository } from './repositories/organizations.js';
 import { federatedIdentityRepository } from './repositories/federated-identities.js';
+import { coverageSnapshotRepository } from './repositories/coverage-snapshots.js';
 import { sessionRepository } from './repositories/sessions.js';
 import { throttleRepository } from './repositories/throttles.js';
 import { trustedDeviceRepository } from './repositories/trusted-devices.js';
@@ -41,5 +42,6 @@ export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'di
     grants: grantRepository(db),
     organizations: organizationRepository(db),
     federatedIdentities: federatedIdentityRepository(db),
+    coverageSnapshots: coverageSnapshotRepository(db),
   };
 }

@@ -203,6 +203,14 @@ export interface Database {
     role: string;
     created_at: number;
   };
+  coverage_snapshots: {
+    day: string;
+    total: number;
+    enrolled: number;
+    /** JSON: people with each kind of factor. */
+    by_method: string;
+    taken_at: number;
+  };
   federated_identities: {
     provider: string;
     subject: string;

@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOrganization, optionalPolicy, putMember } from '../../src/core/flows/organizations.js';
 import { TestBrowser } from '../support/http-client.js';
-import { latestVerificationLink, password, signUpWithTotp, totpAt } from '../support/mfa.js';
+import {
+  latestVerificationLink,
+  password,
+  reachChallenge,
+  signUpWithEmailCodes,
+  signUpWithTotp,
+  totpAt,
+} from '../support/mfa.js';
 import { startTestServer, testConfig, type TestServer } from '../support/test-server.js';
 
 let server: TestServer;
@@ -127,5 +134,46 @@ describe('the admin console', () => {
     expect(lines.slice(1).every((line) => line.includes('"member@acme.example"'))).toBe(true);
     expect(csv.body).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
     expect(csv.body).not.toContain('outsider@other.example');
+  });
+
+  it('counts coverage by method, organization and role, the people in their grace period, and a daily snapshot', async () => {
+    server = await startTestServer({
+      config: testConfig({ admin: { emails: ['root@example.com'] }, mfa: { requiredRoles: ['staff'], graceDays: 7 } }),
+    });
+    const root = new TestBrowser(server.app);
+    const { secret } = await signUpWithTotp(server, root, 'root@example.com');
+    await signUpWithTotp(server, new TestBrowser(server.app), 'ada@example.com');
+    await signUpWithEmailCodes(server, new TestBrowser(server.app), 'bo@example.com');
+    for (const email of ['cy@example.com', 'dee@example.com']) {
+      await new TestBrowser(server.app).postJson('/api/v1/sign-up', { email, password });
+    }
+    const acme = await createOrganization(server.deps, { name: 'Acme', policy: optionalPolicy });
+    const beta = await createOrganization(server.deps, { name: 'Beta', policy: optionalPolicy });
+    for (const [org, email, role] of [
+      [acme, 'ada@example.com', 'staff'],
+      [acme, 'bo@example.com', 'member'],
+      [acme, 'cy@example.com', 'staff'],
+      [beta, 'dee@example.com', 'member'],
+    ] as const) {
+      await putMember(server.deps, { orgId: org.id, userId: await idOf(email), role });
+    }
+    expect((await server.sweep()).coverageSnapshot).toBe(true);
+    expect((await server.sweep()).coverageSnapshot).toBe(false);
+    server.clock.advance(3_600_000);
+    expect((await server.sweep()).coverageSnapshot).toBe(true);
+    await reachChallenge(root, 'root@example.com');
+    await root.postJson('/api/v1/sign-in/second-factor', { code: totpAt(secret, server.clock.now()) });
+    await confirmAdmin(root, secret);
+
+    const page = (await root.get('/admin/coverage')).body;
+    expect(page).toContain('data-testid="coverage-share">60 %<');
+    expect(page).toContain('<strong>3 of 5</strong>');
+    expect(page).toContain('data-testid="coverage-grace">1<');
+    expect(page).toMatch(/authenticator app<\/text>[\s\S]*?chart-value[^>]*>2</);
+    expect(page).toMatch(/Acme<\/text>[\s\S]*?chart-value[^>]*>67 % of 3</);
+    expect(page).toMatch(/Beta<\/text>[\s\S]*?chart-value[^>]*>0 % of 1</);
+    expect(page).toMatch(/staff<\/text>[\s\S]*?chart-value[^>]*>50 % of 2</);
+    expect(page).toContain('<polyline class="chart-line" points="295.0,66.0" />');
+    expect(page).not.toContain('style=');
   });
 });

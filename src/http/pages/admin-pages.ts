@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { TesseraError } from '../../core/errors.js';
 import { adminResetMfa, adminRevokeSessions, adminUnlock, type Operator } from '../../core/flows/admin-actions.js';
 import { type AdminScope, adminScopeOf, listPeople, personInScope, searchEvents } from '../../core/flows/admin-scope.js';
+import { coverageOf } from '../../core/flows/coverage.js';
 import { issueOperatorCode } from '../../core/flows/operator-codes.js';
 import { actionPolicy, approvedAlready } from '../../core/flows/step-up.js';
 import type { SecurityEvent, User } from '../../core/ports.js';
 import { describeEvent } from '../../core/event-words.js';
-import { eventLogView, peopleView, type PersonState, personView } from './admin-views.js';
+import { coverageView, eventLogView, peopleView, type PersonState, personView } from './admin-views.js';
 import { toCsv } from './csv.js';
 import type { PageScope } from './page-kit.js';
 
@@ -162,6 +163,14 @@ export function adminPages(app: FastifyInstance, { deps, render }: PageScope) {
         .type('text/csv; charset=utf-8')
         .header('content-disposition', 'attachment; filename="security-events.csv"')
         .send(toCsv([['at', 'email', 'type', 'outcome', 'ip', 'user_agent', 'description'], ...lines]));
+    }),
+  );
+
+  app.get(
+    '/admin/coverage',
+    asAdmin(async (request, reply, { scope }) => {
+      const coverage = await coverageOf(deps, scope);
+      return render(request, reply, 'Coverage', (csrfToken) => coverageView({ csrfToken, coverage }));
     }),
   );
 }

@@ -1,4 +1,6 @@
 import type { PersonRow } from '../../core/flows/admin-scope.js';
+import type { Coverage, Share } from '../../core/flows/coverage.js';
+import { barChart, shareOverTime } from './charts.js';
 import { describeEvent } from '../../core/event-words.js';
 import { describeBrowser, formatTime } from '../../core/format.js';
 import type { Factor, SecurityEvent, Session, TrustedDevice, User } from '../../core/ports.js';
@@ -18,7 +20,7 @@ const kindWords: Record<Factor['kind'], string> = {
 export function peopleView(state: FormState & { people: PersonRow[]; query: string; scope: string }): SafeHtml {
   return html`<section class="card card-wide" aria-labelledby="title">
     <h1 id="title">People</h1>
-    <p class="lead">${state.scope} <a href="/admin/events">Security events</a></p>
+    <p class="lead">${state.scope} <a href="/admin/events">Security events</a> · <a href="/admin/coverage">Coverage</a></p>
     <form method="get" action="/admin" class="search" role="search">
       <label>Search by email <input type="search" name="q" value="${state.query}" /></label>
       <button type="submit" class="button button-secondary">Search</button>
@@ -180,5 +182,52 @@ export function eventLogView(state: EventLogState): SafeHtml {
       </tbody>
     </table>
     ${state.rows.length === 0 ? html`<p>No events match.</p>` : ''}
+  </section>`;
+}
+
+const percentOf = (part: number, whole: number) => (whole === 0 ? '–' : `${Math.round((part / whole) * 100)} %`);
+const shareBars = (shares: Share[]) =>
+  shares.map((entry) => ({
+    label: entry.label,
+    value: entry.enrolled,
+    max: entry.total,
+    text: `${percentOf(entry.enrolled, entry.total)} of ${entry.total}`,
+  }));
+
+/** Who is protected: the share enrolled, by method, organization and role, over time, and who is still in their grace period. */
+export function coverageView(state: FormState & { coverage: Coverage }): SafeHtml {
+  const { coverage } = state;
+  return html`<section class="card card-wide" aria-labelledby="title">
+    <p class="switch"><a href="/admin">People</a> · <a href="/admin/events">Security events</a></p>
+    <h1 id="title">Coverage</h1>
+    <div class="figures">
+      <p><strong data-testid="coverage-share">${percentOf(coverage.enrolled, coverage.total)}</strong> use two-step verification</p>
+      <p><strong>${coverage.enrolled} of ${coverage.total}</strong> people</p>
+      <p><strong data-testid="coverage-grace">${coverage.inGrace}</strong> still in their grace period</p>
+    </div>
+    <h2>By method</h2>
+    ${barChart(
+      'People with each kind of method',
+      coverage.byMethod.map(({ kind, people }) => ({
+        label: kindWords[kind],
+        value: people,
+        max: coverage.total,
+        text: `${people}`,
+      })),
+    )}
+    ${coverage.byOrg.length > 0 ? html`<h2>By organization</h2>${barChart('Share enrolled in each organization', shareBars(coverage.byOrg))}` : ''}
+    ${coverage.byRole.length > 0 ? html`<h2>By role</h2>${barChart('Share enrolled in each role', shareBars(coverage.byRole))}` : ''}
+    ${
+      coverage.overTime.length > 0
+        ? html`<h2>Over time</h2>
+          ${shareOverTime(
+            'Share enrolled, day by day',
+            coverage.overTime.map((snapshot) => ({
+              day: snapshot.day,
+              share: snapshot.total === 0 ? 0 : snapshot.enrolled / snapshot.total,
+            })),
+          )}`
+        : ''
+    }
   </section>`;
 }

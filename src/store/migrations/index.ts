@@ -11,6 +11,7 @@ import * as securityNotices from './009-security-notices.js';
 import * as stepUp from './010-step-up-and-deletion.js';
 import * as organizations from './011-organizations.js';
 import * as federatedIdentities from './012-federated-identities.js';
+import * as coverageSnapshots from './013-coverage-snapshots.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
@@ -27,5 +28,6 @@ export const migrationProvider: MigrationProvider = {
     '010-step-up-and-deletion': stepUp,
     '011-organizations': organizations,
     '012-federated-identities': federatedIdentities,
+    '013-coverage-snapshots': coverageSnapshots,
   }),
 };

@@ -67,5 +67,8 @@ export function organizationRepository(db: Kysely<Database>): OrganizationReposi
       const rows = await db.selectFrom('memberships').select('user_id').distinct().where('org_id', 'in', orgIds).execute();
       return rows.map((row) => row.user_id);
     },
+    async list() {
+      return (await db.selectFrom('organizations').selectAll().orderBy('name').execute()).map(toOrganization);
+    },
   };
 }

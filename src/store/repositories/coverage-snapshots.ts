@@ -1,0 +1,34 @@
+import type { Kysely } from 'kysely';
+import type { CoverageSnapshot, CoverageSnapshotRepository } from '../../core/ports.js';
+import type { Database } from '../schema.js';
+
+export function coverageSnapshotRepository(db: Kysely<Database>): CoverageSnapshotRepository {
+  return {
+    async record(snapshot) {
+      const values = {
+        total: snapshot.total,
+        enrolled: snapshot.enrolled,
+        by_method: JSON.stringify(snapshot.byMethod),
+        taken_at: snapshot.takenAt,
+      };
+      await db
+        .insertInto('coverage_snapshots')
+        .values({ day: snapshot.day, ...values })
+        .onConflict((conflict) => conflict.column('day').doUpdateSet(values))
+        .execute();
+    },
+    async takenAt(day) {
+      return (await db.selectFrom('coverage_snapshots').select('taken_at').where('day', '=', day).executeTakeFirst())?.taken_at;
+    },
+    async since(fromDay) {
+      const rows = await db.selectFrom('coverage_snapshots').selectAll().where('day', '>=', fromDay).orderBy('day').execute();
+      return rows.map((row) => ({
+        day: row.day,
+        total: row.total,
+        enrolled: row.enrolled,
+        byMethod: JSON.parse(row.by_method) as CoverageSnapshot['byMethod'],
+        takenAt: row.taken_at,
+      }));
+    },
+  };
+}
