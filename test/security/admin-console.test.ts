@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { mfaRequirementOf } from '../../src/core/flows/mfa-policy.js';
 import { createOrganization, optionalPolicy, putMember } from '../../src/core/flows/organizations.js';
 import { TestBrowser } from '../support/http-client.js';
 import {
@@ -175,5 +176,55 @@ describe('the admin console', () => {
     expect(page).toMatch(/staff<\/text>[\s\S]*?chart-value[^>]*>50 % of 2</);
     expect(page).toContain('<polyline class="chart-line" points="295.0,66.0" />');
     expect(page).not.toContain('style=');
+  });
+
+  it('lets administrators set an organization’s policy and members; an organization admin cannot bring in outsiders', async () => {
+    server = await startTestServer({ config: testConfig({ admin: { emails: ['root@example.com'] } }) });
+    const root = new TestBrowser(server.app);
+    const rootApp = await signUpWithTotp(server, root, 'root@example.com');
+    const owner = new TestBrowser(server.app);
+    const ownerApp = await signUpWithTotp(server, owner, 'owner@acme.example');
+    for (const email of ['sam@acme.example', 'outsider@other.example']) {
+      await new TestBrowser(server.app).postJson('/api/v1/sign-up', { email, password });
+    }
+    await confirmAdmin(root, rootApp.secret);
+
+    const created = await root.submitForm('/admin/orgs', '/admin/orgs', { name: 'Acme' });
+    const orgPath = created.headers.location as string;
+    for (const [email, role] of [
+      ['owner@acme.example', 'admin'],
+      ['sam@acme.example', 'member'],
+    ]) {
+      expect((await root.submitForm(orgPath, `${orgPath}/members`, { email: email!, role: role! })).body).toContain(
+        `${email} is ${role}.`,
+      );
+    }
+    const saved = await root.submitForm(orgPath, `${orgPath}/policy`, {
+      mfa: 'roles',
+      roles: 'staff',
+      methods: 'security_key',
+      graceDays: '3',
+    });
+    expect(saved.body).toContain('The policy was saved');
+
+    await confirmAdmin(owner, ownerApp.secret);
+    const refused = await owner.submitForm(orgPath, `${orgPath}/members`, { email: 'outsider@other.example', role: 'member' });
+    expect(refused.body).toContain('an instance administrator adds new members');
+    const outsider = await idOf('outsider@other.example');
+    expect(await server.deps.store.organizations.membershipsOf(outsider)).toEqual([]);
+    expect((await owner.submitForm(orgPath, `${orgPath}/members`, { email: 'sam@acme.example', role: 'staff' })).body).toContain(
+      'sam@acme.example is staff.',
+    );
+    const sam = (await server.deps.store.users.findByEmail('sam@acme.example'))!;
+    expect(await mfaRequirementOf(server.deps, sam)).toMatchObject({
+      required: true,
+      allowedMethods: ['security_key'],
+      graceDays: 3,
+    });
+
+    const other = await createOrganization(server.deps, { name: 'Other', policy: optionalPolicy });
+    expect((await owner.get(`/admin/orgs/${other.id}`)).statusCode).toBe(404);
+    expect((await owner.submitForm(orgPath, `/admin/orgs/${other.id}/policy`, { mfa: 'required' })).statusCode).toBe(404);
+    expect((await owner.submitForm(orgPath, '/admin/orgs', { name: 'Mine' })).statusCode).toBe(404);
   });
 });

@@ -1,6 +1,6 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
-import type { Factor, SecurityEvent, User } from '../ports.js';
+import type { Factor, Organization, SecurityEvent, User } from '../ports.js';
 
 /** Whom an administrator may see and act on: everyone (an instance administrator), or the members of their organizations. */
 export interface AdminScope {
@@ -97,4 +97,29 @@ export async function searchEvents(
     if (userId !== null && !emails.has(userId)) emails.set(userId, (await deps.store.users.findById(userId))?.email ?? null);
   }
   return events.map((event) => ({ event, email: event.userId === null ? null : (emails.get(event.userId) ?? null) }));
+}
+
+/** The organization, if the administrator may manage it; any other is "not found". */
+export async function organizationInScope(deps: CoreDeps, scope: AdminScope, orgId: string): Promise<Organization> {
+  const org = await deps.store.organizations.findById(orgId);
+  if (!org || !(scope.instance || scope.orgIds.includes(org.id)))
+    throw new TesseraError('ERR_NOT_FOUND', 'There is no such organization.');
+  return org;
+}
+
+/** The organizations the administrator may manage, by name. */
+export async function organizationsInScope(deps: CoreDeps, scope: AdminScope): Promise<Organization[]> {
+  return (await deps.store.organizations.list()).filter((org) => scope.instance || scope.orgIds.includes(org.id));
+}
+
+/** The members of one organization, with their roles, in address order. */
+export async function membersOf(deps: CoreDeps, org: Organization): Promise<{ user: User; role: string }[]> {
+  const members = [];
+  for (const id of await deps.store.organizations.memberIdsOf([org.id])) {
+    const user = await deps.store.users.findById(id);
+    const role =
+      user && (await deps.store.organizations.membershipsOf(id)).find((membership) => membership.org.id === org.id)?.role;
+    if (user && role) members.push({ user, role });
+  }
+  return members.sort((a, b) => a.user.email.localeCompare(b.user.email));
 }

@@ -2,15 +2,33 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TesseraError } from '../../core/errors.js';
 import { adminResetMfa, adminRevokeSessions, adminUnlock, type Operator } from '../../core/flows/admin-actions.js';
-import { type AdminScope, adminScopeOf, listPeople, personInScope, searchEvents } from '../../core/flows/admin-scope.js';
+import {
+  type AdminScope,
+  adminScopeOf,
+  listPeople,
+  membersOf,
+  organizationInScope,
+  organizationsInScope,
+  personInScope,
+  searchEvents,
+} from '../../core/flows/admin-scope.js';
+import { createOrganization, putMember, setOrganizationPolicy } from '../../core/flows/organizations.js';
 import { coverageOf } from '../../core/flows/coverage.js';
 import { issueOperatorCode } from '../../core/flows/operator-codes.js';
 import { actionPolicy, approvedAlready } from '../../core/flows/step-up.js';
-import type { SecurityEvent, User } from '../../core/ports.js';
+import type { Factor, SecurityEvent, User } from '../../core/ports.js';
 import { describeEvent } from '../../core/event-words.js';
-import { coverageView, eventLogView, peopleView, type PersonState, personView } from './admin-views.js';
+import {
+  coverageView,
+  eventLogView,
+  organizationsView,
+  organizationView,
+  peopleView,
+  type PersonState,
+  personView,
+} from './admin-views.js';
 import { toCsv } from './csv.js';
-import type { PageScope } from './page-kit.js';
+import { formFailure, type PageScope } from './page-kit.js';
 
 type AdminHandler = (
   request: FastifyRequest,
@@ -173,4 +191,107 @@ export function adminPages(app: FastifyInstance, { deps, render }: PageScope) {
       return render(request, reply, 'Coverage', (csrfToken) => coverageView({ csrfToken, coverage }));
     }),
   );
+
+  const policyForm = z.object({
+    mfa: z.enum(['optional', 'required', 'roles']),
+    roles: z.string().max(500).default(''),
+    methods: z.union([z.string(), z.array(z.string())]).optional(),
+    graceDays: z.coerce.number().int().min(0).max(365).default(0),
+    graceSignIns: z.coerce.number().int().min(0).max(100).default(0),
+  });
+  const memberForm = z.object({ email: z.string().max(254), role: z.string().max(32) });
+
+  const showOrg = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    scope: AdminScope,
+    extra: { notice?: string; error?: { status: number; message: string } } = {},
+  ) => {
+    const org = await organizationInScope(deps, scope, (request.params as { id: string }).id);
+    const members = await membersOf(deps, org);
+    return render(
+      request,
+      reply,
+      org.name,
+      (csrfToken) => organizationView({ csrfToken, org, members, notice: extra.notice, error: extra.error?.message }),
+      extra.error?.status,
+    );
+  };
+
+  /** Runs a change to an organization in scope, then shows it again with what happened. */
+  const orgChange = (path: string, change: (request: FastifyRequest, orgId: string, scope: AdminScope) => Promise<string>) =>
+    app.post(
+      `/admin/orgs/:id${path}`,
+      asAdmin(async (request, reply, { scope }) => {
+        const org = await organizationInScope(deps, scope, (request.params as { id: string }).id);
+        try {
+          return await showOrg(request, reply, scope, { notice: await change(request, org.id, scope) });
+        } catch (error) {
+          return showOrg(request, reply, scope, { error: formFailure(error) });
+        }
+      }),
+    );
+
+  app.get(
+    '/admin/orgs',
+    asAdmin(async (request, reply, { scope }) => {
+      const orgs = await organizationsInScope(deps, scope);
+      return render(request, reply, 'Organizations', (csrfToken) =>
+        organizationsView({ csrfToken, orgs, canCreate: scope.instance }),
+      );
+    }),
+  );
+
+  app.post(
+    '/admin/orgs',
+    asAdmin(async (request, reply, { scope }) => {
+      if (!scope.instance) throw Object.assign(new Error('Page not found'), { statusCode: 404 });
+      const org = await createOrganization(deps, { name: String((request.body as { name?: unknown } | undefined)?.name ?? '') });
+      return reply.redirect(`/admin/orgs/${org.id}`, 303);
+    }),
+  );
+
+  app.get(
+    '/admin/orgs/:id',
+    asAdmin((request, reply, { scope }) => showOrg(request, reply, scope)),
+  );
+
+  orgChange('/policy', async (request, orgId) => {
+    const form = policyForm.parse(request.body);
+    const methods = form.methods === undefined ? [] : [form.methods].flat();
+    await setOrganizationPolicy(deps, orgId, {
+      mfa: form.mfa,
+      roles: form.roles
+        .split(',')
+        .map((role) => role.trim())
+        .filter(Boolean),
+      allowedMethods: methods as Factor['kind'][],
+      graceDays: form.graceDays,
+      graceSignIns: form.graceSignIns,
+    });
+    return 'The policy was saved; members meet it at their next sign-in.';
+  });
+
+  // Only an instance administrator brings a person into an organization: an organization admin who
+  // could add anyone would then act on them.
+  orgChange('/members', async (request, orgId, scope) => {
+    const form = memberForm.parse(request.body);
+    const person = await deps.store.users.findByEmail(form.email.trim().toLowerCase());
+    const member = person && (await deps.store.organizations.membershipsOf(person.id)).some(({ org }) => org.id === orgId);
+    if (!person || (!scope.instance && !member)) {
+      throw new TesseraError(
+        'ERR_NOT_FOUND',
+        `There is no member with the address ${form.email}; an instance administrator adds new members.`,
+      );
+    }
+    await putMember(deps, { orgId, userId: person.id, role: form.role.trim() });
+    return `${person.email} is ${form.role.trim()}.`;
+  });
+
+  orgChange('/members/:userId/remove', async (request, orgId) => {
+    const { userId } = request.params as { userId: string };
+    if (!(await deps.store.organizations.removeMember(orgId, userId)))
+      throw new TesseraError('ERR_NOT_FOUND', 'That person is not a member.');
+    return 'The member was removed.';
+  });
 }

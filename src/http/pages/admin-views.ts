@@ -3,7 +3,7 @@ import type { Coverage, Share } from '../../core/flows/coverage.js';
 import { barChart, shareOverTime } from './charts.js';
 import { describeEvent } from '../../core/event-words.js';
 import { describeBrowser, formatTime } from '../../core/format.js';
-import type { Factor, SecurityEvent, Session, TrustedDevice, User } from '../../core/ports.js';
+import type { Factor, Organization, OrgPolicy, SecurityEvent, Session, TrustedDevice, User } from '../../core/ports.js';
 import { csrfField, type FormState } from './account-views.js';
 import { html, type SafeHtml } from './html.js';
 import { alert } from './layout.js';
@@ -20,7 +20,10 @@ const kindWords: Record<Factor['kind'], string> = {
 export function peopleView(state: FormState & { people: PersonRow[]; query: string; scope: string }): SafeHtml {
   return html`<section class="card card-wide" aria-labelledby="title">
     <h1 id="title">People</h1>
-    <p class="lead">${state.scope} <a href="/admin/events">Security events</a> · <a href="/admin/coverage">Coverage</a></p>
+    <p class="lead">
+      ${state.scope} <a href="/admin/events">Security events</a> · <a href="/admin/coverage">Coverage</a> ·
+      <a href="/admin/orgs">Organizations</a>
+    </p>
     <form method="get" action="/admin" class="search" role="search">
       <label>Search by email <input type="search" name="q" value="${state.query}" /></label>
       <button type="submit" class="button button-secondary">Search</button>
@@ -229,5 +232,102 @@ export function coverageView(state: FormState & { coverage: Coverage }): SafeHtm
           )}`
         : ''
     }
+  </section>`;
+}
+
+const policyWords = (policy: OrgPolicy) =>
+  policy.mfa === 'optional'
+    ? 'Optional'
+    : policy.mfa === 'required'
+      ? 'Required of everyone'
+      : `Required of ${policy.roles.join(', ')}`;
+
+/** The organizations an administrator manages, and for instance administrators a way to add one. */
+export function organizationsView(state: FormState & { orgs: Organization[]; canCreate: boolean }): SafeHtml {
+  return html`<section class="card card-wide" aria-labelledby="title">
+    <p class="switch"><a href="/admin">People</a></p>
+    <h1 id="title">Organizations</h1>
+    ${alert('error', state.error)}
+    <table class="table">
+      <thead>
+        <tr><th scope="col">Name</th><th scope="col">Two-step verification</th></tr>
+      </thead>
+      <tbody>
+        ${state.orgs.map((org) => html`<tr><td><a href="/admin/orgs/${org.id}">${org.name}</a></td><td>${policyWords(org.policy)}</td></tr>`)}
+      </tbody>
+    </table>
+    ${
+      state.canCreate
+        ? html`<form method="post" action="/admin/orgs" class="search">
+          ${csrfField(state.csrfToken)}
+          <label>New organization <input type="text" name="name" maxlength="100" required /></label>
+          <button type="submit" class="button button-secondary">Create</button>
+        </form>`
+        : ''
+    }
+  </section>`;
+}
+
+const allKinds: Factor['kind'][] = ['totp', 'email', 'phone', 'security_key', 'biometric'];
+
+/** One organization: its two-step verification policy and its members, both editable. */
+export function organizationView(state: FormState & { org: Organization; members: { user: User; role: string }[] }): SafeHtml {
+  const { org } = state;
+  const { policy } = org;
+  return html`<section class="card card-wide" aria-labelledby="title">
+    <p class="switch"><a href="/admin/orgs">Organizations</a></p>
+    <h1 id="title">${org.name}</h1>
+    ${alert('error', state.error)}${alert('success', state.notice)}
+    <h2 id="policy-title">Two-step verification</h2>
+    <form method="post" action="/admin/orgs/${org.id}/policy" class="stack" aria-labelledby="policy-title">
+      ${csrfField(state.csrfToken)}
+      <label
+        >Required of
+        <select name="mfa">
+          <option value="optional" ${policy.mfa === 'optional' ? html`selected` : ''}>Nobody: each member chooses</option>
+          <option value="required" ${policy.mfa === 'required' ? html`selected` : ''}>Every member</option>
+          <option value="roles" ${policy.mfa === 'roles' ? html`selected` : ''}>Members with these roles</option>
+        </select>
+      </label>
+      <label>Roles <input type="text" name="roles" value="${policy.roles.join(', ')}" placeholder="staff, admin" /></label>
+      <fieldset>
+        <legend>Methods that count (none ticked: any)</legend>
+        ${allKinds.map(
+          (kind) => html`<label class="checkbox"
+            ><input type="checkbox" name="methods" value="${kind}" ${policy.allowedMethods.includes(kind) ? html`checked` : ''} />
+            ${kindWords[kind]}</label
+          >`,
+        )}
+      </fieldset>
+      <label>Grace days <input type="number" name="graceDays" min="0" max="365" value="${policy.graceDays}" /></label>
+      <label>Grace sign-ins <input type="number" name="graceSignIns" min="0" max="100" value="${policy.graceSignIns}" /></label>
+      <button type="submit" class="button">Save the policy</button>
+    </form>
+    <h2 id="members-title">Members</h2>
+    <table class="table" aria-labelledby="members-title">
+      <thead>
+        <tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col"></th></tr>
+      </thead>
+      <tbody>
+        ${state.members.map(
+          ({ user, role }) => html`<tr>
+            <td><a href="/admin/people/${user.id}">${user.email}</a></td>
+            <td>${role}</td>
+            <td>
+              <form method="post" action="/admin/orgs/${org.id}/members/${user.id}/remove">
+                ${csrfField(state.csrfToken)}
+                <button type="submit" class="button-link">Remove</button>
+              </form>
+            </td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+    <form method="post" action="/admin/orgs/${org.id}/members" class="search">
+      ${csrfField(state.csrfToken)}
+      <label>Email <input type="email" name="email" required /></label>
+      <label>Role <input type="text" name="role" value="member" required maxlength="32" /></label>
+      <button type="submit" class="button button-secondary">Add or change</button>
+    </form>
   </section>`;
 }
