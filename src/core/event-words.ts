@@ -72,6 +72,11 @@ const descriptions: Record<SecurityEvent['type'], (event: SecurityEvent) => stri
   account_deleted: () => 'Account deleted',
   account_deletion_scheduled: () => 'Account deletion scheduled',
   account_deletion_cancelled: () => 'Account deletion cancelled by signing in',
+  org_policy_changed: (event) => `Changed the two-step verification policy of ${String(event.detail?.org ?? 'an organization')}`,
+  org_member_changed: (event) =>
+    event.detail?.role
+      ? `Made ${String(event.detail.member)} ${String(event.detail.role)} of ${String(event.detail.org)}`
+      : `Removed ${String(event.detail?.member)} from ${String(event.detail?.org)}`,
   account_unlocked: (event) => `Unlocked by ${String(event.detail?.by ?? 'an administrator')}`,
   operator_code_issued: (event) => `Support issued a one-time sign-in code (${String(event.detail?.operator ?? 'an operator')})`,
 };

@@ -307,7 +307,9 @@ export interface SecurityEvent extends RequestOrigin {
     | 'account_deletion_scheduled'
     | 'account_deletion_cancelled'
     | 'operator_code_issued'
-    | 'account_unlocked';
+    | 'account_unlocked'
+    | 'org_policy_changed'
+    | 'org_member_changed';
   userId: string | null;
   /** Whether what was tried succeeded; failures are what an attacker leaves behind. */
   outcome: 'success' | 'failure';

@@ -222,6 +222,14 @@ describe('the admin console', () => {
       graceDays: 3,
     });
 
+    const recorded = (await server.deps.store.events.listForUser(await idOf('owner@acme.example'), 5)).map((event) => event.type);
+    expect(recorded[0]).toBe('org_member_changed');
+    expect((await root.get('/admin/events?type=org_policy_changed')).body).toContain(
+      'Changed the two-step verification policy of Acme',
+    );
+    const removed = await owner.submitForm(orgPath, `${orgPath}/members/${sam.id}/remove`, {});
+    expect(removed.body).toContain('The member was removed.');
+
     const other = await createOrganization(server.deps, { name: 'Other', policy: optionalPolicy });
     expect((await owner.get(`/admin/orgs/${other.id}`)).statusCode).toBe(404);
     expect((await owner.submitForm(orgPath, `/admin/orgs/${other.id}/policy`, { mfa: 'required' })).statusCode).toBe(404);

@@ -13,6 +13,7 @@ import {
   searchEvents,
 } from '../../core/flows/admin-scope.js';
 import { createOrganization, putMember, setOrganizationPolicy } from '../../core/flows/organizations.js';
+import { recordEvent } from '../../core/flows/security-events.js';
 import { coverageOf } from '../../core/flows/coverage.js';
 import { issueOperatorCode } from '../../core/flows/operator-codes.js';
 import { actionPolicy, approvedAlready } from '../../core/flows/step-up.js';
@@ -219,13 +220,28 @@ export function adminPages(app: FastifyInstance, { deps, render }: PageScope) {
   };
 
   /** Runs a change to an organization in scope, then shows it again with what happened. */
-  const orgChange = (path: string, change: (request: FastifyRequest, orgId: string, scope: AdminScope) => Promise<string>) =>
+  const orgChange = (
+    path: string,
+    change: (
+      request: FastifyRequest,
+      orgId: string,
+      scope: AdminScope,
+    ) => Promise<{ notice: string; detail: Record<string, unknown>; type: 'org_policy_changed' | 'org_member_changed' }>,
+  ) =>
     app.post(
       `/admin/orgs/:id${path}`,
       asAdmin(async (request, reply, { scope }) => {
         const org = await organizationInScope(deps, scope, (request.params as { id: string }).id);
         try {
-          return await showOrg(request, reply, scope, { notice: await change(request, org.id, scope) });
+          const { notice, detail, type } = await change(request, org.id, scope);
+          await recordEvent(deps, deps.store, {
+            type,
+            userId: request.auth!.user.id,
+            ip: request.ip,
+            at: deps.clock.now(),
+            detail: { org: org.name, orgId: org.id, ...detail },
+          });
+          return await showOrg(request, reply, scope, { notice });
         } catch (error) {
           return showOrg(request, reply, scope, { error: formFailure(error) });
         }
@@ -269,7 +285,11 @@ export function adminPages(app: FastifyInstance, { deps, render }: PageScope) {
       graceDays: form.graceDays,
       graceSignIns: form.graceSignIns,
     });
-    return 'The policy was saved; members meet it at their next sign-in.';
+    return {
+      notice: 'The policy was saved; members meet it at their next sign-in.',
+      type: 'org_policy_changed' as const,
+      detail: { mfa: form.mfa },
+    };
   });
 
   // Only an instance administrator brings a person into an organization: an organization admin who
@@ -284,14 +304,17 @@ export function adminPages(app: FastifyInstance, { deps, render }: PageScope) {
         `There is no member with the address ${form.email}; an instance administrator adds new members.`,
       );
     }
-    await putMember(deps, { orgId, userId: person.id, role: form.role.trim() });
-    return `${person.email} is ${form.role.trim()}.`;
+    const role = form.role.trim();
+    await putMember(deps, { orgId, userId: person.id, role });
+    return { notice: `${person.email} is ${role}.`, type: 'org_member_changed' as const, detail: { member: person.email, role } };
   });
 
   orgChange('/members/:userId/remove', async (request, orgId) => {
     const { userId } = request.params as { userId: string };
-    if (!(await deps.store.organizations.removeMember(orgId, userId)))
+    const member = await deps.store.users.findById(userId);
+    if (!member || !(await deps.store.organizations.removeMember(orgId, userId))) {
       throw new TesseraError('ERR_NOT_FOUND', 'That person is not a member.');
-    return 'The member was removed.';
+    }
+    return { notice: 'The member was removed.', type: 'org_member_changed' as const, detail: { member: member.email } };
   });
 }
