@@ -27,9 +27,11 @@ const listOf = (value: string | undefined) =>
 /** `tessera org …`: organizations, their policies and members, for scripts and break-glass. */
 export async function runOrgCommand(config: TesseraConfig, args: string[], print: (text: string) => void): Promise<number> {
   const [verb, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: verb === 'policy' || verb === 'member' ? rest.slice(1) : rest,
-    allowPositionals: true,
+  // ORG is taken by position, not parsed: an id may start with "-".
+  const takesOrg = verb === 'policy' || verb === 'member';
+  const orgId = takesOrg ? rest[1] : undefined;
+  const { values } = parseArgs({
+    args: takesOrg ? rest.slice(2) : rest,
     options: {
       name: { type: 'string' },
       mfa: { type: 'string' },
@@ -42,7 +44,6 @@ export async function runOrgCommand(config: TesseraConfig, args: string[], print
       json: { type: 'boolean' },
     },
   });
-  const [orgId] = positionals;
   const server = await createServer(config, { warn: () => undefined });
   try {
     if (verb === 'create') {

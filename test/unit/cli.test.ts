@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { runOrgCommand } from '../../src/org-commands.js';
+import { testConfig } from '../support/test-server.js';
 import { mfaRequirementOf } from '../../src/core/flows/mfa-policy.js';
 import { createServer } from '../../src/server.js';
 
@@ -70,4 +72,12 @@ describe('the tessera command', () => {
     );
     expect(await tessera('help')).toContain('operator-code issue --email E');
   }, 60_000);
+
+  it('takes an organization id that starts with a dash as the id, not an option', async () => {
+    const printed: string[] = [];
+    const attempt = runOrgCommand(testConfig(), ['policy', 'set', '-EWCbBoDnJaStAHwASXU_A', '--mfa', 'required'], (text) =>
+      printed.push(text),
+    );
+    await expect(attempt).rejects.toThrow('There is no such organization.');
+  });
 });
