@@ -147,7 +147,12 @@ describeInChromium('security keys, biometrics and passkeys in Chromium', (suite)
 
     for (const bits of [{ isBogusSignature: true }, { isBadUP: true }]) {
       await key.override(bits);
+      // Wait for this attempt's own answer: the previous one's message is still on the page.
+      const refused = page.waitForResponse(
+        (response) => response.url() === url('/sign-in/verify') && response.request().method() === 'POST',
+      );
       await page.getByRole('button', { name: 'Use security key or biometric' }).click();
+      expect((await refused).status()).toBe(401);
       await page.getByText('was not accepted').waitFor();
       expect(page.url()).toBe(url('/sign-in/verify'));
     }
