@@ -409,6 +409,8 @@ export interface CoverageSnapshotRepository {
   takenAt(day: string): Promise<number | undefined>;
   /** Snapshots from `fromDay` on, oldest first. */
   since(fromDay: string): Promise<CoverageSnapshot[]>;
+  /** Today's figures for the whole installation, counted by the database in a few queries. */
+  countNow(): Promise<Omit<CoverageSnapshot, 'day' | 'takenAt'>>;
 }
 
 /** Links a person to their identity at an upstream provider. */

@@ -113,6 +113,14 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
     event: { type: 'factor_added', userId, ip: '192.0.2.1', outcome: 'success', at, detail: { kind: 'totp' } } as const,
   });
 
+  it('counts people and the people with each kind of factor for the coverage snapshot', async () => {
+    await store.users.create(user('u1'));
+    await store.users.create(user('u2'));
+    await store.factors.create(factor('f1', 'u1'), null);
+    await store.factors.create(factor('f2', 'u1', 'fp-other'), null);
+    expect(await store.coverageSnapshots.countNow()).toEqual({ total: 2, enrolled: 1, byMethod: { totp: 1 } });
+  });
+
   it('hands each waiting security notice to one taker, and keeps a quiet interval per person and address', async () => {
     await store.users.create(user('u1'));
     await store.users.create(user('u2'));

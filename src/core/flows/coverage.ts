@@ -98,10 +98,8 @@ export async function recordCoverageSnapshot(deps: CoreDeps): Promise<boolean> {
   const day = utcDay(now);
   const takenAt = await deps.store.coverageSnapshots.takenAt(day);
   if (takenAt !== undefined && now - takenAt < snapshotIntervalMs) return false;
-  const coverage = await coverageOf(deps, { instance: true, orgIds: [] }, 0);
-  const byMethod = Object.fromEntries(
-    coverage.byMethod.filter(({ people }) => people > 0).map(({ kind, people }) => [kind, people]),
-  );
-  await deps.store.coverageSnapshots.record({ day, total: coverage.total, enrolled: coverage.enrolled, byMethod, takenAt: now });
+  // Counted by the database: the sweeper must not hold up sign-ins by loading everyone.
+  const counts = await deps.store.coverageSnapshots.countNow();
+  await deps.store.coverageSnapshots.record({ day, ...counts, takenAt: now });
   return true;
 }

@@ -30,5 +30,25 @@ export function coverageSnapshotRepository(db: Kysely<Database>): CoverageSnapsh
         takenAt: row.taken_at,
       }));
     },
+    async countNow() {
+      const total = await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<string>().as('count'))
+        .executeTakeFirstOrThrow();
+      const enrolled = await db
+        .selectFrom('factors')
+        .select((eb) => eb.fn.count<string>('user_id').distinct().as('count'))
+        .executeTakeFirstOrThrow();
+      const kinds = await db
+        .selectFrom('factors')
+        .select(['kind', (eb) => eb.fn.count<string>('user_id').distinct().as('count')])
+        .groupBy('kind')
+        .execute();
+      return {
+        total: Number(total.count),
+        enrolled: Number(enrolled.count),
+        byMethod: Object.fromEntries(kinds.map((row) => [row.kind, Number(row.count)])),
+      };
+    },
   };
 }
