@@ -169,6 +169,8 @@ export interface StepUpRepository {
   latestApproval(sessionId: string, action: string): Promise<StepUp | undefined>;
   /** Records a request the approval covered, which moves a sliding window. */
   touch(id: string, now: number): Promise<void>;
+  /** Deletes step-ups that expired without approval; returns how many. */
+  pruneUnapproved(now: number): Promise<number>;
 }
 
 /** The signing keys of grants (and later ID tokens): Ed25519, the private half sealed. */
@@ -338,6 +340,8 @@ export interface SecurityNoticeRepository {
   take(userId: string, recipient: string, now: number): Promise<SecurityNotice[]>;
   /** Puts notices back to wait until `retryAt`, when their email could not be sent. */
   release(ids: string[], retryAt: number): Promise<void>;
+  /** Forgets notices handled before `before`; returns how many. */
+  pruneHandled(before: number): Promise<number>;
 }
 
 export interface UserRepository {
@@ -452,6 +456,8 @@ export interface SessionRepository {
   deleteForUser(userId: string, id: string): Promise<boolean>;
   /** Opens every enrollment-only session of the user to the whole account, once a method is set up. */
   liftEnrollmentOnly(userId: string): Promise<void>;
+  /** Deletes sessions past their absolute end or idle since before `idleSince` (with their step-ups); returns how many. */
+  deleteExpired(now: number, idleSince: number): Promise<number>;
 }
 
 export interface ThrottleRepository {

@@ -121,6 +121,37 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
     expect(await store.coverageSnapshots.countNow()).toEqual({ total: 2, enrolled: 1, byMethod: { totp: 1 } });
   });
 
+  it('forgets ended and idle sessions, unapproved expired step-ups and old handled notices, and nothing else', async () => {
+    await store.users.create(user('u1'));
+    await store.sessions.create({ ...session('ended', 'u1'), expiresAt: 5_000 });
+    await store.sessions.create({ ...session('idle', 'u1'), lastSeenAt: 1_000, expiresAt: 90_000_000 });
+    await store.sessions.create({ ...session('live', 'u1'), lastSeenAt: 9_000, expiresAt: 90_000_000 });
+    const stepUp = (id: string, approvedAt: number | null) => ({
+      id,
+      userId: 'u1',
+      sessionId: 'live',
+      action: 'funds.withdraw',
+      details: null,
+      detailsHash: null,
+      createdAt: 1_000,
+      expiresAt: 2_000,
+      approvedAt,
+      amr: [],
+      lastUsedAt: approvedAt,
+    });
+    await store.stepUps.create(stepUp('waiting', null));
+    await store.stepUps.create(stepUp('approved', 1_500));
+    await store.securityNotices.enqueue(notice('old', 'u1', 100));
+    await store.securityNotices.take('u1', '', 200);
+
+    expect(await store.sessions.deleteExpired(10_000, 5_000)).toBe(2);
+    expect(await store.stepUps.pruneUnapproved(10_000)).toBe(1);
+    expect(await store.stepUps.latestApproval('live', 'funds.withdraw')).toMatchObject({ id: 'approved' });
+    expect(await store.securityNotices.pruneHandled(150)).toBe(0);
+    expect(await store.securityNotices.pruneHandled(201)).toBe(1);
+    expect((await store.sessions.listForUser('u1', 10_000)).map((each) => each.id)).toEqual(['live']);
+  });
+
   it('hands each waiting security notice to one taker, and keeps a quiet interval per person and address', async () => {
     await store.users.create(user('u1'));
     await store.users.create(user('u2'));

@@ -67,5 +67,9 @@ export function securityNoticeRepository(db: Kysely<Database>): SecurityNoticeRe
       if (ids.length === 0) return;
       await db.updateTable('security_notices').set({ handled_at: null, not_before: retryAt }).where('id', 'in', ids).execute();
     },
+    async pruneHandled(before) {
+      const result = await db.deleteFrom('security_notices').where('handled_at', '<', before).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }

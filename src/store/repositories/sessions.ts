@@ -83,5 +83,12 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
     async liftEnrollmentOnly(userId) {
       await db.updateTable('sessions').set({ enrollment_only: 0 }).where('user_id', '=', userId).execute();
     },
+    async deleteExpired(now, idleSince) {
+      const result = await db
+        .deleteFrom('sessions')
+        .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<', idleSince)]))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }

@@ -84,5 +84,13 @@ export function stepUpRepository(db: Kysely<Database>): StepUpRepository {
     async touch(id, now) {
       await db.updateTable('step_ups').set({ last_used_at: now }).where('id', '=', id).execute();
     },
+    async pruneUnapproved(now) {
+      const result = await db
+        .deleteFrom('step_ups')
+        .where('approved_at', 'is', null)
+        .where('expires_at', '<=', now)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
