@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { TesseraConfig } from './config.js';
 import { TesseraError } from './core/errors.js';
 import { adminResetMfa, adminRevokeSessions, adminUnlock, type Operator } from './core/flows/admin-actions.js';
+import { listPeople } from './core/flows/admin-scope.js';
 import { issueOperatorCode } from './core/flows/operator-codes.js';
 import { normalizeEmail } from './core/flows/sign-up.js';
 import { createServer, type TesseraServer } from './server.js';
@@ -59,17 +60,8 @@ async function personOf(server: TesseraServer, email: string | undefined) {
 
 const actions: Record<string, (server: TesseraServer, input: ActionInput) => Promise<void>> = {
   async 'user list'(server, { json, print }) {
-    const rows = [];
-    let after: string | undefined;
-    for (;;) {
-      const page = await server.deps.store.users.list(500, after);
-      for (const user of page) {
-        const kinds = [...new Set((await server.deps.store.factors.listForUser(user.id)).map((factor) => factor.kind))];
-        rows.push({ id: user.id, email: user.email, mfa: kinds.length > 0, methods: kinds });
-      }
-      if (page.length < 500) break;
-      after = page.at(-1)!.email;
-    }
+    const everyone = await listPeople(server.deps, { instance: true, orgIds: [] }, '', Number.POSITIVE_INFINITY);
+    const rows = everyone.map(({ user, methods }) => ({ id: user.id, email: user.email, mfa: methods.length > 0, methods }));
     print(
       json
         ? JSON.stringify(rows)

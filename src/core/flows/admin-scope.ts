@@ -37,27 +37,39 @@ export interface PersonRow {
   lastSignInAt: number | null;
 }
 
+/**
+ * The people in the administrator's scope that `keep` accepts, in address order, at most
+ * `limit` of them: everyone is read page by page, an organization's members one by one.
+ */
+export async function peopleInScope(
+  deps: CoreDeps,
+  scope: AdminScope,
+  keep: (user: User) => boolean = () => true,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<User[]> {
+  const people: User[] = [];
+  if (!scope.instance) {
+    for (const id of await deps.store.organizations.memberIdsOf(scope.orgIds)) {
+      const user = await deps.store.users.findById(id);
+      if (user && keep(user)) people.push(user);
+    }
+    return people.sort((a, b) => a.email.localeCompare(b.email)).slice(0, limit);
+  }
+  for (let after: string | undefined; people.length < limit;) {
+    const page = await deps.store.users.list(500, after);
+    people.push(...page.filter(keep));
+    if (page.length < 500) break;
+    after = page.at(-1)!.email;
+  }
+  return people.slice(0, limit);
+}
+
 /** People in the administrator's scope whose address contains `query`, in address order. */
 export async function listPeople(deps: CoreDeps, scope: AdminScope, query: string, limit = 100): Promise<PersonRow[]> {
   const needle = query.trim().toLowerCase();
-  const people: User[] = [];
-  if (scope.instance) {
-    let after: string | undefined;
-    while (people.length < limit) {
-      const page = await deps.store.users.list(500, after);
-      people.push(...page.filter((user) => user.email.includes(needle)));
-      if (page.length < 500) break;
-      after = page.at(-1)!.email;
-    }
-  } else {
-    for (const id of await deps.store.organizations.memberIdsOf(scope.orgIds)) {
-      const user = await deps.store.users.findById(id);
-      if (user?.email.includes(needle)) people.push(user);
-    }
-    people.sort((a, b) => a.email.localeCompare(b.email));
-  }
+  const people = await peopleInScope(deps, scope, (user) => user.email.includes(needle), limit);
   return Promise.all(
-    people.slice(0, limit).map(async (user) => ({
+    people.map(async (user) => ({
       user,
       methods: [...new Set((await deps.store.factors.listForUser(user.id)).map((factor) => factor.kind))],
       lastSignInAt: (await deps.store.events.listForUser(user.id, 50)).find((event) => event.type === 'sign_in')?.at ?? null,

@@ -1,6 +1,6 @@
 import type { CoreDeps } from '../deps.js';
-import type { CoverageSnapshot, Factor, User } from '../ports.js';
-import type { AdminScope } from './admin-scope.js';
+import type { CoverageSnapshot, Factor } from '../ports.js';
+import { type AdminScope, peopleInScope } from './admin-scope.js';
 import { enforcementAt, mfaRequirementOf } from './mfa-policy.js';
 
 /** A share of people with two-step verification: `enrolled` of `total`. */
@@ -27,20 +27,6 @@ export interface Coverage {
 const kinds: Factor['kind'][] = ['totp', 'email', 'phone', 'security_key', 'biometric'];
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-async function peopleIn(deps: CoreDeps, scope: AdminScope): Promise<User[]> {
-  if (!scope.instance) {
-    const ids = await deps.store.organizations.memberIdsOf(scope.orgIds);
-    return (await Promise.all(ids.map((id) => deps.store.users.findById(id)))).filter((user): user is User => user !== undefined);
-  }
-  const people: User[] = [];
-  for (let after: string | undefined; ;) {
-    const page = await deps.store.users.list(500, after);
-    people.push(...page);
-    if (page.length < 500) return people;
-    after = page.at(-1)!.email;
-  }
-}
-
 function share(label: string, members: { enrolled: boolean }[]): Share {
   return { label, enrolled: members.filter((member) => member.enrolled).length, total: members.length };
 }
@@ -53,7 +39,7 @@ function share(label: string, members: { enrolled: boolean }[]): Share {
 export async function coverageOf(deps: CoreDeps, scope: AdminScope, days = 90): Promise<Coverage> {
   const now = deps.clock.now();
   const rows = await Promise.all(
-    (await peopleIn(deps, scope)).map(async (user) => {
+    (await peopleInScope(deps, scope)).map(async (user) => {
       const factors = await deps.store.factors.listForUser(user.id);
       const requirement = await mfaRequirementOf(deps, user);
       return {
