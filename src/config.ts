@@ -5,6 +5,7 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const riskWeight = z.coerce.number().min(0).max(1);
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1f4bd8');
 const flag = z.union([z.boolean(), z.stringbool()], { error: 'must be true or false' });
 const list = <T extends z.ZodType>(item: T) =>
@@ -440,6 +441,56 @@ export const configSchema = z.object({
       autoSetupEmail: flag.default(false),
     })
     .prefault({}),
+  adaptive: z
+    .object({
+      /**
+       * When people with two-step verification are asked for it at sign-in: `always`; `adaptive`,
+       * only when the risk assessment (new device, impossible travel, untrusted IP) leaves
+       * confidence at or below `challengeAt`; or `off`, never at sign-in (protected actions and
+       * required setup still apply). An organization's own setting wins for its members. Default: `always`.
+       */
+      policy: z.enum(['always', 'adaptive', 'off']).default('always'),
+      /** Under `adaptive`, the confidence at or below which the second factor is asked: `low` or the stricter `medium`. Default: `low`. */
+      challengeAt: z.enum(['low', 'medium']).default('low'),
+      /** Days a device (its device cookie and browser family) stays known after a sign-in from it. Default: `30`. */
+      newDeviceDays: z.coerce.number().int().min(1).max(365).default(30),
+      /** Travel faster than this between two sign-ins, in km/h, is impossible. Default: `900`. */
+      maxTravelSpeedKmh: z.coerce.number().int().min(100).max(40_000).default(900),
+      weights: z
+        .object({
+          /** Weight of a sign-in from a device not seen in `newDeviceDays`. Default: `0.7`. */
+          newDevice: riskWeight.default(0.7),
+          /** Weight of impossible travel since the last sign-in. Default: `1`. */
+          impossibleTravel: riskWeight.default(1),
+          /** Weight of an IP address on an untrusted list or behind many failed sign-ins. Default: `1`. */
+          untrustedIp: riskWeight.default(1),
+        })
+        .prefault({}),
+      /** A weighted risk score (0 to 1) at or above this leaves medium confidence. Default: `0.3`. */
+      mediumAt: riskWeight.default(0.3),
+      /** A weighted risk score at or above this leaves low confidence. Default: `0.7`. */
+      lowAt: riskWeight.default(0.7),
+      /**
+       * Files of IP addresses and CIDR ranges not to trust, one per line (`#` starts a comment),
+       * read again when they change. Default: none.
+       */
+      untrustedIpLists: list(z.string().min(1)).default([]),
+      /** Refused sign-ins to other accounts from one IP within `failedSignInsMinutes` that make it untrusted. Default: `20`. */
+      failedSignInsPerIp: z.coerce.number().int().min(1).max(100_000).default(20),
+      /** The window for `failedSignInsPerIp`, in minutes. Default: `60`. */
+      failedSignInsMinutes: z.coerce.number().int().min(1).max(10_080).default(60),
+      /**
+       * MaxMind DB files (`.mmdb`) that place IP addresses, tried in turn, e.g. a licensed GeoIP2
+       * City file. Loaded only while adaptive sign-in is in use. Default: the bundled DB-IP Lite
+       * city databases (CC BY 4.0, IP geolocation by DB-IP).
+       */
+      geoipDatabases: list(z.string().min(1)).default([]),
+    })
+    .refine((adaptive) => adaptive.mediumAt < adaptive.lowAt, {
+      path: ['mediumAt'],
+      message: 'must be below adaptive.lowAt: medium confidence lies between high and low',
+    })
+    .prefault({}),
   stepUp: z
     .object({
       /**
@@ -762,6 +813,7 @@ export function loadConfig(options: LoadConfigOptions = {}): TesseraConfig {
     mode: env.NODE_ENV === 'production' ? 'production' : 'development',
   };
   assertRelyingParty(config);
+  assertRiskSources(config);
   if (config.mode === 'production') assertProductionReady(config);
   return config;
 }
@@ -830,6 +882,17 @@ function assertRelyingParty(config: TesseraConfig): void {
   }
   for (const file of trustRoots) {
     if (!existsSync(file)) problems.push(`webauthn.trustRoots (${envName(['webauthn', 'trustRoots'])}): ${file} does not exist`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** The address lists and geolocation databases of adaptive sign-in are read at start, so a missing one is refused then. */
+function assertRiskSources(config: TesseraConfig): void {
+  const problems: string[] = [];
+  for (const key of ['untrustedIpLists', 'geoipDatabases'] as const) {
+    for (const file of config.adaptive[key]) {
+      if (!existsSync(file)) problems.push(`adaptive.${key} (${envName(['adaptive', key])}): ${file} does not exist`);
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
 }

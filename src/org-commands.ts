@@ -9,8 +9,10 @@ export const orgUsage = `  org create --name N [--json]   Create an organization
   org policy set ORG --mfa optional|required|roles
              [--roles staff,admin] [--methods security_key,biometric]
              [--grace-days N] [--grace-sign-ins N]
+             [--sign-in-challenge inherit|always|adaptive|off]
                                  Set how the organization enforces two-step
-                                 verification; members feel it at next sign-in
+                                 verification and when it is asked at sign-in;
+                                 members feel it at next sign-in
   org member add ORG --email E --role R
                                  Add a person with a role (owner, admin, member,
                                  or your own such as staff), or change the role
@@ -39,6 +41,7 @@ export async function runOrgCommand(config: TesseraConfig, args: string[], print
       methods: { type: 'string' },
       'grace-days': { type: 'string' },
       'grace-sign-ins': { type: 'string' },
+      'sign-in-challenge': { type: 'string' },
       email: { type: 'string' },
       role: { type: 'string' },
       json: { type: 'boolean' },
@@ -58,6 +61,7 @@ export async function runOrgCommand(config: TesseraConfig, args: string[], print
         allowedMethods: listOf(values.methods) as Factor['kind'][],
         graceDays: Number(values['grace-days'] ?? 0),
         graceSignIns: Number(values['grace-sign-ins'] ?? 0),
+        signInChallenge: (values['sign-in-challenge'] ?? 'inherit') as OrgPolicy['signInChallenge'],
       };
       if (!['optional', 'required', 'roles'].includes(policy.mfa) || !Number.isInteger(policy.graceDays + policy.graceSignIns)) {
         throw new TesseraError('ERR_INVALID_INPUT', '--mfa is optional, required or roles; grace periods are whole numbers.');

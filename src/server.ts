@@ -12,6 +12,8 @@ import { loadKeyring, systemRandom } from './crypto/keyring.js';
 import { buildApp } from './http/app.js';
 import { startSweeper, type Swept } from './sweeper.js';
 import { createStoreRateLimiter } from './store/ip-limiter.js';
+import { bundledGeoipDatabases, createGeoIp } from './network/geoip.js';
+import { watchUntrustedNetworks } from './network/untrusted-networks.js';
 import { createKyselyStore } from './store/kysely-store.js';
 import { migrateToLatest, openDatabase } from './store/open-database.js';
 
@@ -50,6 +52,11 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
   const logger = overrides.logger ?? pino({ enabled: false });
   const store = createKyselyStore(database);
   const clock = overrides.clock ?? systemClock;
+  const { adaptive } = config;
+  const geoIp = createGeoIp(adaptive.geoipDatabases.length > 0 ? adaptive.geoipDatabases : bundledGeoipDatabases());
+  // An organization can turn adaptive sign-in on at any time, so otherwise the database loads at its first lookup.
+  if (adaptive.policy === 'adaptive') await geoIp.load();
+  const untrustedNetworks = watchUntrustedNetworks(adaptive.untrustedIpLists, { warn });
   const deps: CoreDeps = {
     store,
     clock,
@@ -69,6 +76,8 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
       issuer: config.server.publicUrl,
       now: () => clock.now(),
     }),
+    geoIp,
+    untrustedNetworks,
     settings: config,
   };
   const app = await buildApp({ config, deps, logger: overrides.logger });
@@ -80,6 +89,7 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
     async close() {
       await app.close();
       await sweeper.stop();
+      untrustedNetworks.close();
       await database.close();
     },
   };

@@ -2,6 +2,7 @@ import type { TesseraConfig } from '../config.js';
 import type {
   Clock,
   Delivery,
+  GeoIp,
   GrantSigner,
   KeyedHasher,
   PasswordHasher,
@@ -9,6 +10,7 @@ import type {
   RateLimiter,
   SecretBox,
   Store,
+  UntrustedNetworks,
 } from './ports.js';
 
 /** The part of the configuration the core reads. */
@@ -36,6 +38,7 @@ export type CoreSettings = Pick<
   | 'sso'
   | 'support'
   | 'admin'
+  | 'adaptive'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */
@@ -49,6 +52,9 @@ export interface CoreDeps {
   ipLimiter: RateLimiter;
   delivery: Delivery;
   grants: GrantSigner;
+  /** Where sign-ins come from, for adaptive sign-in; loads its database at the first lookup. */
+  geoIp: GeoIp;
+  untrustedNetworks: UntrustedNetworks;
   settings: CoreSettings;
 }
 

@@ -1,4 +1,4 @@
-import type { Amr, Factor, SecurityEvent } from './ports.js';
+import type { Amr, Factor, RiskAssessment, RiskSignal, SecurityEvent } from './ports.js';
 
 const methodWords: Record<Amr, string> = {
   pwd: 'password',
@@ -33,6 +33,24 @@ function factorOf(event: SecurityEvent): string {
   const kind = factorWords[event.detail?.kind as Factor['kind']] ?? 'Sign-in method';
   const label = typeof event.detail?.label === 'string' ? event.detail.label : undefined;
   return label && label !== kind ? `${kind} “${label}”` : kind;
+}
+
+const decisionWords: Record<RiskAssessment['decision'], string> = {
+  challenged: 'asked for the second step',
+  not_challenged: 'not asked for the second step',
+  trusted_device: 'a trusted device, not asked for the second step',
+  multi_factor: 'a passkey that counts as two steps',
+  no_second_factor: 'no second step to ask for',
+};
+
+/** "New sign-in from Sydney, Australia on Chrome 156 on Windows: <evidence>; asked for the second step". */
+function assessmentOf(event: SecurityEvent): string {
+  const detail = event.detail ?? {};
+  const evidence = ((detail.signals as RiskSignal[] | undefined) ?? []).map((signal) => signal.evidence).join('; ');
+  const decision = decisionWords[detail.decision as RiskAssessment['decision']] ?? String(detail.decision);
+  const where = `from ${String(detail.place)} on ${String(detail.browser)}`;
+  if (detail.confidence === 'low') return `New sign-in ${where}: ${evidence}; ${decision}`;
+  return `Sign-in ${where} at ${String(detail.confidence)} confidence${evidence ? ` (${evidence})` : ''}; ${decision}`;
 }
 
 /** What each security event means to the person, in their words. */
@@ -78,6 +96,7 @@ const descriptions: Record<SecurityEvent['type'], (event: SecurityEvent) => stri
       ? `Made ${String(event.detail.member)} ${String(event.detail.role)} of ${String(event.detail.org)}`
       : `Removed ${String(event.detail?.member)} from ${String(event.detail?.org)}`,
   account_unlocked: (event) => `Unlocked by ${String(event.detail?.by ?? 'an administrator')}`,
+  sign_in_assessed: assessmentOf,
   operator_code_issued: (event) => `Support issued a one-time sign-in code (${String(event.detail?.operator ?? 'an operator')})`,
 };
 

@@ -21,3 +21,20 @@ export function describeBrowser(userAgent: string | null): string {
   const os = parser.getOSName();
   return `${browser}${major ? ` ${major}` : ''}${os ? ` on ${os}` : ''}`;
 }
+
+/** A browser without its version, as a device is recognised across updates: "Chrome on Windows". */
+export function browserFamilyOf(userAgent: string | null | undefined): string {
+  if (!userAgent) return 'Unknown browser';
+  const parser = Bowser.getParser(userAgent);
+  const os = parser.getOSName();
+  return `${parser.getBrowserName() || 'Unknown browser'}${os ? ` on ${os}` : ''}`;
+}
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+
+/** Where a located sign-in was, as people read it: "Sydney, Australia". */
+export function placeOf(location: { city: string | null; country: string | null } | null | undefined): string {
+  if (!location) return 'an unknown place';
+  const country = location.country ? (regionNames.of(location.country) ?? location.country) : null;
+  return [location.city, country].filter(Boolean).join(', ') || 'an unknown place';
+}

@@ -120,6 +120,8 @@ export interface PendingSignIn {
   amr: Amr[];
   /** The passkey that was the first factor, which cannot also be the second. */
   firstFactorId: string | null;
+  /** The risk assessment that asked for the second step, marked completed when it is passed. */
+  riskAssessmentId: string | null;
   createdAt: number;
   expiresAt: number;
 }
@@ -276,6 +278,14 @@ export interface RequestOrigin {
   userAgent?: string;
 }
 
+/** A browser signing in: where it is, and the tokens of its cookies that the sign-in decision reads. */
+export interface SignInClient extends RequestOrigin {
+  /** The token of the browser's trusted-device cookie, if it has one. */
+  deviceToken?: string;
+  /** The token of the browser's device cookie, by which adaptive sign-in recognises a device it has seen. */
+  browserToken?: string;
+}
+
 export interface SecurityEvent extends RequestOrigin {
   type:
     | 'sign_up'
@@ -311,7 +321,8 @@ export interface SecurityEvent extends RequestOrigin {
     | 'operator_code_issued'
     | 'account_unlocked'
     | 'org_policy_changed'
-    | 'org_member_changed';
+    | 'org_member_changed'
+    | 'sign_in_assessed';
   userId: string | null;
   /** Whether what was tried succeeded; failures are what an attacker leaves behind. */
   outcome: 'success' | 'failure';
@@ -378,7 +389,15 @@ export interface OrgPolicy {
   graceDays: number;
   /** Sign-ins during which setting up can be postponed. */
   graceSignIns: number;
+  /**
+   * When members with two-step verification are asked for it at sign-in; `inherit` (or absent,
+   * in policies saved before it existed) follows the installation's `adaptive.policy`.
+   */
+  signInChallenge?: SignInChallengePolicy | 'inherit';
 }
+
+/** `always` asks at every sign-in, `adaptive` when the risk assessment's confidence is low enough, `off` never at sign-in. */
+export type SignInChallengePolicy = 'always' | 'adaptive' | 'off';
 
 export interface Organization {
   id: string;
@@ -658,6 +677,8 @@ export interface EventFilter {
 
 export interface EventRepository {
   record(event: SecurityEvent): Promise<void>;
+  /** Refused password or passkey sign-ins from `ip` since `since` to accounts other than `exceptUserId`, unknown ones included. */
+  countFailedSignInsFrom(ip: string, since: number, exceptUserId: string): Promise<number>;
   listForUser(userId: string, limit: number): Promise<SecurityEvent[]>;
   /** The newest `limit` events that pass the filter, newest first. */
   search(filter: EventFilter, limit: number): Promise<SecurityEvent[]>;
@@ -674,6 +695,71 @@ export interface OutboxRepository {
   record(message: OutboundMessage, at: number): Promise<void>;
   /** The newest `limit` messages, newest first. */
   latest(limit: number): Promise<OutboxMessage[]>;
+}
+
+/** Where an IP address is, as a city-level geolocation database places it. */
+export interface GeoLocation {
+  city: string | null;
+  /** ISO 3166-1 alpha-2 code, e.g. `GB`. */
+  country: string | null;
+  latitude: number;
+  longitude: number;
+}
+
+/** Looks IP addresses up in a geolocation database; undefined for private addresses and unknown ones. */
+export interface GeoIp {
+  locate(ip: string): Promise<GeoLocation | undefined>;
+}
+
+/** Address lists the operator does not trust (anonymising proxies, known attackers). */
+export interface UntrustedNetworks {
+  /** The name of the list that holds `ip`, if one does. */
+  listing(ip: string): string | undefined;
+}
+
+/** One risk assessor's finding: how strongly it points at someone else, and why. */
+export interface RiskSignal {
+  assessor: 'new_device' | 'impossible_travel' | 'untrusted_ip';
+  /** 0 (nothing unusual) to 1 (the full signal). */
+  strength: number;
+  /** What was seen, in words an administrator reads in the event log. */
+  evidence: string;
+}
+
+export type RiskConfidence = 'high' | 'medium' | 'low';
+
+/** What was known about a sign-in when its first factor passed, and what was decided. */
+export interface RiskAssessment {
+  id: string;
+  userId: string;
+  at: number;
+  ip: string;
+  /** Keyed hash of the browser's device cookie. */
+  deviceHash: string;
+  /** The browser and system without versions, e.g. "Chrome on Windows". */
+  browserFamily: string;
+  location: GeoLocation | null;
+  signals: RiskSignal[];
+  score: number;
+  confidence: RiskConfidence;
+  /** `challenged`, or why not: `not_challenged`, `trusted_device`, `multi_factor`, `no_second_factor`. */
+  decision: 'challenged' | 'not_challenged' | 'trusted_device' | 'multi_factor' | 'no_second_factor';
+  /** When the sign-in it assessed produced a session; until then it is no evidence of the person. */
+  completedAt: number | null;
+}
+
+/** Assessed sign-ins: the memory of which devices and places a person signs in from. */
+export interface RiskAssessmentRepository {
+  create(assessment: RiskAssessment): Promise<void>;
+  markCompleted(id: string, at: number): Promise<void>;
+  /** Whether a completed sign-in since `since` came from this device cookie (any candidate hash) and browser family. */
+  deviceSeen(userId: string, deviceHashes: string[], browserFamily: string, since: number): Promise<boolean>;
+  /** Whether a completed sign-in since `since` came from this browser family at this IP address. */
+  browserSeenAt(userId: string, browserFamily: string, ip: string, since: number): Promise<boolean>;
+  /** The newest completed sign-in with a known location. */
+  lastLocated(userId: string): Promise<{ at: number; location: GeoLocation } | undefined>;
+  /** Forgets assessments made before `before`; returns how many. */
+  pruneBefore(before: number): Promise<number>;
 }
 
 /** Storage of everything Tessera keeps; SQLite and PostgreSQL implement the same contract. */
@@ -699,6 +785,7 @@ export interface Store {
   organizations: OrganizationRepository;
   federatedIdentities: FederatedIdentityRepository;
   coverageSnapshots: CoverageSnapshotRepository;
+  riskAssessments: RiskAssessmentRepository;
 }
 
 export interface PasswordHasher {

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TesseraConfig } from '../config.js';
 import type { AfterFirstFactor } from '../core/flows/after-first-factor.js';
 import type { SignedIn } from '../core/flows/complete-sign-in.js';
-import type { RequestOrigin } from '../core/ports.js';
+import type { RequestOrigin, SignInClient } from '../core/ports.js';
 import { clearCookie, readCookie, setCookie } from './cookies.js';
 
 /** The browser's pending sign-in: a token for the second step, or for a passwordless code. */
@@ -11,8 +11,15 @@ export function setPendingCookie(config: TesseraConfig, reply: FastifyReply, pen
   setCookie(config, reply, 'pending', pendingToken, config.signIn.pendingMinutes * 60);
 }
 
-/** Puts the outcome of a first factor into the browser: a session cookie or a pending cookie. */
+/** A year: browsers cap a cookie's life at 400 days. */
+const browserCookieSeconds = 365 * 86_400;
+
+/**
+ * Puts the outcome of a first factor into the browser: a session cookie or a pending cookie,
+ * and a device cookie where adaptive sign-in gave the browser its first.
+ */
 export function applyFirstFactorOutcome(config: TesseraConfig, reply: FastifyReply, outcome: AfterFirstFactor): void {
+  if (outcome.browserToken) setCookie(config, reply, 'browser', outcome.browserToken, browserCookieSeconds);
   if (outcome.kind === 'signed_in') {
     applySignedIn(config, reply, outcome);
     return;
@@ -37,9 +44,13 @@ export function applySignedIn(
   }
 }
 
-/** Who is signing in from where, with what, and the browser's trusted-device token: what every sign-in flow is given. */
-export function clientOf(config: TesseraConfig, request: FastifyRequest) {
-  return { ...originOf(request), deviceToken: readCookie(config, request, 'device') };
+/** Who is signing in from where, with what, and the browser's device cookies: what every sign-in flow is given. */
+export function clientOf(config: TesseraConfig, request: FastifyRequest): SignInClient {
+  return {
+    ...originOf(request),
+    deviceToken: readCookie(config, request, 'device'),
+    browserToken: readCookie(config, request, 'browser'),
+  };
 }
 
 /** Where a request came from, for the security events it leads to. */

@@ -14,6 +14,7 @@ import { stepUpRepository } from './repositories/step-ups.js';
 import { organizationRepository } from './repositories/organizations.js';
 import { federatedIdentityRepository } from './repositories/federated-identities.js';
 import { coverageSnapshotRepository } from './repositories/coverage-snapshots.js';
+import { riskAssessmentRepository } from './repositories/risk-assessments.js';
 import { sessionRepository } from './repositories/sessions.js';
 import { throttleRepository } from './repositories/throttles.js';
 import { trustedDeviceRepository } from './repositories/trusted-devices.js';
@@ -43,5 +44,6 @@ export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'di
     organizations: organizationRepository(db),
     federatedIdentities: federatedIdentityRepository(db),
     coverageSnapshots: coverageSnapshotRepository(db),
+    riskAssessments: riskAssessmentRepository(db),
   };
 }

@@ -95,6 +95,7 @@ export interface Database {
     /** JSON array of the methods already passed. */
     amr: string;
     first_factor_id: string | null;
+    risk_assessment_id: string | null;
     created_at: number;
     expires_at: number;
   };
@@ -225,5 +226,24 @@ export interface Database {
     subject: string;
     text: string;
     created_at: number;
+  };
+  /** One row per assessed sign-in; completed ones are the person's known devices and places. */
+  risk_assessments: {
+    id: string;
+    user_id: string;
+    at: number;
+    ip: string;
+    device_hash: string;
+    browser_family: string;
+    city: string | null;
+    country: string | null;
+    latitude: number | null;
+    longitude: number | null;
+    /** JSON array of the signals, with their evidence. */
+    signals: string;
+    score: number;
+    confidence: string;
+    decision: string;
+    completed_at: number | null;
   };
 }

@@ -392,6 +392,7 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
       userId: 'u1',
       amr: ['pwd' as const],
       firstFactorId: null,
+      riskAssessmentId: 'ra1',
       createdAt: 1_000,
       expiresAt: 5_000,
     };

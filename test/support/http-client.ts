@@ -4,6 +4,9 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 export class TestBrowser {
   readonly cookies = new Map<string, string>();
 
+  /** The address every request comes from, as the browser's network; `inject()`'s 127.0.0.1 when unset. */
+  ip?: string;
+
   /** `userAgent` is sent with every request, as a real browser sends its own. */
   constructor(
     private readonly app: FastifyInstance,
@@ -13,6 +16,7 @@ export class TestBrowser {
   async request(options: InjectOptions): Promise<LightMyRequestResponse> {
     const cookieHeader = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     const response = await this.app.inject({
+      ...(this.ip ? { remoteAddress: this.ip } : {}),
       ...options,
       headers: {
         ...(cookieHeader ? { cookie: cookieHeader } : {}),

@@ -1,6 +1,8 @@
 import type { CoreDeps } from '../deps.js';
 import { newId } from '../deps.js';
-import type { Amr, Factor, PendingSignIn, RequestOrigin, User } from '../ports.js';
+import type { Amr, Factor, PendingSignIn, RequestOrigin, RiskAssessment, SignInClient, User } from '../ports.js';
+import { assessSignIn, recordAssessment } from '../risk/assess-sign-in.js';
+import { confidenceChallenges } from '../risk/confidence.js';
 import { maskEmail } from '../factors/oob-code.js';
 import { addFactor } from './add-factor.js';
 import { completeSignIn, type SignedIn } from './complete-sign-in.js';
@@ -11,7 +13,7 @@ import { usableKeysOf } from './webauthn-assertion.js';
 
 export type SecondFactorMethod = 'webauthn' | 'totp' | 'email' | 'phone' | 'recovery_code';
 
-export type AfterFirstFactor =
+export type AfterFirstFactor = (
   | ({ kind: 'signed_in' } & SignedIn)
   | {
       kind: 'second_factor_required';
@@ -19,7 +21,11 @@ export type AfterFirstFactor =
       /** The bearer token for the browser's pending cookie; only its keyed hash is stored. */
       pendingToken: string;
       methods: SecondFactorMethod[];
-    };
+    }
+) & {
+  /** A device cookie for a browser that came without one, so adaptive sign-in knows it next time. */
+  browserToken?: string;
+};
 
 /**
  * The one policy decision every first factor goes through: a person with a second factor gets
@@ -27,47 +33,64 @@ export type AfterFirstFactor =
  * but the challenge; everyone else gets a session from `completeSignIn`. A first factor that is
  * multi-factor by itself (a passkey that verified the person) needs no second step, and
  * where `stepUp.mfaAppliesAt` is `actions` the second factor waits for a protected action.
+ * Under the `adaptive` sign-in challenge the sign-in is assessed first: the second step is
+ * asked only at a confidence at or below `adaptive.challengeAt`, and a low confidence also
+ * overrides a trusted device; `off` asks for it only at protected actions. Neither changes
+ * what setting up requires, which `completeSignIn` enforces.
  */
 export async function afterFirstFactor(
   deps: CoreDeps,
   input: {
     user: User;
     amr: Amr[];
-    ip: string;
     /** The first factor proved possession and verified the person, as a passkey with user verification does. */
     multiFactor?: boolean;
     /** The factor that was the first factor (a passkey); it cannot also be the second. */
     firstFactorId?: string;
-    userAgent?: string;
-    /** The token of the browser's device cookie, if it has one. */
-    deviceToken?: string;
     /** The account was created just now. */
     newAccount?: boolean;
     /** An upstream provider's MFA applies instead of Tessera's: no second factor, no enrollment. */
     mfaExempt?: boolean;
-  },
+  } & SignInClient,
 ): Promise<AfterFirstFactor> {
-  if (input.mfaExempt)
-    return { kind: 'signed_in', ...(await completeSignIn(deps, { ...input, secondFactor: input.multiFactor })) };
   const requirement = await mfaRequirementOf(deps, input.user);
   const factors = await autoSetUp(deps, input.user, requirement, { ip: input.ip, userAgent: input.userAgent });
   // Where the second factor guards only protected actions, or is switched off, the first factor signs in.
-  if (factors.length === 0 || requirement.disabled || deps.settings.stepUp.mfaAppliesAt === 'actions') {
-    return { kind: 'signed_in', ...(await completeSignIn(deps, input)) };
-  }
-
+  const secondStep =
+    !input.mfaExempt && factors.length > 0 && !requirement.disabled && deps.settings.stepUp.mfaAppliesAt !== 'actions';
   const now = deps.clock.now();
-  const lockedUntil = await deps.store.lockout.lockedUntil(input.user.id);
-  if (lockedUntil > now) throw lockedError(lockedUntil, now);
-  if (input.multiFactor) return { kind: 'signed_in', ...(await completeSignIn(deps, { ...input, secondFactor: true })) };
+  if (secondStep) {
+    const lockedUntil = await deps.store.lockout.lockedUntil(input.user.id);
+    if (lockedUntil > now) throw lockedError(lockedUntil, now);
+  }
+  const risk = requirement.signInChallenge === 'adaptive' ? await assessSignIn(deps, input) : undefined;
+  const browserToken = risk?.newBrowserToken;
+  const signIn = async (
+    decision: RiskAssessment['decision'],
+    assurance: { amr?: Amr[]; secondFactor?: boolean; trustedDevice?: boolean },
+  ): Promise<AfterFirstFactor> => {
+    if (risk) await recordAssessment(deps, risk.assessment, decision, input.userAgent);
+    const signedIn = await completeSignIn(deps, { ...input, ...assurance, riskAssessmentId: risk?.assessment.id });
+    return { kind: 'signed_in', ...signedIn, browserToken };
+  };
+
+  if (!secondStep) return signIn('no_second_factor', { secondFactor: input.mfaExempt && input.multiFactor });
+  if (input.multiFactor) return signIn('multi_factor', { secondFactor: true });
   if (
     input.deviceToken &&
+    risk?.assessment.confidence !== 'low' &&
     (await recognizeDevice(deps, { user: input.user, token: input.deviceToken, ip: input.ip, userAgent: input.userAgent }))
   ) {
-    const amr: Amr[] = [...input.amr, 'trusted_device'];
-    return { kind: 'signed_in', ...(await completeSignIn(deps, { ...input, amr, trustedDevice: true })) };
+    return signIn('trusted_device', { amr: [...input.amr, 'trusted_device'], trustedDevice: true });
+  }
+  if (
+    requirement.signInChallenge === 'off' ||
+    (risk && !confidenceChallenges(risk.assessment.confidence, deps.settings.adaptive.challengeAt))
+  ) {
+    return signIn('not_challenged', {});
   }
 
+  if (risk) await recordAssessment(deps, risk.assessment, 'challenged', input.userAgent);
   const pendingToken = deps.random.bytes(32).toString('base64url');
   const pending: PendingSignIn = {
     id: newId(deps.random),
@@ -75,11 +98,18 @@ export async function afterFirstFactor(
     userId: input.user.id,
     amr: input.amr,
     firstFactorId: input.firstFactorId ?? null,
+    riskAssessmentId: risk?.assessment.id ?? null,
     createdAt: now,
     expiresAt: now + deps.settings.signIn.pendingMinutes * 60_000,
   };
   await deps.store.pendingSignIns.create(pending);
-  return { kind: 'second_factor_required', pending, pendingToken, methods: methodsOf(factors, pending.firstFactorId) };
+  return {
+    kind: 'second_factor_required',
+    pending,
+    pendingToken,
+    methods: methodsOf(factors, pending.firstFactorId),
+    browserToken,
+  };
 }
 
 /**

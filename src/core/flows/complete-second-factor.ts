@@ -48,7 +48,7 @@ export async function completeSecondFactor(
       const amr = [...new Set([...pending.amr, ...amrOfMatch(match)])];
       const signedIn = await completeSignIn(
         { ...deps, store },
-        { user, amr, ip: input.ip, userAgent: input.userAgent, secondFactor: true },
+        { user, amr, ip: input.ip, userAgent: input.userAgent, secondFactor: true, riskAssessmentId: pending.riskAssessmentId },
       );
       if (!input.trustDevice || deps.settings.trustedDevices.days === 0) return signedIn;
       return { ...signedIn, trustedDevice: await trustDevice(deps, store, { user, ip: input.ip, userAgent: input.userAgent }) };

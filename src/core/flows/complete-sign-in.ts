@@ -33,6 +33,8 @@ export async function completeSignIn(
     newAccount?: boolean;
     /** An upstream provider's MFA applies: Tessera's requirement is not enforced on this session. */
     mfaExempt?: boolean;
+    /** The risk assessment of this sign-in, which becomes evidence of the person's devices and places. */
+    riskAssessmentId?: string | null;
   },
 ): Promise<SignedIn> {
   const now = deps.clock.now();
@@ -54,6 +56,7 @@ export async function completeSignIn(
     enrollmentOnly,
   };
   await deps.store.sessions.create(session);
+  if (input.riskAssessmentId) await deps.store.riskAssessments.markCompleted(input.riskAssessmentId, now);
   await recordEvent(deps, deps.store, {
     type: 'sign_in',
     userId: input.user.id,

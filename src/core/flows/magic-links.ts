@@ -1,5 +1,6 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
+import type { SignInClient } from '../ports.js';
 import { constantTimeEqual } from '../constant-time.js';
 import { afterFirstFactor, type AfterFirstFactor } from './after-first-factor.js';
 import { throttled } from './first-factor-throttle.js';
@@ -62,7 +63,7 @@ export async function sendMagicLink(
  */
 export async function signInWithMagicLink(
   deps: CoreDeps,
-  input: { challengeId: string; token: string; ip: string; userAgent?: string; deviceToken?: string; browserNonce?: string },
+  input: { challengeId: string; token: string; browserNonce?: string } & SignInClient,
 ): Promise<AfterFirstFactor> {
   if (!deps.settings.magicLinks.enabled) throw turnedOff();
   const challenge = await deps.store.oobChallenges.findById(input.challengeId, deps.clock.now());
@@ -79,6 +80,7 @@ export async function signInWithMagicLink(
     amr: ['magic_link'],
     ip: input.ip,
     userAgent: input.userAgent,
+    browserToken: input.browserToken,
     deviceToken: input.deviceToken,
     multiFactor: deps.settings.magicLinks.countsAsSecondFactor,
   });

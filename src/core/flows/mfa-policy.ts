@@ -1,6 +1,6 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
-import type { Factor, User } from '../ports.js';
+import type { Factor, OrgPolicy, SignInChallengePolicy, User } from '../ports.js';
 
 /** What applies to one person: the strictest of the instance's policy and every organization's they belong to. */
 export interface MfaRequirement {
@@ -14,6 +14,24 @@ export interface MfaRequirement {
   graceSignIns: number;
   /** Who requires it, as the person reads it: "Acme (staff)", "this service". */
   reasons: string[];
+  /** When a person with a second factor is asked for it at sign-in. */
+  signInChallenge: SignInChallengePolicy;
+}
+
+const challengeStrictness: Record<SignInChallengePolicy, number> = { off: 0, adaptive: 1, always: 2 };
+
+/**
+ * The organizations' own sign-in challenge settings, the strictest of them, win for their
+ * members; people whose organizations all inherit follow the installation's.
+ */
+function signInChallengeOf(instance: SignInChallengePolicy, orgs: OrgPolicy[]): SignInChallengePolicy {
+  const chosen = orgs
+    .map((policy) => policy.signInChallenge)
+    .filter((policy): policy is SignInChallengePolicy => policy !== undefined && policy !== 'inherit');
+  if (chosen.length === 0) return instance;
+  return chosen.reduce((strictest, policy) =>
+    challengeStrictness[policy] > challengeStrictness[strictest] ? policy : strictest,
+  );
 }
 
 const methodWords: Record<Factor['kind'], string> = {
@@ -42,11 +60,16 @@ function strictestMethods(requiring: Requiring[]): Factor['kind'][] {
 export async function mfaRequirementOf(deps: CoreDeps, user: User): Promise<MfaRequirement> {
   const instance = deps.settings.mfa;
   const none = { required: false, allowedMethods: [], graceDays: 0, graceSignIns: 0, reasons: [] };
-  if (!instance.enabled) return { disabled: true, ...none };
+  if (!instance.enabled) return { disabled: true, ...none, signInChallenge: 'off' };
   const requiring: Requiring[] = [];
   const instanceGrace = { graceDays: instance.graceDays, graceSignIns: instance.graceSignIns };
   if (instance.required) requiring.push({ reason: 'this service', allowedMethods: instance.allowedMethods, ...instanceGrace });
-  for (const { org, role } of await deps.store.organizations.membershipsOf(user.id)) {
+  const memberships = await deps.store.organizations.membershipsOf(user.id);
+  const signInChallenge = signInChallengeOf(
+    deps.settings.adaptive.policy,
+    memberships.map(({ org }) => org.policy),
+  );
+  for (const { org, role } of memberships) {
     if (instance.requiredRoles.includes(role)) {
       requiring.push({ reason: `${org.name} (${role})`, allowedMethods: instance.allowedMethods, ...instanceGrace });
     }
@@ -55,7 +78,7 @@ export async function mfaRequirementOf(deps: CoreDeps, user: User): Promise<MfaR
       requiring.push({ reason: policy.mfa === 'required' ? org.name : `${org.name} (${role})`, ...policy });
     }
   }
-  if (requiring.length === 0) return { disabled: false, ...none };
+  if (requiring.length === 0) return { disabled: false, ...none, signInChallenge };
   return {
     disabled: false,
     required: true,
@@ -63,6 +86,7 @@ export async function mfaRequirementOf(deps: CoreDeps, user: User): Promise<MfaR
     graceDays: Math.min(...requiring.map((policy) => policy.graceDays)),
     graceSignIns: Math.min(...requiring.map((policy) => policy.graceSignIns)),
     reasons: [...new Set(requiring.map((policy) => policy.reason))],
+    signInChallenge,
   };
 }
 

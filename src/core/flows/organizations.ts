@@ -7,6 +7,7 @@ import type { Factor, Organization, OrgPolicy } from '../ports.js';
 export const optionalPolicy: OrgPolicy = { mfa: 'optional', roles: [], allowedMethods: [], graceDays: 0, graceSignIns: 0 };
 
 const factorKinds: Factor['kind'][] = ['totp', 'email', 'phone', 'security_key', 'biometric'];
+const signInChallenges: NonNullable<OrgPolicy['signInChallenge']>[] = ['inherit', 'always', 'adaptive', 'off'];
 const rolePattern = /^[a-z][a-z0-9_-]{0,31}$/;
 
 function assertRole(role: string): void {
@@ -25,6 +26,9 @@ function assertPolicy(policy: OrgPolicy): void {
   }
   if (policy.graceDays < 0 || policy.graceSignIns < 0)
     throw new TesseraError('ERR_INVALID_INPUT', 'A grace period cannot be negative.');
+  if (policy.signInChallenge !== undefined && !signInChallenges.includes(policy.signInChallenge)) {
+    throw new TesseraError('ERR_INVALID_INPUT', `When to ask at sign-in is one of ${signInChallenges.join(', ')}.`);
+  }
 }
 
 export async function createOrganization(deps: CoreDeps, input: { name: string; policy?: OrgPolicy }): Promise<Organization> {

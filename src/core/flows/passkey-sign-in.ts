@@ -1,6 +1,7 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
+import type { SignInClient } from '../ports.js';
 import { type AuthenticationResponseJSON, amrOf, authenticationOptions, userHandleOf } from '../factors/webauthn.js';
 import { afterFirstFactor, type AfterFirstFactor } from './after-first-factor.js';
 import { throttled } from './first-factor-throttle.js';
@@ -39,7 +40,7 @@ export async function passkeyOptions(deps: CoreDeps, ip: string): Promise<Public
  */
 export async function signInWithPasskey(
   deps: CoreDeps,
-  input: { response: AuthenticationResponseJSON; ip: string; userAgent?: string; deviceToken?: string },
+  input: { response: AuthenticationResponseJSON } & SignInClient,
 ): Promise<AfterFirstFactor> {
   if (!deps.settings.webauthn.passkeys) throw turnedOff();
   await claimIpBudget(deps, 'ip', input.ip);
@@ -86,6 +87,7 @@ export async function signInWithPasskey(
     amr: amrOf(factor.webauthn, asserted.userVerified),
     ip: input.ip,
     userAgent: input.userAgent,
+    browserToken: input.browserToken,
     deviceToken: input.deviceToken,
     multiFactor: asserted.userVerified,
     firstFactorId: factor.id,

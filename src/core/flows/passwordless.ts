@@ -35,6 +35,7 @@ export async function startPasswordless(
     userId: user.id,
     amr: [],
     firstFactorId: null,
+    riskAssessmentId: null,
     createdAt: now,
     expiresAt: now + deps.settings.signIn.pendingMinutes * 60_000,
   };

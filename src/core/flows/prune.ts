@@ -5,8 +5,9 @@ const noticeRetentionMs = 30 * 86_400_000;
 
 /**
  * Forgets what has run its course: sessions past their end or idle limit (and the step-up
- * approvals that belonged to them), step-ups nobody approved in time, and old handled notices.
- * Returns how many rows went.
+ * approvals that belonged to them), step-ups nobody approved in time, old handled notices, and
+ * risk assessments older than a device stays known (by then any journey is possible, too; the
+ * event log keeps what was decided). Returns how many rows went.
  */
 export async function pruneExpired(deps: CoreDeps): Promise<number> {
   const now = deps.clock.now();
@@ -15,6 +16,7 @@ export async function pruneExpired(deps: CoreDeps): Promise<number> {
     await deps.store.sessions.deleteExpired(now, idleSince),
     await deps.store.stepUps.pruneUnapproved(now),
     await deps.store.securityNotices.pruneHandled(now - noticeRetentionMs),
+    await deps.store.riskAssessments.pruneBefore(now - (deps.settings.adaptive.newDeviceDays + 1) * 86_400_000),
   ];
   return counts.reduce((sum, count) => sum + count, 0);
 }

@@ -33,9 +33,13 @@ const noticed = new Set<SecurityEvent['type']>([
   'operator_code_issued',
 ]);
 
-/** A wrong code while confirming a change comes from the person's own session, so it is only logged. */
+/**
+ * A wrong code while confirming a change comes from the person's own session, so it is only
+ * logged; of assessed sign-ins, only the risky ones are told.
+ */
 const isNoticed = (event: SecurityEvent) =>
-  noticed.has(event.type) && !(event.type === 'second_factor_failed' && event.detail?.duringSignIn === false);
+  (noticed.has(event.type) && !(event.type === 'second_factor_failed' && event.detail?.duringSignIn === false)) ||
+  (event.type === 'sign_in_assessed' && event.detail?.confidence === 'low');
 
 /**
  * Records a security event — the only way one is written — and, when it changes how the

@@ -1,7 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { normalizePassword } from '../passwords.js';
-import type { PasswordHasher, User } from '../ports.js';
+import type { PasswordHasher, SignInClient, User } from '../ports.js';
 import { afterFirstFactor, type AfterFirstFactor } from './after-first-factor.js';
 import { claimPasswordAttempt } from './first-factor-throttle.js';
 import { normalizeEmail } from './sign-up.js';
@@ -47,7 +47,7 @@ export async function confirmPassword(
  */
 export async function signInWithPassword(
   deps: CoreDeps,
-  input: { email: string; password: string; ip: string; userAgent?: string; deviceToken?: string },
+  input: { email: string; password: string } & SignInClient,
 ): Promise<AfterFirstFactor> {
   const email = normalizeEmail(input.email);
   const throttleKey = await claimPasswordAttempt(deps, email, input.ip);
@@ -63,5 +63,12 @@ export async function signInWithPassword(
     throw invalidCredentials();
   }
   await deps.store.throttles.clear(throttleKey);
-  return afterFirstFactor(deps, { user, amr: ['pwd'], ip: input.ip, userAgent: input.userAgent, deviceToken: input.deviceToken });
+  return afterFirstFactor(deps, {
+    user,
+    amr: ['pwd'],
+    ip: input.ip,
+    userAgent: input.userAgent,
+    deviceToken: input.deviceToken,
+    browserToken: input.browserToken,
+  });
 }

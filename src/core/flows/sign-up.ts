@@ -2,7 +2,7 @@ import type { CoreDeps } from '../deps.js';
 import { newId } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { assertAcceptablePassword, normalizePassword } from '../passwords.js';
-import type { User } from '../ports.js';
+import type { SignInClient, User } from '../ports.js';
 import { afterFirstFactor, type AfterFirstFactor } from './after-first-factor.js';
 import { sendVerificationEmailIfPossible } from './verify-email.js';
 import { recordEvent } from './security-events.js';
@@ -15,11 +15,18 @@ export function normalizeEmail(email: string): string {
 /** Creates an account with email and password and signs the new person in. */
 export async function signUp(
   deps: CoreDeps,
-  input: { email: string; password: string; ip: string; userAgent?: string },
+  input: { email: string; password: string } & SignInClient,
 ): Promise<AfterFirstFactor> {
   const user = await createAccount(deps, input);
   await sendVerificationEmailIfPossible(deps, user, input.ip);
-  return afterFirstFactor(deps, { user, amr: ['pwd'], ip: input.ip, userAgent: input.userAgent, newAccount: true });
+  return afterFirstFactor(deps, {
+    user,
+    amr: ['pwd'],
+    ip: input.ip,
+    userAgent: input.userAgent,
+    browserToken: input.browserToken,
+    newAccount: true,
+  });
 }
 
 /** Creates an account with email and password, within the per-IP budget and the password policy. */

@@ -1,7 +1,7 @@
 import type { SsoProvider } from '../../config.js';
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
-import type { Amr, RequestOrigin, User } from '../ports.js';
+import type { Amr, RequestOrigin, SignInClient, User } from '../ports.js';
 import { type AfterFirstFactor, afterFirstFactor } from './after-first-factor.js';
 import { createAccount, normalizeEmail } from './sign-up.js';
 
@@ -59,7 +59,7 @@ async function accountFor(deps: CoreDeps, provider: SsoProvider, claims: Provide
  */
 export async function signInWithProvider(
   deps: CoreDeps,
-  input: { provider: SsoProvider; claims: ProviderClaims; deviceToken?: string } & RequestOrigin,
+  input: { provider: SsoProvider; claims: ProviderClaims } & SignInClient,
 ): Promise<AfterFirstFactor> {
   const origin = { ip: input.ip, userAgent: input.userAgent };
   const user = await accountFor(deps, input.provider, input.claims, origin);
@@ -69,6 +69,7 @@ export async function signInWithProvider(
     user,
     amr,
     ...origin,
+    browserToken: input.browserToken,
     deviceToken: input.deviceToken,
     mfaExempt: input.provider.mfa === 'provider' || didMfa,
     multiFactor: didMfa,

@@ -199,6 +199,7 @@ export function adminPages(app: FastifyInstance, { deps, render }: PageScope) {
     methods: z.union([z.string(), z.array(z.string())]).optional(),
     graceDays: z.coerce.number().int().min(0).max(365).default(0),
     graceSignIns: z.coerce.number().int().min(0).max(100).default(0),
+    signInChallenge: z.enum(['inherit', 'always', 'adaptive', 'off']).default('inherit'),
   });
   const memberForm = z.object({ email: z.string().max(254), role: z.string().max(32) });
 
@@ -284,11 +285,12 @@ export function adminPages(app: FastifyInstance, { deps, render }: PageScope) {
       allowedMethods: methods as Factor['kind'][],
       graceDays: form.graceDays,
       graceSignIns: form.graceSignIns,
+      signInChallenge: form.signInChallenge,
     });
     return {
       notice: 'The policy was saved; members meet it at their next sign-in.',
       type: 'org_policy_changed' as const,
-      detail: { mfa: form.mfa },
+      detail: { mfa: form.mfa, signInChallenge: form.signInChallenge },
     };
   });
 

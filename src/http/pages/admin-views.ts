@@ -270,6 +270,13 @@ export function organizationsView(state: FormState & { orgs: Organization[]; can
 
 const allKinds: Factor['kind'][] = ['totp', 'email', 'phone', 'security_key', 'biometric'];
 
+const challengeChoices: [NonNullable<OrgPolicy['signInChallenge']>, string][] = [
+  ['inherit', 'As the installation decides'],
+  ['always', 'At every sign-in'],
+  ['adaptive', 'Only when the sign-in looks risky (new device, impossible travel, untrusted IP)'],
+  ['off', 'Never at sign-in: only at protected actions'],
+];
+
 /** One organization: its two-step verification policy and its members, both editable. */
 export function organizationView(state: FormState & { org: Organization; members: { user: User; role: string }[] }): SafeHtml {
   const { org } = state;
@@ -301,6 +308,15 @@ export function organizationView(state: FormState & { org: Organization; members
       </fieldset>
       <label>Grace days <input type="number" name="graceDays" min="0" max="365" value="${policy.graceDays}" /></label>
       <label>Grace sign-ins <input type="number" name="graceSignIns" min="0" max="100" value="${policy.graceSignIns}" /></label>
+      <label
+        >Asked at sign-in
+        <select name="signInChallenge">
+          ${challengeChoices.map(
+            ([value, words]) =>
+              html`<option value="${value}" ${(policy.signInChallenge ?? 'inherit') === value ? html`selected` : ''}>${words}</option>`,
+          )}
+        </select>
+      </label>
       <button type="submit" class="button">Save the policy</button>
     </form>
     <h2 id="members-title">Members</h2>

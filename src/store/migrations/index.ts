@@ -12,6 +12,7 @@ import * as stepUp from './010-step-up-and-deletion.js';
 import * as organizations from './011-organizations.js';
 import * as federatedIdentities from './012-federated-identities.js';
 import * as coverageSnapshots from './013-coverage-snapshots.js';
+import * as riskAssessments from './014-risk-assessments.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
@@ -29,5 +30,6 @@ export const migrationProvider: MigrationProvider = {
     '011-organizations': organizations,
     '012-federated-identities': federatedIdentities,
     '013-coverage-snapshots': coverageSnapshots,
+    '014-risk-assessments': riskAssessments,
   }),
 };

@@ -12,6 +12,17 @@ export function eventRepository(db: Kysely<Database>): EventRepository {
         .values({ id: randomUUID(), ...eventColumns(event) })
         .execute();
     },
+    async countFailedSignInsFrom(ip, since, exceptUserId) {
+      const row = await db
+        .selectFrom('security_events')
+        .select((eb) => eb.fn.countAll<number | string>().as('failures'))
+        .where('ip', '=', ip)
+        .where('at', '>=', since)
+        .where('type', '=', 'sign_in_failed')
+        .where((eb) => eb.or([eb('user_id', 'is', null), eb('user_id', '!=', exceptUserId)]))
+        .executeTakeFirstOrThrow();
+      return Number(row.failures);
+    },
     async listForUser(userId, limit) {
       const rows = await db
         .selectFrom('security_events')

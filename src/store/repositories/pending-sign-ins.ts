@@ -18,6 +18,7 @@ export function pendingSignInRepository(db: Kysely<Database>): PendingSignInRepo
           user_id: pending.userId,
           amr: JSON.stringify(pending.amr),
           first_factor_id: pending.firstFactorId,
+          risk_assessment_id: pending.riskAssessmentId,
           created_at: pending.createdAt,
           expires_at: pending.expiresAt,
         })
@@ -38,6 +39,7 @@ export function pendingSignInRepository(db: Kysely<Database>): PendingSignInRepo
           userId: row.user_id,
           amr: JSON.parse(row.amr) as Amr[],
           firstFactorId: row.first_factor_id,
+          riskAssessmentId: row.risk_assessment_id,
           createdAt: row.created_at,
           expiresAt: row.expires_at,
         }
