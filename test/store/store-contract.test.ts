@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Factor, Session, Store, User } from '../../src/core/ports.js';
+import type { Factor, RiskAssessment, Session, Store, User } from '../../src/core/ports.js';
 import { databaseKinds } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -435,5 +435,62 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
       { ...message('second'), channel: 'sms', to: '+447700900123', id: expect.any(String), createdAt: 2_000 },
     ]);
     expect(latest[0]!.id).not.toBe(latest[1]!.id);
+  });
+
+  it('remembers completed sign-ins only: their devices, browsers and addresses since a time, and the newest place', async () => {
+    await store.users.create(user('u1'));
+    await store.users.create(user('u2'));
+    const assessment = (id: string, at: number, overrides: Partial<RiskAssessment> = {}): RiskAssessment => ({
+      id,
+      userId: 'u1',
+      at,
+      ip: '81.2.69.142',
+      deviceHash: 'k1:laptop',
+      browserFamily: 'Chrome on Windows',
+      location: { city: 'London', country: 'GB', latitude: 51.5143, longitude: -0.0912 },
+      signals: [{ assessor: 'new_device', strength: 1, evidence: 'new' }],
+      score: 0.7,
+      confidence: 'low',
+      decision: 'challenged',
+      completedAt: null,
+      ...overrides,
+    });
+    await store.riskAssessments.create(assessment('a1', 1_000));
+    expect(await store.riskAssessments.deviceSeen('u1', ['k1:laptop'], 'Chrome on Windows', 0)).toBe(false);
+    expect(await store.riskAssessments.lastLocated('u1')).toBeUndefined();
+
+    await store.riskAssessments.markCompleted('a1', 1_500);
+    expect(await store.riskAssessments.deviceSeen('u1', ['k2:other', 'k1:laptop'], 'Chrome on Windows', 1_500)).toBe(true);
+    expect(await store.riskAssessments.deviceSeen('u1', ['k1:laptop'], 'Chrome on Windows', 1_501)).toBe(false);
+    expect(await store.riskAssessments.deviceSeen('u1', ['k1:laptop'], 'Firefox on macOS', 0)).toBe(false);
+    expect(await store.riskAssessments.deviceSeen('u2', ['k1:laptop'], 'Chrome on Windows', 0)).toBe(false);
+    expect(await store.riskAssessments.browserSeenAt('u1', 'Chrome on Windows', '81.2.69.142', 0)).toBe(true);
+    expect(await store.riskAssessments.browserSeenAt('u1', 'Chrome on Windows', '1.1.1.1', 0)).toBe(false);
+
+    const sydney = { city: 'Sydney', country: 'AU', latitude: -33.8688, longitude: 151.209 };
+    await store.riskAssessments.create(assessment('a2', 2_000, { location: sydney, completedAt: 2_100 }));
+    await store.riskAssessments.create(assessment('a3', 3_000, { location: null, completedAt: 3_100 }));
+    await store.riskAssessments.create(assessment('a4', 4_000, { location: { ...sydney, city: 'Perth' } }));
+    expect(await store.riskAssessments.lastLocated('u1')).toEqual({ at: 2_100, location: sydney });
+
+    expect(await store.riskAssessments.pruneBefore(2_000)).toBe(1);
+    expect(await store.riskAssessments.browserSeenAt('u1', 'Chrome on Windows', '81.2.69.142', 0)).toBe(true);
+    expect(await store.riskAssessments.deviceSeen('u1', ['k1:laptop'], 'Chrome on Windows', 0)).toBe(true);
+  });
+
+  it('counts refused sign-ins from an address to other accounts and unknown ones, since a time', async () => {
+    await store.users.create(user('u1'));
+    await store.users.create(user('u2'));
+    const refused = (userId: string | null, at: number, ip = '198.51.100.7') =>
+      store.events.record({ type: 'sign_in_failed', userId, ip, at, outcome: 'failure' });
+    await refused('u1', 1_000);
+    await refused('u2', 1_000);
+    await refused(null, 2_000);
+    await refused(null, 500);
+    await refused('u2', 2_000, '198.51.100.8');
+    await store.events.record({ type: 'sign_in', userId: 'u2', ip: '198.51.100.7', at: 2_000, outcome: 'success' });
+    expect(await store.events.countFailedSignInsFrom('198.51.100.7', 1_000, 'u1')).toBe(2);
+    expect(await store.events.countFailedSignInsFrom('198.51.100.7', 0, 'u2')).toBe(3);
+    expect(await store.events.countFailedSignInsFrom('198.51.100.9', 0, 'u1')).toBe(0);
   });
 });
