@@ -12,7 +12,7 @@ import { loadKeyring, systemRandom } from './crypto/keyring.js';
 import { buildApp } from './http/app.js';
 import { startSweeper, type Swept } from './sweeper.js';
 import { createStoreRateLimiter } from './store/ip-limiter.js';
-import { bundledGeoipDatabases, createGeoIp } from './network/geoip.js';
+import { bundledGeoipDatabases, createGeoIp, dbIpCredit } from './network/geoip.js';
 import { watchUntrustedNetworks } from './network/untrusted-networks.js';
 import { createKyselyStore } from './store/kysely-store.js';
 import { migrateToLatest, openDatabase } from './store/open-database.js';
@@ -53,7 +53,8 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
   const store = createKyselyStore(database);
   const clock = overrides.clock ?? systemClock;
   const { adaptive } = config;
-  const geoIp = createGeoIp(adaptive.geoipDatabases.length > 0 ? adaptive.geoipDatabases : bundledGeoipDatabases());
+  const geoIp =
+    adaptive.geoipDatabases.length > 0 ? createGeoIp(adaptive.geoipDatabases) : createGeoIp(bundledGeoipDatabases(), dbIpCredit);
   // An organization can turn adaptive sign-in on at any time, so otherwise the database loads at its first lookup.
   if (adaptive.policy === 'adaptive') await geoIp.load();
   const untrustedNetworks = watchUntrustedNetworks(adaptive.untrustedIpLists, { warn });

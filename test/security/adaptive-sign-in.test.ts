@@ -302,6 +302,36 @@ describe('adaptive sign-in policy and client addresses', () => {
     );
   });
 
+  it('shows the administrator why a sign-in was asked, with the geolocation credit, on the event log and the person’s page', async () => {
+    server = await startTestServer({
+      config: testConfig({ adaptive: { policy: 'adaptive' }, admin: { emails: ['root@example.com'] } }),
+    });
+    const laptop = new TestBrowser(server.app, chromeOnWindows);
+    laptop.ip = london;
+    await signUpWithTotp(server, laptop, 'ada@example.com');
+    await laptop.postJson('/api/v1/sign-out');
+    server.clock.advance(hour);
+    laptop.ip = sydney;
+    expect((await laptop.postJson('/api/v1/sign-in', { email: 'ada@example.com', password })).json().status).toBe(
+      'second_factor_required',
+    );
+
+    const root = new TestBrowser(server.app);
+    const { secret } = await signUpWithTotp(server, root, 'root@example.com');
+    const { stepUpId } = (await root.postJson('/api/v1/step-up', { action: 'admin.act' })).json();
+    server.clock.advance(30_000);
+    const approved = await root.postJson('/api/v1/step-up/verify', { stepUpId, code: totpAt(secret, server.clock.now()) });
+    expect(approved.statusCode, approved.body).toBe(200);
+    const log = (await root.get('/admin/events?type=sign_in_assessed')).body;
+    expect(log).toContain(
+      'New sign-in from Sydney, Australia on Chrome 156 on Windows: London, United Kingdom to Sydney, Australia',
+    );
+    expect(log).toContain('asked for the second step');
+    expect(log).toContain('<a href="https://db-ip.com">IP Geolocation by DB-IP</a>');
+    const ada = await server.deps.store.users.findByEmail('ada@example.com');
+    expect((await root.get(`/admin/people/${ada!.id}`)).body).toContain('IP Geolocation by DB-IP');
+  });
+
   it('with the policy off, never asks at sign-in, yet protected actions still ask', async () => {
     server = await startTestServer({ config: testConfig({ adaptive: { policy: 'off' } }) });
     const browser = new TestBrowser(server.app);

@@ -73,6 +73,7 @@ export async function recordAssessment(
       score: assessment.score,
       decision,
       place: placeOf(assessment.location),
+      placedBy: assessment.location ? deps.geoIp.credit : undefined,
       browser: describeBrowser(userAgent ?? null),
       signals: assessment.signals.filter((signal) => signal.strength > 0),
     },

@@ -3,12 +3,15 @@ import { describeBrowser, formatTime } from '../../core/format.js';
 import type { SecurityEvent } from '../../core/ports.js';
 import { html, type SafeHtml } from './html.js';
 
-/** The person's recent security activity, newest first: what, when, from which device and IP; failures stand out. */
-export function activitySection(events: SecurityEvent[]): SafeHtml {
-  if (events.length === 0) return html``;
-  return html`<h3 id="activity-title">Recent activity</h3>
-    <p>If you do not recognise something here, change your password and review your sign-in methods.</p>
-    <ul class="activity" aria-labelledby="activity-title">
+/** The credit a geolocation database's licence asks for, under a list of events that shows its places. */
+export function placesCredit(events: SecurityEvent[]): SafeHtml {
+  const credit = events.map((event) => event.detail?.placedBy as { text: string; url: string } | undefined).find(Boolean);
+  return credit ? html`<p class="hint">Places of sign-ins: <a href="${credit.url}">${credit.text}</a></p>` : html``;
+}
+
+/** Security events, newest first: what, when, from which device and IP; failures stand out. */
+export function eventList(events: SecurityEvent[], labelledBy: string): SafeHtml {
+  return html`<ul class="activity" aria-labelledby="${labelledBy}">
       ${events.map(
         (event) => html`<li class="${event.outcome === 'failure' ? 'activity-warning' : ''}">
           <span>${describeEvent(event)}</span>
@@ -17,5 +20,14 @@ export function activitySection(events: SecurityEvent[]): SafeHtml {
           >
         </li>`,
       )}
-    </ul>`;
+    </ul>
+    ${placesCredit(events)}`;
+}
+
+/** The person's recent security activity, newest first. */
+export function activitySection(events: SecurityEvent[]): SafeHtml {
+  if (events.length === 0) return html``;
+  return html`<h3 id="activity-title">Recent activity</h3>
+    <p>If you do not recognise something here, change your password and review your sign-in methods.</p>
+    ${eventList(events, 'activity-title')}`;
 }

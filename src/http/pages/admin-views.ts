@@ -1,5 +1,6 @@
 import type { PersonRow } from '../../core/flows/admin-scope.js';
 import type { Coverage, Share } from '../../core/flows/coverage.js';
+import { eventList, placesCredit } from './activity-view.js';
 import { barChart, shareOverTime } from './charts.js';
 import { describeEvent } from '../../core/event-words.js';
 import { describeBrowser, formatTime } from '../../core/format.js';
@@ -128,15 +129,8 @@ export function personView(state: PersonState): SafeHtml {
           html`<li class="entry">${describeBrowser(session.userAgent)} <span class="hint">since ${formatTime(session.createdAt)} · ${session.ip ?? ''}</span></li>`,
       )}
     </ul>
-    <h2>Events</h2>
-    <ul class="activity">
-      ${state.events.map(
-        (event) => html`<li class="${event.outcome === 'failure' ? 'activity-warning' : ''}">
-          <span>${describeEvent(event)}</span>
-          <span class="hint">${formatTime(event.at)} · ${event.userAgent ? html`${describeBrowser(event.userAgent)} · ` : ''}${event.ip}</span>
-        </li>`,
-      )}
-    </ul>
+    <h2 id="events-title">Events</h2>
+    ${eventList(state.events, 'events-title')}
   </section>`;
 }
 
@@ -184,7 +178,7 @@ export function eventLogView(state: EventLogState): SafeHtml {
         )}
       </tbody>
     </table>
-    ${state.rows.length === 0 ? html`<p>No events match.</p>` : ''}
+    ${state.rows.length === 0 ? html`<p>No events match.</p>` : placesCredit(state.rows.map((row) => row.event))}
   </section>`;
 }
 
