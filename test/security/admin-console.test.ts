@@ -204,8 +204,12 @@ describe('the admin console', () => {
       roles: 'staff',
       methods: 'security_key',
       graceDays: '3',
+      signInChallenge: 'adaptive',
     });
     expect(saved.body).toContain('The policy was saved');
+    expect(saved.body).toMatch(/<option value="adaptive" selected>/);
+    const invalid = await root.submitForm(orgPath, `${orgPath}/policy`, { mfa: 'optional', signInChallenge: 'sometimes' });
+    expect(invalid.statusCode).toBe(400);
 
     await confirmAdmin(owner, ownerApp.secret);
     const refused = await owner.submitForm(orgPath, `${orgPath}/members`, { email: 'outsider@other.example', role: 'member' });
@@ -220,6 +224,7 @@ describe('the admin console', () => {
       required: true,
       allowedMethods: ['security_key'],
       graceDays: 3,
+      signInChallenge: 'adaptive',
     });
 
     const recorded = (await server.deps.store.events.listForUser(await idOf('owner@acme.example'), 5)).map((event) => event.type);

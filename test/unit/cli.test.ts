@@ -41,11 +41,33 @@ describe('the tessera command', () => {
     await expect(tessera('org', 'policy', 'set', id, '--mfa', 'sometimes')).rejects.toThrow(
       /--mfa is optional, required or roles/,
     );
+    await expect(tessera('org', 'policy', 'set', id, '--sign-in-challenge', 'sometimes')).rejects.toThrow(
+      /When to ask at sign-in is one of inherit, always, adaptive, off/,
+    );
+    await tessera(
+      'org',
+      'policy',
+      'set',
+      id,
+      '--mfa',
+      'roles',
+      '--roles',
+      'staff',
+      '--grace-days',
+      '7',
+      '--sign-in-challenge',
+      'adaptive',
+    );
 
     const server = await createServer(loadConfig({ env }), { warn: () => undefined, manualSweeps: true });
     try {
       const ada = (await server.deps.store.users.findByEmail('ada@example.com'))!;
-      expect(await mfaRequirementOf(server.deps, ada)).toMatchObject({ required: true, graceDays: 7, reasons: ['Acme (staff)'] });
+      expect(await mfaRequirementOf(server.deps, ada)).toMatchObject({
+        required: true,
+        graceDays: 7,
+        reasons: ['Acme (staff)'],
+        signInChallenge: 'adaptive',
+      });
     } finally {
       await server.close();
     }
