@@ -38,7 +38,12 @@ const tesseraVerifyRequests = (url: string, users: SeededUser[]): VerifyRequest[
     headers: { origin: url },
   }));
 
-async function startTessera(databaseUrl: string, dataDir: string, nodeOptions: string[] = []): Promise<Running> {
+async function startTessera(
+  databaseUrl: string,
+  dataDir: string,
+  nodeOptions: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Running> {
   const serverPort = port();
   return startProcess({
     name: 'tessera',
@@ -46,7 +51,7 @@ async function startTessera(databaseUrl: string, dataDir: string, nodeOptions: s
     args: [...nodeOptions, 'dist/cli.js', 'serve'],
     port: serverPort,
     probePath: '/healthz',
-    env: tesseraEnv(databaseUrl, serverPort, dataDir),
+    env: { ...tesseraEnv(databaseUrl, serverPort, dataDir), ...env },
   });
 }
 
@@ -71,6 +76,8 @@ const floor: LoadResult[] = [];
 const sqliteVerify: LoadResult[] = [];
 const peerVerify: LoadResult[] = [];
 const signIns: LoadResult[] = [];
+const adaptiveSignIns: LoadResult[] = [];
+const adaptiveFootprint: { idleRss: number; loadedRss: number }[] = [];
 const postgresVerify: LoadResult[] = [];
 const postgresTwoInstances: LoadResult[] = [];
 const footprint: { coldStartMs: number; idleRss: number; loadedRss: number }[] = [];
@@ -137,6 +144,18 @@ try {
     await runFullSignIns(signInServer.url, signInUsers.slice(0, 50), benchPassword);
     signIns.push(await runFullSignIns(signInServer.url, signInUsers.slice(50), benchPassword));
     await stopProcess(signInServer);
+
+    log(`run ${run}/${runs}: Tessera full sign-ins on SQLite with adaptive sign-in (${fullSignIns})`);
+    const adaptiveDir = join(work, `adaptive-${run}`);
+    mkdirSync(adaptiveDir);
+    const adaptiveUrl = `sqlite:${join(adaptiveDir, 'tessera.db')}`;
+    const adaptiveUsers = await seedTessera(adaptiveUrl, adaptiveDir, { users: fullSignIns + 50, prefix: `a${run}`, pending: false });
+    const adaptiveServer = await startTessera(adaptiveUrl, adaptiveDir, [], { TESSERA_ADAPTIVE_POLICY: 'adaptive' });
+    const adaptiveIdleRss = rssMiB(adaptiveServer.child.pid!);
+    await runFullSignIns(adaptiveServer.url, adaptiveUsers.slice(0, 50), benchPassword);
+    adaptiveSignIns.push(await runFullSignIns(adaptiveServer.url, adaptiveUsers.slice(50), benchPassword));
+    adaptiveFootprint.push({ idleRss: adaptiveIdleRss, loadedRss: rssMiB(adaptiveServer.child.pid!) });
+    await stopProcess(adaptiveServer);
 
     log(`run ${run}/${runs}: Tessera verify on PostgreSQL, one instance and two`);
     await withPostgresDatabase(async (postgresUrl) => {
@@ -206,6 +225,8 @@ try {
     sqliteVerify,
     peerVerify,
     signIns,
+    adaptiveSignIns,
+    adaptiveFootprint,
     postgresVerify,
     postgresTwoInstances,
     footprint,
