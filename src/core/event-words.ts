@@ -49,6 +49,7 @@ function assessmentOf(event: SecurityEvent): string {
   const evidence = ((detail.signals as RiskSignal[] | undefined) ?? []).map((signal) => signal.evidence).join('; ');
   const decision = decisionWords[detail.decision as RiskAssessment['decision']] ?? String(detail.decision);
   const where = `from ${String(detail.place)} on ${String(detail.browser)}`;
+  if (detail.newAccount) return `Account created ${where}; its device and place are remembered`;
   if (detail.confidence === 'low') return `New sign-in ${where}: ${evidence}; ${decision}`;
   return `Sign-in ${where} at ${String(detail.confidence)} confidence${evidence ? ` (${evidence})` : ''}; ${decision}`;
 }

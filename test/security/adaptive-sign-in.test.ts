@@ -226,7 +226,10 @@ describe.each(databaseKinds)('adaptive sign-in on %s', (database) => {
     const { laptop } = await adaAtHome();
     const link = await latestVerificationLink(server, 'ada@example.com');
     expect((await laptop.postJson('/api/v1/email/verify', link)).statusCode).toBe(200);
-    await server.sweepNotices();
+    expect(await server.sweepNotices()).toBe(1);
+    const [setUp] = await server.deps.store.outbox.latest(1);
+    expect(setUp?.text).toContain('Authenticator app');
+    expect(setUp?.text).not.toContain('New sign-in');
     server.clock.advance(hour);
     laptop.ip = sydney;
     await signIn(laptop);

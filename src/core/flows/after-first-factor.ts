@@ -69,7 +69,7 @@ export async function afterFirstFactor(
     decision: RiskAssessment['decision'],
     assurance: { amr?: Amr[]; secondFactor?: boolean; trustedDevice?: boolean },
   ): Promise<AfterFirstFactor> => {
-    if (risk) await recordAssessment(deps, risk.assessment, decision, input.userAgent);
+    if (risk) await recordAssessment(deps, risk.assessment, decision, input);
     const signedIn = await completeSignIn(deps, { ...input, ...assurance, riskAssessmentId: risk?.assessment.id });
     return { kind: 'signed_in', ...signedIn, browserToken };
   };
@@ -90,7 +90,7 @@ export async function afterFirstFactor(
     return signIn('not_challenged', {});
   }
 
-  if (risk) await recordAssessment(deps, risk.assessment, 'challenged', input.userAgent);
+  if (risk) await recordAssessment(deps, risk.assessment, 'challenged', input);
   const pendingToken = deps.random.bytes(32).toString('base64url');
   const pending: PendingSignIn = {
     id: newId(deps.random),

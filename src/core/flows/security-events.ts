@@ -39,7 +39,7 @@ const noticed = new Set<SecurityEvent['type']>([
  */
 const isNoticed = (event: SecurityEvent) =>
   (noticed.has(event.type) && !(event.type === 'second_factor_failed' && event.detail?.duringSignIn === false)) ||
-  (event.type === 'sign_in_assessed' && event.detail?.confidence === 'low');
+  (event.type === 'sign_in_assessed' && event.detail?.confidence === 'low' && !event.detail.newAccount);
 
 /**
  * Records a security event — the only way one is written — and, when it changes how the

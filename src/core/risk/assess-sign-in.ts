@@ -52,20 +52,20 @@ export async function assessSignIn(deps: CoreDeps, input: { user: User } & SignI
 /**
  * Stores the assessment with what was decided, and records it as a security event with its
  * evidence, so the person's activity and the admin event log say why; a low-confidence sign-in
- * is also told to the person.
+ * is also told to the person, unless it made the account (everything is new then).
  */
 export async function recordAssessment(
   deps: CoreDeps,
   assessment: SignInRisk['assessment'],
   decision: RiskAssessment['decision'],
-  userAgent: string | undefined,
+  context: { userAgent?: string; newAccount?: boolean },
 ): Promise<void> {
   await deps.store.riskAssessments.create({ ...assessment, decision });
   await recordEvent(deps, deps.store, {
     type: 'sign_in_assessed',
     userId: assessment.userId,
     ip: assessment.ip,
-    userAgent,
+    userAgent: context.userAgent,
     at: assessment.at,
     detail: {
       assessmentId: assessment.id,
@@ -74,7 +74,8 @@ export async function recordAssessment(
       decision,
       place: placeOf(assessment.location),
       placedBy: assessment.location ? deps.geoIp.credit : undefined,
-      browser: describeBrowser(userAgent ?? null),
+      browser: describeBrowser(context.userAgent ?? null),
+      ...(context.newAccount ? { newAccount: true } : {}),
       signals: assessment.signals.filter((signal) => signal.strength > 0),
     },
   });

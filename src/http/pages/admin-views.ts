@@ -267,7 +267,7 @@ const allKinds: Factor['kind'][] = ['totp', 'email', 'phone', 'security_key', 'b
 const challengeChoices: [NonNullable<OrgPolicy['signInChallenge']>, string][] = [
   ['inherit', 'As the installation decides'],
   ['always', 'At every sign-in'],
-  ['adaptive', 'Only when the sign-in looks risky (new device, impossible travel, untrusted IP)'],
+  ['adaptive', 'Only when the sign-in looks risky'],
   ['off', 'Never at sign-in: only at protected actions'],
 ];
 
@@ -304,6 +304,7 @@ export function organizationView(state: FormState & { org: Organization; members
       <label>Grace sign-ins <input type="number" name="graceSignIns" min="0" max="100" value="${policy.graceSignIns}" /></label>
       <label
         >Asked at sign-in
+        <span class="hint">Risky: a new device, impossible travel or an untrusted address; protected actions always ask.</span>
         <select name="signInChallenge">
           ${challengeChoices.map(
             ([value, words]) =>
