@@ -754,10 +754,15 @@ export interface RiskAssessment {
 export interface RiskAssessmentRepository {
   create(assessment: RiskAssessment): Promise<void>;
   markCompleted(id: string, at: number): Promise<void>;
-  /** Whether a completed sign-in since `since` came from this device cookie (any candidate hash) and browser family. */
-  deviceSeen(userId: string, deviceHashes: string[], browserFamily: string, since: number): Promise<boolean>;
-  /** Whether a completed sign-in since `since` came from this browser family at this IP address. */
-  browserSeenAt(userId: string, browserFamily: string, ip: string, since: number): Promise<boolean>;
+  /**
+   * Whether a completed sign-in since `since` came from this browser family and, where given,
+   * this device cookie (any of its candidate hashes) or this IP address.
+   */
+  seenSince(
+    userId: string,
+    seen: { browserFamily: string; deviceHashes?: string[]; ip?: string },
+    since: number,
+  ): Promise<boolean>;
   /** The newest completed sign-in with a known location. */
   lastLocated(userId: string): Promise<{ at: number; location: GeoLocation } | undefined>;
   /** Forgets assessments made before `before`; returns how many. */

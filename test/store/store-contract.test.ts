@@ -456,16 +456,30 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
       ...overrides,
     });
     await store.riskAssessments.create(assessment('a1', 1_000));
-    expect(await store.riskAssessments.deviceSeen('u1', ['k1:laptop'], 'Chrome on Windows', 0)).toBe(false);
+    expect(
+      await store.riskAssessments.seenSince('u1', { browserFamily: 'Chrome on Windows', deviceHashes: ['k1:laptop'] }, 0),
+    ).toBe(false);
     expect(await store.riskAssessments.lastLocated('u1')).toBeUndefined();
 
     await store.riskAssessments.markCompleted('a1', 1_500);
-    expect(await store.riskAssessments.deviceSeen('u1', ['k2:other', 'k1:laptop'], 'Chrome on Windows', 1_500)).toBe(true);
-    expect(await store.riskAssessments.deviceSeen('u1', ['k1:laptop'], 'Chrome on Windows', 1_501)).toBe(false);
-    expect(await store.riskAssessments.deviceSeen('u1', ['k1:laptop'], 'Firefox on macOS', 0)).toBe(false);
-    expect(await store.riskAssessments.deviceSeen('u2', ['k1:laptop'], 'Chrome on Windows', 0)).toBe(false);
-    expect(await store.riskAssessments.browserSeenAt('u1', 'Chrome on Windows', '81.2.69.142', 0)).toBe(true);
-    expect(await store.riskAssessments.browserSeenAt('u1', 'Chrome on Windows', '1.1.1.1', 0)).toBe(false);
+    expect(
+      await store.riskAssessments.seenSince(
+        'u1',
+        { browserFamily: 'Chrome on Windows', deviceHashes: ['k2:other', 'k1:laptop'] },
+        1_500,
+      ),
+    ).toBe(true);
+    expect(
+      await store.riskAssessments.seenSince('u1', { browserFamily: 'Chrome on Windows', deviceHashes: ['k1:laptop'] }, 1_501),
+    ).toBe(false);
+    expect(
+      await store.riskAssessments.seenSince('u1', { browserFamily: 'Firefox on macOS', deviceHashes: ['k1:laptop'] }, 0),
+    ).toBe(false);
+    expect(
+      await store.riskAssessments.seenSince('u2', { browserFamily: 'Chrome on Windows', deviceHashes: ['k1:laptop'] }, 0),
+    ).toBe(false);
+    expect(await store.riskAssessments.seenSince('u1', { browserFamily: 'Chrome on Windows', ip: '81.2.69.142' }, 0)).toBe(true);
+    expect(await store.riskAssessments.seenSince('u1', { browserFamily: 'Chrome on Windows', ip: '1.1.1.1' }, 0)).toBe(false);
 
     const sydney = { city: 'Sydney', country: 'AU', latitude: -33.8688, longitude: 151.209 };
     await store.riskAssessments.create(assessment('a2', 2_000, { location: sydney, completedAt: 2_100 }));
@@ -474,8 +488,10 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
     expect(await store.riskAssessments.lastLocated('u1')).toEqual({ at: 2_100, location: sydney });
 
     expect(await store.riskAssessments.pruneBefore(2_000)).toBe(1);
-    expect(await store.riskAssessments.browserSeenAt('u1', 'Chrome on Windows', '81.2.69.142', 0)).toBe(true);
-    expect(await store.riskAssessments.deviceSeen('u1', ['k1:laptop'], 'Chrome on Windows', 0)).toBe(true);
+    expect(await store.riskAssessments.seenSince('u1', { browserFamily: 'Chrome on Windows', ip: '81.2.69.142' }, 0)).toBe(true);
+    expect(
+      await store.riskAssessments.seenSince('u1', { browserFamily: 'Chrome on Windows', deviceHashes: ['k1:laptop'] }, 0),
+    ).toBe(true);
   });
 
   it('counts refused sign-ins from an address to other accounts and unknown ones, since a time', async () => {

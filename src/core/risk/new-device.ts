@@ -16,12 +16,12 @@ export async function assessNewDevice(
   const days = deps.settings.adaptive.newDeviceDays;
   const since = input.now - days * 86_400_000;
   const { riskAssessments } = deps.store;
+  const { browserFamily } = input;
   const seen =
     input.browserToken !== undefined &&
-    (await riskAssessments.deviceSeen(
+    (await riskAssessments.seenSince(
       input.userId,
-      deps.keyedHash.candidates(deviceHashInput(input.browserToken)),
-      input.browserFamily,
+      { browserFamily, deviceHashes: deps.keyedHash.candidates(deviceHashInput(input.browserToken)) },
       since,
     ));
   if (seen) {
@@ -31,7 +31,7 @@ export async function assessNewDevice(
       evidence: `${input.browserFamily} signed in from this device within ${days} days`,
     };
   }
-  if (await riskAssessments.browserSeenAt(input.userId, input.browserFamily, input.ip, since)) {
+  if (await riskAssessments.seenSince(input.userId, { browserFamily, ip: input.ip }, since)) {
     return {
       assessor: 'new_device',
       strength: 0.5,

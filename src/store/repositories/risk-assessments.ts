@@ -3,13 +3,6 @@ import type { RiskAssessmentRepository } from '../../core/ports.js';
 import type { Database } from '../schema.js';
 
 export function riskAssessmentRepository(db: Kysely<Database>): RiskAssessmentRepository {
-  const completedSince = (userId: string, since: number) =>
-    db
-      .selectFrom('risk_assessments')
-      .select('id')
-      .where('user_id', '=', userId)
-      .where('completed_at', 'is not', null)
-      .where('completed_at', '>=', since);
   return {
     async create(assessment) {
       const { location } = assessment;
@@ -37,21 +30,17 @@ export function riskAssessmentRepository(db: Kysely<Database>): RiskAssessmentRe
     async markCompleted(id, at) {
       await db.updateTable('risk_assessments').set({ completed_at: at }).where('id', '=', id).execute();
     },
-    async deviceSeen(userId, deviceHashes, browserFamily, since) {
-      const row = await completedSince(userId, since)
-        .where('device_hash', 'in', deviceHashes)
-        .where('browser_family', '=', browserFamily)
-        .limit(1)
-        .executeTakeFirst();
-      return row !== undefined;
-    },
-    async browserSeenAt(userId, browserFamily, ip, since) {
-      const row = await completedSince(userId, since)
-        .where('browser_family', '=', browserFamily)
-        .where('ip', '=', ip)
-        .limit(1)
-        .executeTakeFirst();
-      return row !== undefined;
+    async seenSince(userId, seen, since) {
+      let query = db
+        .selectFrom('risk_assessments')
+        .select('id')
+        .where('user_id', '=', userId)
+        .where('completed_at', 'is not', null)
+        .where('completed_at', '>=', since)
+        .where('browser_family', '=', seen.browserFamily);
+      if (seen.deviceHashes) query = query.where('device_hash', 'in', seen.deviceHashes);
+      if (seen.ip) query = query.where('ip', '=', seen.ip);
+      return (await query.limit(1).executeTakeFirst()) !== undefined;
     },
     async lastLocated(userId) {
       const row = await db
