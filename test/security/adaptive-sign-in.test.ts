@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOrganization, optionalPolicy, putMember } from '../../src/core/flows/organizations.js';
 import type { SecurityEvent } from '../../src/core/ports.js';
+import { assessNewDevice, deviceHashInput } from '../../src/core/risk/new-device.js';
+import { assessUntrustedIp } from '../../src/core/risk/untrusted-ip.js';
 import { databaseKinds } from '../support/databases.js';
 import { TestBrowser } from '../support/http-client.js';
 import { latestVerificationLink, password, signUpWithTotp, totpAt } from '../support/mfa.js';
@@ -345,5 +347,78 @@ describe('adaptive sign-in policy and client addresses', () => {
       session: { aal: 1 },
     });
     expect((await browser.postJson('/api/v1/mfa/off', { password })).statusCode).toBe(403);
+  });
+});
+
+describe('each assessor on its own', () => {
+  let server: TestServer;
+  afterEach(() => server.close());
+  const day = 86_400_000;
+
+  async function withAda() {
+    server = await startTestServer();
+    await new TestBrowser(server.app).postJson('/api/v1/sign-up', { email: 'ada@example.com', password });
+    return (await server.deps.store.users.findByEmail('ada@example.com'))!.id;
+  }
+
+  it('NewDevice: nothing for a known device, half for its browser at its address without the cookie, all otherwise', async () => {
+    const userId = await withAda();
+    const { deps, clock } = server;
+    await deps.store.riskAssessments.create({
+      id: 'laptop-sign-in',
+      userId,
+      at: clock.now(),
+      ip: london,
+      deviceHash: deps.keyedHash.hash(deviceHashInput('laptop-cookie')),
+      browserFamily: 'Chrome on Windows',
+      location: null,
+      signals: [],
+      score: 0,
+      confidence: 'high',
+      decision: 'not_challenged',
+      completedAt: clock.now(),
+    });
+    clock.advance(29 * day);
+    const newDevice = (input: { browserToken?: string; browserFamily?: string; ip?: string }) =>
+      assessNewDevice(deps, { userId, browserFamily: 'Chrome on Windows', ip: sydney, now: clock.now(), ...input });
+
+    expect((await newDevice({ browserToken: 'laptop-cookie' })).strength).toBe(0);
+    expect((await newDevice({ ip: london })).strength).toBe(0.5);
+    expect((await newDevice({})).strength).toBe(1);
+    expect((await newDevice({ browserToken: 'laptop-cookie', browserFamily: 'Firefox on macOS' })).strength).toBe(1);
+    expect((await newDevice({ browserToken: 'another-cookie' })).strength).toBe(1);
+    clock.advance(2 * day);
+    expect(await newDevice({ browserToken: 'laptop-cookie' })).toMatchObject({
+      strength: 1,
+      evidence: 'Chrome on Windows on a device not seen on this account in the last 30 days',
+    });
+  });
+
+  it('UntrustedIP: half a signal at half the refused sign-ins to other accounts, all at the limit, none for the person’s own', async () => {
+    const userId = await withAda();
+    const { deps, clock } = server;
+    const refused = async (count: number, who: string | null) => {
+      for (let i = 0; i < count; i++) {
+        await deps.store.events.record({
+          type: 'sign_in_failed',
+          userId: who,
+          ip: saoPaulo,
+          at: clock.now(),
+          outcome: 'failure',
+        });
+      }
+    };
+    const untrusted = () => assessUntrustedIp(deps, { userId, ip: saoPaulo, now: clock.now() });
+    await refused(15, userId);
+    expect((await untrusted()).strength).toBe(0);
+    await refused(10, null);
+    expect((await untrusted()).strength).toBe(0.5);
+    await refused(10, null);
+    expect(await untrusted()).toMatchObject({
+      strength: 1,
+      evidence: `20 refused sign-ins to other accounts from ${saoPaulo} in the last 60 minutes`,
+    });
+    clock.advance(61 * 60_000);
+    expect((await untrusted()).strength).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import { assertAcceptablePassword, normalizePassword } from '../passwords.js';
+import type { SignInClient } from '../ports.js';
 import { afterFirstFactor, type AfterFirstFactor } from './after-first-factor.js';
 import { sendLinkIfKnown } from './magic-links.js';
 import { takeOobCode } from './take-oob-code.js';
@@ -20,7 +21,7 @@ export function requestPasswordReset(deps: CoreDeps, input: { email: string; ip:
  */
 export async function resetPassword(
   deps: CoreDeps,
-  input: { challengeId: string; token: string; newPassword: string; ip: string; userAgent?: string },
+  input: { challengeId: string; token: string; newPassword: string } & SignInClient,
 ): Promise<AfterFirstFactor> {
   assertAcceptablePassword(input.newPassword, deps.settings.passwords);
   const now = deps.clock.now();
@@ -48,6 +49,8 @@ export async function resetPassword(
     amr: ['pwd', 'magic_link'],
     ip: input.ip,
     userAgent: input.userAgent,
+    // The trusted devices ended with the old password; the device cookie still tells adaptive sign-in who this is.
+    browserToken: input.browserToken,
     multiFactor: deps.settings.passwordReset.skipsSecondFactor,
   });
 }

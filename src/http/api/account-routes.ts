@@ -231,8 +231,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         challengeId: request.body.c,
         token: request.body.t,
         newPassword: request.body.newPassword,
-        ...originOf(request),
-        userAgent: request.headers['user-agent'],
+        ...clientOf(config, request),
       });
       applyFirstFactorOutcome(config, reply, outcome);
       return toFirstFactorView(outcome);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requestPasswordReset, resetPassword } from '../../core/flows/password-reset.js';
 import { email, password, emailedLink } from '../api/schemas.js';
-import { applyFirstFactorOutcome, originOf } from '../sign-in-response.js';
+import { applyFirstFactorOutcome, clientOf, originOf } from '../sign-in-response.js';
 import { csrfField } from './account-views.js';
 import { checkEmailView } from './emailed-link-views.js';
 import { html, type SafeHtml } from './html.js';
@@ -96,8 +96,7 @@ export function passwordResetPages(app: FastifyInstance, { config, deps, render 
         challengeId: input.c,
         token: input.t,
         newPassword: input.newPassword,
-        ...originOf(request),
-        userAgent: request.headers['user-agent'],
+        ...clientOf(config, request),
       });
       applyFirstFactorOutcome(config, reply, outcome);
       return reply.redirect(outcome.kind === 'signed_in' ? '/account' : '/sign-in/verify', 303);
