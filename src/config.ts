@@ -852,6 +852,12 @@ export function configWarnings(config: TesseraConfig): string[] {
         'their mailbox can sign in as them.',
     );
   }
+  if (config.adaptive.policy === 'off') {
+    warnings.push(
+      'adaptive.policy is off: people with two-step verification are not asked for it at sign-in, only at protected ' +
+        'actions, so a stolen password opens their account for everything else.',
+    );
+  }
   const bits = config.recoveryCodes.length * 5;
   if (bits < 64) {
     warnings.push(

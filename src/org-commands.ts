@@ -67,7 +67,11 @@ export async function runOrgCommand(config: TesseraConfig, args: string[], print
         throw new TesseraError('ERR_INVALID_INPUT', '--mfa is optional, required or roles; grace periods are whole numbers.');
       }
       await setOrganizationPolicy(server.deps, orgId, policy);
-      print(values.json ? JSON.stringify({ id: orgId, policy }) : `Policy of ${orgId} set: two-step verification ${policy.mfa}`);
+      print(
+        values.json
+          ? JSON.stringify({ id: orgId, policy })
+          : `Policy of ${orgId} set: two-step verification ${policy.mfa}, asked at sign-in: ${policy.signInChallenge}`,
+      );
       return 0;
     }
     if (verb === 'member' && rest[0] === 'add' && orgId) {

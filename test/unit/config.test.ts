@@ -176,6 +176,14 @@ describe('start-up warnings', () => {
     expect(configWarnings(loadConfig({ env: {}, file: yamlFile('') }))).toEqual([]);
   });
 
+  it('warns when two-step verification is never asked at sign-in, and refuses a list file that does not exist', () => {
+    const off = loadConfig({ env: { TESSERA_ADAPTIVE_POLICY: 'off' }, file: yamlFile('') });
+    expect(configWarnings(off)).toEqual([expect.stringMatching(/adaptive\.policy is off: .* only at protected actions/)]);
+    expect(() =>
+      loadConfig({ env: { TESSERA_ADAPTIVE_UNTRUSTED_IP_LISTS: '/nonexistent/tor-exits.txt' }, file: yamlFile('') }),
+    ).toThrow('adaptive.untrustedIpLists (TESSERA_ADAPTIVE_UNTRUSTED_IP_LISTS): /nonexistent/tor-exits.txt does not exist');
+  });
+
   it('caps the lockout threshold at NIST’s 100 failures', () => {
     expect(() => loadConfig({ env: { TESSERA_LOCKOUT_MAX_FAILURES: '101' }, file: yamlFile('') })).toThrow(
       /lockout\.maxFailures/,
