@@ -144,6 +144,28 @@ describe.each(databaseKinds)('adaptive sign-in on %s', (database) => {
     expect(laptop.cookies.get('tessera_browser')).not.toBe(stranger.cookies.get('tessera_browser'));
   });
 
+  it('does not count another account’s known device, and still asks a stolen device cookie from another continent', async () => {
+    await start();
+    const { laptop } = await adaAtHome();
+    const eve = new TestBrowser(server.app, chromeOnWindows);
+    eve.ip = saoPaulo;
+    await signUpWithTotp(server, eve, 'eve@example.com');
+    await eve.postJson('/api/v1/sign-out');
+    server.clock.advance(2 * hour);
+    expect((await signIn(eve, 'eve@example.com')).json().status).toBe('signed_in');
+    await eve.postJson('/api/v1/sign-out');
+    expect((await signIn(eve)).json()).toMatchObject({ status: 'second_factor_required' });
+    expect((await latestAssessment()).detail?.signals).toContainEqual(
+      expect.objectContaining({ assessor: 'new_device', strength: 1 }),
+    );
+
+    eve.cookies.set('tessera_browser', laptop.cookies.get('tessera_browser')!);
+    expect((await signIn(eve)).json()).toMatchObject({ status: 'second_factor_required' });
+    expect((await latestAssessment()).detail?.signals).toEqual([
+      expect.objectContaining({ assessor: 'impossible_travel', strength: 1 }),
+    ]);
+  });
+
   it('never relaxes protected actions: a sign-in that was not asked still needs a second factor to turn it off', async () => {
     await start();
     const { laptop } = await adaAtHome();
