@@ -1,7 +1,7 @@
 import { TOTP } from 'otpauth';
 import { expect, it } from 'vitest';
 import { describeInChromium } from '../support/e2e.js';
-import { setUpAppOnPage, signInOnPage } from '../support/pages.js';
+import { setUpAppOnPage, signInOnPage, signUpOnPage } from '../support/pages.js';
 
 const password = 'copper lantern meadow';
 const london = '81.2.69.142';
@@ -19,10 +19,7 @@ describeInChromium(
       const laptop = await suite.browser.newContext({ extraHTTPHeaders: { 'x-forwarded-for': london } });
       const page = await laptop.newPage();
       page.setDefaultTimeout(8_000);
-      await page.goto(url('/sign-up'));
-      await page.getByLabel('Email').fill('ada@example.com');
-      await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Create account' }).click();
+      await signUpOnPage(page, suite.server.url, 'ada@example.com', password);
       await page.waitForURL(url('/account'));
       const secret = await setUpAppOnPage(page, password);
       await page.waitForURL(/\/account/);

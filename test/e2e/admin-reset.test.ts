@@ -1,7 +1,7 @@
 import { type Secret, TOTP } from 'otpauth';
 import { expect, it } from 'vitest';
 import { describeInChromium } from '../support/e2e.js';
-import { setUpAppOnPage, signInOnPage } from '../support/pages.js';
+import { setUpAppOnPage, signInOnPage, signUpOnPage } from '../support/pages.js';
 
 const password = 'copper lantern meadow';
 
@@ -22,10 +22,7 @@ describeInChromium(
     async function personWithApp(email: string) {
       const page = await (await suite.browser.newContext()).newPage();
       page.setDefaultTimeout(8_000);
-      await page.goto(url('/sign-up'));
-      await page.getByLabel('Email').fill(email);
-      await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Create account' }).click();
+      await signUpOnPage(page, suite.server.url, email, password);
       await page.goto(/(https?:\/\/\S+\/verify-email\?\S+)/.exec(await outboxTextTo(email, 'verify_email'))![1]!);
       await page.getByRole('button', { name: 'Confirm my email' }).click();
       await page.goto(url('/account'));

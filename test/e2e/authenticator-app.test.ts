@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { expect, it } from 'vitest';
 import { describeInChromium } from '../support/e2e.js';
+import { signUpOnPage } from '../support/pages.js';
 
 // jsqr's types declare an ES default export, but the package is CommonJS; take the function either way.
 const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as unknown as typeof jsQRModule.default;
@@ -26,10 +27,7 @@ describeInChromium('in Chromium', (suite) => {
 
   it('turns on an authenticator app from the setup key, then signs in with a code and with a recovery code', async () => {
     const page = await suite.browser.newPage();
-    await page.goto(`${suite.server.url}/sign-up`);
-    await page.getByLabel('Email').fill('lin@example.com');
-    await page.getByLabel('Password').fill('copper lantern meadow');
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await signUpOnPage(page, suite.server.url, 'lin@example.com', 'copper lantern meadow');
     await page.getByRole('link', { name: 'Set up an authenticator app' }).click();
 
     await page.getByLabel('Your password').fill('copper lantern meadow');

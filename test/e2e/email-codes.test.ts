@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { describeInChromium } from '../support/e2e.js';
+import { signUpOnPage } from '../support/pages.js';
 
 describeInChromium(
   'in Chromium',
@@ -22,10 +23,7 @@ describeInChromium(
 
     it('turns on email codes with a code read from /dev/outbox, then signs in with an emailed code', async () => {
       const page = await (await suite.browser.newContext()).newPage();
-      await page.goto(`${suite.server.url}/sign-up`);
-      await page.getByLabel('Email').fill('mei@example.com');
-      await page.getByLabel('Password').fill('copper lantern meadow');
-      await page.getByRole('button', { name: 'Create account' }).click();
+      await signUpOnPage(page, suite.server.url, 'mei@example.com', 'copper lantern meadow');
       expect(await page.locator('dl.facts').innerText()).toContain('Not confirmed');
 
       const outbox = await page.context().newPage();

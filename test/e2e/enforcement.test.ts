@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { createOrganization, putMember } from '../../src/core/flows/organizations.js';
 import { describeInChromium } from '../support/e2e.js';
-import { setUpAppOnPage, signInOnPage } from '../support/pages.js';
+import { setUpAppOnPage, signInOnPage, signUpOnPage } from '../support/pages.js';
 
 const password = 'copper lantern meadow';
 
@@ -13,10 +13,7 @@ describeInChromium('a staff member made to set up two-step verification, in Chro
   it('is led through setting it up at the next sign-in, before the account opens', async () => {
     const page = await suite.browser.newPage();
     page.setDefaultTimeout(8_000);
-    await page.goto(url('/sign-up'));
-    await page.getByLabel('Email').fill('sam@example.com');
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await signUpOnPage(page, suite.server.url, 'sam@example.com', password);
     await page.goto(/(https?:\/\/\S+\/verify-email\?\S+)/.exec(await outboxTextTo('sam@example.com', 'verify_email'))![1]!);
     await page.getByRole('button', { name: 'Confirm my email' }).click();
     await page.goto(url('/account'));

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { describeInChromium } from '../support/e2e.js';
-import { setUpAppOnPage, signInOnPage } from '../support/pages.js';
+import { setUpAppOnPage, signInOnPage, signUpOnPage } from '../support/pages.js';
 
 const password = 'copper lantern meadow';
 
@@ -12,10 +12,7 @@ describeInChromium('losing a phone, in Chromium', (suite) => {
   it('signs in with a recovery code, resets two-step verification, sets it up again with an emailed code, and is told of each by email', async () => {
     const page = await suite.browser.newPage();
     page.setDefaultTimeout(8_000);
-    await page.goto(url('/sign-up'));
-    await page.getByLabel('Email').fill('lin@example.com');
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await signUpOnPage(page, suite.server.url, 'lin@example.com', password);
     await page.goto(/(https?:\/\/\S+\/verify-email\?\S+)/.exec(await outboxTextTo('lin@example.com', 'verify_email'))![1]!);
     await page.getByRole('button', { name: 'Confirm my email' }).click();
     await page.goto(url('/account'));

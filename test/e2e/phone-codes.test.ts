@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { describeInChromium } from '../support/e2e.js';
+import { signUpOnPage } from '../support/pages.js';
 
 describeInChromium(
   'in Chromium',
@@ -17,10 +18,7 @@ describeInChromium(
 
     it('turns on text codes with a code read from /dev/outbox, then signs in with a texted code', async () => {
       const page = await (await suite.browser.newContext()).newPage();
-      await page.goto(`${suite.server.url}/sign-up`);
-      await page.getByLabel('Email').fill('ravi@example.com');
-      await page.getByLabel('Password').fill('copper lantern meadow');
-      await page.getByRole('button', { name: 'Create account' }).click();
+      await signUpOnPage(page, suite.server.url, 'ravi@example.com', 'copper lantern meadow');
       await page.getByRole('link', { name: 'Use text or call codes' }).click();
 
       await page.getByLabel('Phone number, with its country code').fill('+44 7400 123456');

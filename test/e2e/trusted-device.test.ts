@@ -1,7 +1,7 @@
 import { TOTP } from 'otpauth';
 import { expect, it } from 'vitest';
 import { describeInChromium } from '../support/e2e.js';
-import { setUpAppOnPage, signInOnPage } from '../support/pages.js';
+import { setUpAppOnPage, signInOnPage, signUpOnPage } from '../support/pages.js';
 import { usbKey, VirtualAuthenticator } from '../support/virtual-authenticator.js';
 
 const password = 'copper lantern meadow';
@@ -12,10 +12,7 @@ describeInChromium('primary and fallback factors and a trusted laptop in Chromiu
   it('signs in with the fallback, trusts the device, skips the code, then asks again once the device is revoked', async () => {
     const page = await suite.browser.newPage();
     page.setDefaultTimeout(8_000);
-    await page.goto(url('/sign-up'));
-    await page.getByLabel('Email').fill('ada@example.com');
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await signUpOnPage(page, suite.server.url, 'ada@example.com', password);
     await page.waitForURL(url('/account'));
 
     await VirtualAuthenticator.attach(page, usbKey);

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { describeInChromium } from '../support/e2e.js';
+import { signUpOnPage } from '../support/pages.js';
 import { fingerprintSensor, u2fKey, usbKey, VirtualAuthenticator } from '../support/virtual-authenticator.js';
 
 const password = 'copper lantern meadow';
@@ -15,10 +16,7 @@ describeInChromium('security keys, biometrics and passkeys in Chromium', (suite)
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) throw new Error(message.text());
     });
-    await page.goto(url('/sign-up'));
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await signUpOnPage(page, suite.server.url, email, password);
     await page.waitForURL(url('/account'));
     return page;
   }
