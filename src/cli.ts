@@ -6,7 +6,7 @@ import { TesseraError } from './core/errors.js';
 import { orgUsage, runOrgCommand } from './org-commands.js';
 import { createServer } from './server.js';
 import { runUserCommand, userUsage } from './user-commands.js';
-import { migrateToLatest, openDatabase } from './store/open-database.js';
+import { migrateToLatest, openConfiguredDatabase } from './store/open-database.js';
 
 const usage = `Usage: tessera <command> [options]
 
@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'migrate') {
-    const database = await openDatabase(config.database.url);
+    const database = await openConfiguredDatabase(config);
     const applied = await migrateToLatest(database);
     await database.close();
     process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'The schema is up to date.\n');

@@ -219,6 +219,23 @@ export const configSchema = z.object({
         .string()
         .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://')
         .default('sqlite:./data/tessera.db'),
+      /** Bring the schema up to date at start; off, run `tessera migrate` before starting new versions. Default: `true`. */
+      migrateOnStart: flag.default(true),
+      /** Most PostgreSQL connections one instance opens. Default: `10`. */
+      poolMax: z.coerce.number().int().min(1).max(1000).default(10),
+      /** Milliseconds an idle PostgreSQL connection is kept before it is closed. Default: `10000`. */
+      poolIdleTimeoutMs: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+      /** Milliseconds to wait for a PostgreSQL connection before the request fails. Default: `5000`. */
+      poolConnectionTimeoutMs: z.coerce.number().int().min(0).max(600_000).default(5000),
+    })
+    .prefault({}),
+  redis: z
+    .object({
+      /**
+       * `redis://…` (or `rediss://…` for TLS) of a Redis shared by every instance, for rate limits;
+       * empty keeps them in the database. Nothing that must survive lives only in Redis. Default: empty.
+       */
+      url: z.union([z.literal(''), z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')]).default(''),
     })
     .prefault({}),
   branding: z
@@ -733,6 +750,20 @@ export const configSchema = z.object({
     .prefault({}),
   /** Directory for the SQLite file and development keys. Default: `./data`. */
   dataDir: z.string().min(1).default('./data'),
+  metrics: z
+    .object({
+      /** Serve Prometheus metrics at `/metrics`. Default: `true`. */
+      enabled: flag.default(true),
+      /**
+       * A bearer token Prometheus must send (`Authorization: Bearer …`, at least 32 characters);
+       * empty serves the metrics to anyone who can reach them — keep `/metrics` off the public
+       * internet at your proxy then. Default: empty.
+       */
+      token: z
+        .union([z.literal(''), z.string().min(32, 'must be at least 32 characters, e.g. openssl rand -hex 32')])
+        .default(''),
+    })
+    .prefault({}),
   logging: z
     .object({
       /** pino log level. Default: `info`. */
@@ -788,12 +819,25 @@ function unwrap(schema: z.ZodType): z.ZodType {
   return current;
 }
 
-/** Reads the YAML file and `TESSERA_*` variables, validates them, and applies production rules. */
+/** The names platforms give the database and Redis, read as well; `TESSERA_*` names win over them. */
+const conventionalNames: Record<string, string[]> = {
+  DATABASE_URL: ['database', 'url'],
+  REDIS_URL: ['redis', 'url'],
+};
+
+/**
+ * Reads the YAML file and `TESSERA_*` variables (and `DATABASE_URL`, `REDIS_URL`), validates
+ * them, and applies production rules.
+ */
 export function loadConfig(options: LoadConfigOptions = {}): TesseraConfig {
   const env = options.env ?? process.env;
   const file = options.file ?? env.TESSERA_CONFIG ?? (existsSync('tessera.yaml') ? 'tessera.yaml' : undefined);
   const raw: Record<string, unknown> = file ? readYaml(file) : {};
 
+  for (const [name, path] of Object.entries(conventionalNames)) {
+    const value = env[name];
+    if (value !== undefined) setPath(raw, path, value);
+  }
   for (const path of configFields()) {
     const value = env[envName(path)];
     if (value !== undefined) setPath(raw, path, value);

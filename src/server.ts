@@ -10,12 +10,14 @@ import { createDelivery } from './delivery/create-delivery.js';
 import { createGrantSigner } from './crypto/grant-signer.js';
 import { loadKeyring, systemRandom } from './crypto/keyring.js';
 import { buildApp } from './http/app.js';
+import { createMetrics } from './metrics.js';
 import { startSweeper, type Swept } from './sweeper.js';
-import { createStoreRateLimiter } from './store/ip-limiter.js';
+import { createRedisRateLimiter, createStoreRateLimiter } from './store/ip-limiter.js';
+import { connectRedis } from './store/redis.js';
 import { bundledGeoipDatabases, createGeoIp, dbIpCredit } from './network/geoip.js';
 import { watchUntrustedNetworks } from './network/untrusted-networks.js';
 import { createKyselyStore } from './store/kysely-store.js';
-import { migrateToLatest, openDatabase } from './store/open-database.js';
+import { migrateToLatest, openConfiguredDatabase, type OpenDatabase, pendingMigrations } from './store/open-database.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
 
@@ -39,6 +41,14 @@ export interface ServerOverrides {
   manualSweeps?: boolean;
 }
 
+/** Without migrations at start, a schema behind this version stops the start: it would fail request by request. */
+async function assertMigrated(database: OpenDatabase): Promise<void> {
+  const pending = await pendingMigrations(database);
+  if (pending.length > 0) {
+    throw new TypeError(`The database schema is behind this version (${pending.join(', ')} not run): run tessera migrate first.`);
+  }
+}
+
 /** Opens and migrates the database, wires the adapters into the core and builds the HTTP app. */
 export async function createServer(config: TesseraConfig, overrides: ServerOverrides = {}): Promise<TesseraServer> {
   const warn = overrides.warn ?? ((message: string) => process.stderr.write(`\n  ⚠  ${message}\n\n`));
@@ -47,11 +57,18 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
   if (config.webauthn.attestation === 'direct') {
     await trustAttestationRoots(config.webauthn.trustRoots.map((file) => readFileSync(file, 'utf8')));
   }
-  const database = await openDatabase(config.database.url, { schema: overrides.databaseSchema });
-  await migrateToLatest(database);
+  const database = await openConfiguredDatabase(config, overrides.databaseSchema);
+  if (config.database.migrateOnStart) await migrateToLatest(database);
+  else await assertMigrated(database);
+  const redis = config.redis.url ? await connectRedis(config.redis.url) : undefined;
+  const ipBudget = { points: config.throttling.ipAttempts, windowSeconds: config.throttling.ipWindowSeconds };
   const logger = overrides.logger ?? pino({ enabled: false });
   const store = createKyselyStore(database);
   const clock = overrides.clock ?? systemClock;
+  const metrics = createMetrics(() => {
+    const now = clock.now();
+    return store.sessions.countActive(now, now - config.sessions.idleTimeoutMinutes * 60_000);
+  });
   const { adaptive } = config;
   const geoIp =
     adaptive.geoipDatabases.length > 0 ? createGeoIp(adaptive.geoipDatabases) : createGeoIp(bundledGeoipDatabases(), dbIpCredit);
@@ -65,11 +82,8 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
     passwords: overrides.passwords ?? argon2Hasher,
     keyedHash: keyring,
     secretBox: keyring,
-    ipLimiter: await createStoreRateLimiter(database, {
-      points: config.throttling.ipAttempts,
-      windowSeconds: config.throttling.ipWindowSeconds,
-    }),
-    delivery: createDelivery(config, database, logger),
+    ipLimiter: redis ? await createRedisRateLimiter(redis, ipBudget) : await createStoreRateLimiter(database, ipBudget),
+    delivery: createDelivery(config, database, logger, metrics.send),
     grants: createGrantSigner({
       keys: store.signingKeys,
       secretBox: keyring,
@@ -79,18 +93,38 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
     }),
     geoIp,
     untrustedNetworks,
+    metrics,
     settings: config,
   };
-  const app = await buildApp({ config, deps, logger: overrides.logger });
+  let closing = false;
+  const readiness = async () => ({
+    // A load balancer stops sending new requests once this instance is shutting down.
+    accepting: !closing,
+    database: await database.ping().then(
+      () => true,
+      () => false,
+    ),
+    ...(redis
+      ? {
+          redis: await redis.ping().then(
+            (answer) => answer === 'PONG',
+            () => false,
+          ),
+        }
+      : {}),
+  });
+  const app = await buildApp({ config, deps, logger: overrides.logger, metrics, readiness });
   const sweeper = startSweeper(deps, logger, !overrides.manualSweeps);
   return {
     app,
     deps,
     sweep: sweeper.sweep,
     async close() {
+      closing = true;
       await app.close();
       await sweeper.stop();
       untrustedNetworks.close();
+      await redis?.quit();
       await database.close();
     },
   };

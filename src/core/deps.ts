@@ -5,6 +5,7 @@ import type {
   GeoIp,
   GrantSigner,
   KeyedHasher,
+  Metrics,
   PasswordHasher,
   Random,
   RateLimiter,
@@ -55,6 +56,7 @@ export interface CoreDeps {
   /** Where sign-ins come from, for adaptive sign-in; loads its database at the first lookup. */
   geoIp: GeoIp;
   untrustedNetworks: UntrustedNetworks;
+  metrics: Metrics;
   settings: CoreSettings;
 }
 

@@ -477,6 +477,8 @@ export interface SessionRepository {
   liftEnrollmentOnly(userId: string): Promise<void>;
   /** Deletes sessions past their absolute end or idle since before `idleSince` (with their step-ups); returns how many. */
   deleteExpired(now: number, idleSince: number): Promise<number>;
+  /** Sessions before their absolute end and seen since `idleSince`. */
+  countActive(now: number, idleSince: number): Promise<number>;
 }
 
 export interface ThrottleRepository {
@@ -815,6 +817,18 @@ export interface SecretBox {
 }
 
 /** Per-source request budget (per IP address), shared by every instance through the store. */
+/** What the core tells operators, as counters; the HTTP layer serves them to Prometheus. */
+export interface Metrics {
+  /**
+   * One second-factor answer: `factor` is the method that matched (`otp`, `email`, `sms`, `tel`,
+   * `webauthn`, `recovery_code`, `operator_code`) or, for a refused one, the kind of answer
+   * (`code`, `webauthn`, `recovery_code`).
+   */
+  verification(factor: string, result: 'success' | 'failure'): void;
+  /** An account locked after too many wrong answers. */
+  lockout(): void;
+}
+
 export interface RateLimiter {
   consume(key: string): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }>;
 }

@@ -40,7 +40,12 @@ export interface CountingDelivery extends Delivery {
  * in development and reports them as not sent in production. Every attempt is logged with its
  * provider, outcome and latency, the address masked and never the text, which holds the code.
  */
-export function createDelivery(config: TesseraConfig, database: OpenDatabase, logger: DeliveryLogger): CountingDelivery {
+export function createDelivery(
+  config: TesseraConfig,
+  database: OpenDatabase,
+  logger: DeliveryLogger,
+  onAttempt: (attempt: { channel: Channel; provider: string; result: 'delivered' | 'failed' }) => void = () => undefined,
+): CountingDelivery {
   const { smtp, webhook, twilio } = config.delivery;
   const configured = {
     smtp: smtp.host ? smtpProvider(smtp, config.branding) : undefined,
@@ -65,10 +70,12 @@ export function createDelivery(config: TesseraConfig, database: OpenDatabase, lo
       try {
         await provider.send(message);
         tally.delivered++;
+        onAttempt({ channel: message.channel, provider: provider.name, result: 'delivered' });
         logger.info({ ...attempt, outcome: 'delivered', latencyMs: since(started) }, 'message delivered');
         return { delivered: true, provider: provider.name };
       } catch (error) {
         tally.failed++;
+        onAttempt({ channel: message.channel, provider: provider.name, result: 'failed' });
         const reason = error instanceof DeliveryError ? error.message : `unexpected ${(error as Error).name}`;
         const next = chain[index + 1];
         logger.warn(

@@ -3,6 +3,7 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -21,11 +22,16 @@ import { themeCss } from './pages/theme.js';
 import { registerBrowserProtections } from './security.js';
 import { stepUpRoutes } from './api/step-up-routes.js';
 import { passwordlessRoutes } from './api/passwordless-routes.js';
+import { operations } from './operations.js';
+import type { ServerMetrics } from '../metrics.js';
 
 export interface AppOptions {
   config: TesseraConfig;
   deps: CoreDeps;
   logger?: FastifyBaseLogger;
+  metrics: ServerMetrics;
+  /** Whether each service Tessera needs answers, for `/readyz`. */
+  readiness: () => Promise<Record<string, boolean>>;
 }
 
 /** @simplewebauthn/browser's own minified bundle, served as it ships, so the pages need no build step. */
@@ -35,11 +41,14 @@ function readWebAuthnBrowserBundle(): string {
 }
 
 /** The whole HTTP surface: pages, the JSON API under /api/v1 and its OpenAPI document. */
-export async function buildApp({ config, deps, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, deps, logger, metrics, readiness }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     trustProxy: config.server.trustedProxies.length > 0 ? config.server.trustedProxies : false,
     bodyLimit: 64 * 1024,
+    // Each request is logged once, by route pattern, in `operations`: a raw URL can hold a sign-in link's token.
+    disableRequestLogging: true,
+    genReqId: () => randomUUID(),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -72,7 +81,7 @@ export async function buildApp({ config, deps, logger }: AppOptions): Promise<Fa
   app.get('/assets/vendor/simplewebauthn-browser.js', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(webauthnBrowser),
   );
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  await app.register(operations, { config, metrics, readiness });
   app.get('/.well-known/jwks.json', { schema: { hide: true } }, async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=300').send(await deps.grants.jwks()),
   );

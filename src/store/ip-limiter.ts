@@ -1,29 +1,31 @@
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RedisClientType } from 'redis';
 import type { RateLimiter } from '../core/ports.js';
 import type { OpenDatabase } from './open-database.js';
 
-type LimiterClass = new (options: Record<string, unknown>, ready: (error?: unknown) => void) => RateLimiterAbstract;
+type LimiterClass = new (options: Record<string, unknown>, ready?: (error?: unknown) => void) => RateLimiterAbstract;
+
+/** A budget of `points` per key every `windowSeconds`. */
+export interface Budget {
+  points: number;
+  windowSeconds: number;
+}
 
 /**
- * The store class for the database in use, loaded on its own: the package's index loads every
+ * One store class of rate-limiter-flexible, loaded on its own: the package's index loads every
  * store it supports (Redis, Mongo, Prisma, …), about 8 MB of memory Tessera does not need.
  */
-async function limiterClass(dialect: OpenDatabase['dialect']): Promise<LimiterClass> {
-  const module = (await import(
-    dialect === 'sqlite' ? 'rate-limiter-flexible/lib/RateLimiterSQLite.js' : 'rate-limiter-flexible/lib/RateLimiterPostgres.js'
-  )) as { default: LimiterClass };
+async function limiterClass(store: 'SQLite' | 'Postgres' | 'Redis'): Promise<LimiterClass> {
+  const module = (await import(`rate-limiter-flexible/lib/RateLimiter${store}.js`)) as { default: LimiterClass };
   return module.default;
 }
 
 /**
- * A per-key budget of `points` per `windowSeconds`, kept in the same database as everything
- * else so it holds across restarts and instances.
+ * A per-key budget kept in the same database as everything else, so it holds across restarts
+ * and instances.
  */
-export async function createStoreRateLimiter(
-  database: OpenDatabase,
-  budget: { points: number; windowSeconds: number },
-): Promise<RateLimiter> {
-  const Limiter = await limiterClass(database.dialect);
+export async function createStoreRateLimiter(database: OpenDatabase, budget: Budget): Promise<RateLimiter> {
+  const Limiter = await limiterClass(database.dialect === 'sqlite' ? 'SQLite' : 'Postgres');
   const options = {
     tableName: 'rate_limits',
     points: budget.points,
@@ -35,6 +37,32 @@ export async function createStoreRateLimiter(
   const limiter = await new Promise<RateLimiterAbstract>((resolve, reject) => {
     const created: RateLimiterAbstract = new Limiter(options, (error) => (error ? reject(error) : resolve(created)));
   });
+  return asRateLimiter(limiter);
+}
+
+/**
+ * The same budget in Redis, shared by every instance at the cost of one round trip. While
+ * Redis cannot be reached, requests that need the budget fail rather than pass unlimited.
+ */
+export async function createRedisRateLimiter(
+  client: RedisClientType,
+  budget: Budget,
+  keyPrefix = 'tessera:ip',
+): Promise<RateLimiter> {
+  const Limiter = await limiterClass('Redis');
+  return asRateLimiter(
+    new Limiter({
+      storeClient: client,
+      useRedisPackage: true,
+      rejectIfRedisNotReady: true,
+      points: budget.points,
+      duration: budget.windowSeconds,
+      keyPrefix,
+    }),
+  );
+}
+
+function asRateLimiter(limiter: RateLimiterAbstract): RateLimiter {
   return {
     async consume(key) {
       try {

@@ -4,6 +4,7 @@ import type SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
+import type { TesseraConfig } from '../config.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -16,6 +17,8 @@ export interface OpenDatabase {
   driver: SQLite.Database | pg.Pool;
   /** PostgreSQL schema holding Tessera's tables; undefined on SQLite. */
   schema?: string;
+  /** Resolves when the database answers a query. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -24,7 +27,10 @@ export interface OpenDatabase {
  * name isolates Tessera's tables, which is how tests get a fresh database per run. Only the
  * driver in use is loaded.
  */
-export async function openDatabase(url: string, options: { schema?: string } = {}): Promise<OpenDatabase> {
+export async function openDatabase(
+  url: string,
+  options: { schema?: string; pool?: { max: number; idleTimeoutMillis: number; connectionTimeoutMillis: number } } = {},
+): Promise<OpenDatabase> {
   if (url.startsWith('sqlite:')) {
     const { default: SQLiteDatabase } = await import('better-sqlite3');
     const file = url.slice('sqlite:'.length);
@@ -37,7 +43,13 @@ export async function openDatabase(url: string, options: { schema?: string } = {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect: 'sqlite', driver: sqlite, close: () => db.destroy() };
+    return {
+      db,
+      dialect: 'sqlite',
+      driver: sqlite,
+      ping: async () => void sqlite.prepare('select 1').get(),
+      close: () => db.destroy(),
+    };
   }
   const { default: postgres } = await import('pg');
   // int8 columns hold epoch milliseconds, which fit a JavaScript number exactly.
@@ -50,10 +62,27 @@ export async function openDatabase(url: string, options: { schema?: string } = {
   const pool = new postgres.Pool({
     connectionString: url,
     types,
+    ...options.pool,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', driver: pool, schema: options.schema, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgres',
+    driver: pool,
+    schema: options.schema,
+    ping: async () => void (await pool.query('select 1')),
+    close: () => db.destroy(),
+  };
+}
+
+/** The configured database, with the configured PostgreSQL pool. */
+export function openConfiguredDatabase(config: Pick<TesseraConfig, 'database'>, schema?: string): Promise<OpenDatabase> {
+  const { url, poolMax, poolIdleTimeoutMs, poolConnectionTimeoutMs } = config.database;
+  return openDatabase(url, {
+    schema,
+    pool: { max: poolMax, idleTimeoutMillis: poolIdleTimeoutMs, connectionTimeoutMillis: poolConnectionTimeoutMs },
+  });
 }
 
 /**
@@ -75,15 +104,24 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
-/** Brings the schema up to date; safe to run at every start. */
-export async function migrateToLatest(database: OpenDatabase): Promise<string[]> {
-  const migrator = new Migrator({
+const migratorOf = (database: OpenDatabase) =>
+  new Migrator({
     db: database.db,
     provider: migrationProvider,
     // Kysely looks for its bookkeeping tables in every schema; name ours, so another schema's do not count.
     ...(database.schema ? { migrationTableSchema: database.schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+
+/** The migrations this version has that the database has not run yet. */
+export async function pendingMigrations(database: OpenDatabase): Promise<string[]> {
+  return (await migratorOf(database).getMigrations())
+    .filter((migration) => !migration.executedAt)
+    .map((migration) => migration.name);
+}
+
+/** Brings the schema up to date; safe to run at every start. */
+export async function migrateToLatest(database: OpenDatabase): Promise<string[]> {
+  const { error, results } = await migratorOf(database).migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }

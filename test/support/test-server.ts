@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { configSchema, type TesseraConfig } from '../../src/config.js';
 import type { Clock, PasswordHasher } from '../../src/core/ports.js';
-import { createServer, type TesseraServer } from '../../src/server.js';
+import { createServer, type ServerOverrides, type TesseraServer } from '../../src/server.js';
 import { postgresUrl } from './services.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -77,7 +77,13 @@ export interface TestServer extends TesseraServer {
 
 /** A server on a fresh database with a test clock; `close()` removes the PostgreSQL schema too. */
 export async function startTestServer(
-  options: { config?: TesseraConfig; database?: DatabaseKind; passwords?: PasswordHasher; clock?: TestClock } = {},
+  options: {
+    config?: TesseraConfig;
+    database?: DatabaseKind;
+    passwords?: PasswordHasher;
+    clock?: TestClock;
+    logger?: ServerOverrides['logger'];
+  } = {},
 ): Promise<TestServer> {
   const database = options.database ?? 'sqlite';
   const config = options.config ?? testConfig({}, database);
@@ -89,6 +95,7 @@ export async function startTestServer(
     databaseSchema: postgres?.schema,
     warn: () => undefined,
     manualSweeps: true,
+    logger: options.logger,
   });
   return {
     ...server,

@@ -70,6 +70,7 @@ export async function checkSecondFactor<T>(
         ? await matchKey(deps, user, proof.webauthn, binding, origin)
         : await matchRecoveryCode(deps, user, proof.recoveryCode);
   if (!match) {
+    deps.metrics.verification('code' in proof ? 'code' : 'webauthn' in proof ? 'webauthn' : 'recovery_code', 'failure');
     await recordEvent(deps, deps.store, {
       type: 'second_factor_failed',
       userId: user.id,
@@ -78,6 +79,7 @@ export async function checkSecondFactor<T>(
       detail: { failures: claim.failures, duringSignIn: binding?.purpose === 'sign_in' },
     });
     if (claim.failures >= maxFailures) {
+      deps.metrics.lockout();
       await recordEvent(deps, deps.store, {
         type: 'account_locked',
         userId: user.id,
@@ -94,6 +96,7 @@ export async function checkSecondFactor<T>(
         : 'That code is not right. Check it and try again.',
     );
   }
+  deps.metrics.verification(match.method, 'success');
   return deps.store.transaction(async (store) => {
     await store.lockout.reset(user.id);
     if (match.method === 'recovery_code') {

@@ -90,5 +90,14 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async countActive(now, idleSince) {
+      const row = await db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<number | string>().as('active'))
+        .where('expires_at', '>', now)
+        .where('last_seen_at', '>=', idleSince)
+        .executeTakeFirstOrThrow();
+      return Number(row.active);
+    },
   };
 }
