@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -47,7 +47,7 @@ export async function buildApp({ config, deps, logger, metrics, readiness }: App
     trustProxy: config.server.trustedProxies.length > 0 ? config.server.trustedProxies : false,
     bodyLimit: 64 * 1024,
     // Each request is logged once, by route pattern, in `operations`: a raw URL can hold a sign-in link's token.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
   });
   app.setValidatorCompiler(validatorCompiler);

@@ -416,13 +416,6 @@ describe.each(databaseKinds)('store contract on %s', (database) => {
     expect(await store.lockout.claim('u1', 62_000, 5, 60_000)).toEqual({ allowed: true, failures: 1 });
   });
 
-  it('limits requests per IP in the database with the configured budget', async () => {
-    const limiter = server.deps.ipLimiter;
-    const results = await Promise.all(Array.from({ length: 35 }, () => limiter.consume('ip:198.51.100.7')));
-    expect(results.filter((result) => result.allowed)).toHaveLength(30);
-    expect(await limiter.consume('ip:198.51.100.8')).toEqual({ allowed: true });
-  });
-
   it('keeps outbox messages whole and lists the newest first, up to the limit', async () => {
     const message = (subject: string) =>
       ({ channel: 'email', to: 'ada@example.com', purpose: 'sign_in_code', subject, text: `${subject}:\n\n482913\n` }) as const;

@@ -83,16 +83,18 @@ export async function startTestServer(
     passwords?: PasswordHasher;
     clock?: TestClock;
     logger?: ServerOverrides['logger'];
+    /** A PostgreSQL schema the test made (and drops) itself, instead of a fresh one. */
+    databaseSchema?: string;
   } = {},
 ): Promise<TestServer> {
   const database = options.database ?? 'sqlite';
   const config = options.config ?? testConfig({}, database);
   const clock = options.clock ?? new TestClock();
-  const postgres = database === 'postgres' ? await freshPostgresSchema() : undefined;
+  const postgres = database === 'postgres' && !options.databaseSchema ? await freshPostgresSchema() : undefined;
   const server = await createServer(config, {
     clock,
     passwords: options.passwords ?? new CountingHasher(),
-    databaseSchema: postgres?.schema,
+    databaseSchema: options.databaseSchema ?? postgres?.schema,
     warn: () => undefined,
     manualSweeps: true,
     logger: options.logger,

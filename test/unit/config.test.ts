@@ -184,6 +184,21 @@ describe('start-up warnings', () => {
     ).toThrow('adaptive.untrustedIpLists (TESSERA_ADAPTIVE_UNTRUSTED_IP_LISTS): /nonexistent/tor-exits.txt does not exist');
   });
 
+  it('reads DATABASE_URL and REDIS_URL as platforms name them, with TESSERA_* names winning', () => {
+    const conventional = loadConfig({
+      env: { DATABASE_URL: 'postgres://tessera@db/tessera', REDIS_URL: 'redis://cache:6379' },
+      file: yamlFile(''),
+    });
+    expect(conventional.database.url).toBe('postgres://tessera@db/tessera');
+    expect(conventional.redis.url).toBe('redis://cache:6379');
+    const both = loadConfig({
+      env: { DATABASE_URL: 'postgres://tessera@db/tessera', TESSERA_DATABASE_URL: 'postgres://tessera@primary/tessera' },
+      file: yamlFile(''),
+    });
+    expect(both.database.url).toBe('postgres://tessera@primary/tessera');
+    expect(() => loadConfig({ env: { REDIS_URL: 'http://cache' }, file: yamlFile('') })).toThrow(/redis\.url .* redis:\/\//);
+  });
+
   it('caps the lockout threshold at NIST’s 100 failures', () => {
     expect(() => loadConfig({ env: { TESSERA_LOCKOUT_MAX_FAILURES: '101' }, file: yamlFile('') })).toThrow(
       /lockout\.maxFailures/,
