@@ -21,7 +21,7 @@ export async function startLiveServer(
   return { ...server, url, config };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createNetServer().listen(0, '127.0.0.1', () => {
       const { port } = probe.address() as AddressInfo;

@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface Instance {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `tessera serve` as a process of its own with `env` and waits until it is ready. */
+export async function startInstance(port: number, env: Record<string, string>): Promise<Instance> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+    env: { ...process.env, ...env, TESSERA_SERVER_PORT: String(port), TESSERA_LOGGING_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`tessera serve exited with ${child.exitCode}:\n${stderr}`);
+    const ready = await fetch(`${url}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() - started > 30_000) throw new Error(`tessera serve was not ready within 30 s:\n${stderr}`);
+    await sleep(100);
+  }
+  return {
+    url,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A browser over real HTTP: keeps its cookies, sends the public origin, talks to whichever instance it is told. */
+export class HttpBrowser {
+  readonly cookies = new Map<string, string>();
+  constructor(private readonly origin: string) {}
+
+  async send(instance: Instance, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(instance.url + path, {
+      method,
+      headers: {
+        origin: this.origin,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.cookies.size > 0 ? { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = cookie.split(';');
+      const [name = '', value = ''] = pair.split('=');
+      const expired = value === '' || attributes.some((attribute) => /^\s*max-age=0$/i.test(attribute));
+      if (expired) this.cookies.delete(name.trim());
+      else this.cookies.set(name.trim(), value);
+    }
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+}
