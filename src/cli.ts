@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { createAccount } from './core/flows/sign-up.js';
 import { TesseraError } from './core/errors.js';
+import { keysUsage, runKeysCommand } from './key-commands.js';
 import { orgUsage, runOrgCommand } from './org-commands.js';
 import { createServer } from './server.js';
 import { runUserCommand, userUsage } from './user-commands.js';
@@ -15,7 +16,7 @@ Commands:
   migrate                        Bring the database schema up to date and exit
   user create --email E          Create an account; the password is read from
               [--password-stdin] standard input (or TESSERA_NEW_PASSWORD)
-${userUsage}${orgUsage}  help                           Show this text
+${userUsage}${orgUsage}${keysUsage}  help                           Show this text
 
 Configuration: tessera.yaml (or TESSERA_CONFIG) and TESSERA_* environment
 variables; see docs/configuration.md.
@@ -80,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
     return runUserCommand(config, command, rest, (text) => process.stdout.write(`${text}\n`));
   }
   if (command === 'org') return runOrgCommand(config, rest, (text) => process.stdout.write(`${text}\n`));
+  if (command === 'keys') return runKeysCommand(config, rest, (text) => process.stdout.write(text));
 
   process.stderr.write(`Unknown command: ${argv.join(' ')}\n\n${usage}`);
   return 2;

@@ -24,6 +24,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 export interface TesseraServer {
   app: FastifyInstance;
   deps: CoreDeps;
+  /** The ids of the server keys, current first. */
+  keyIds: string[];
   /** Does the waiting work that is due now — security notices, due account deletions — which the server also does on a timer. */
   sweep(): Promise<Swept>;
   close(): Promise<void>;
@@ -118,6 +120,7 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
   return {
     app,
     deps,
+    keyIds: keyring.keyIds(),
     sweep: sweeper.sweep,
     async close() {
       closing = true;

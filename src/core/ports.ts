@@ -215,6 +215,8 @@ export interface GrantSigner {
   /** The claims of a grant this server signed and that is unexpired at `now`; undefined for anything else. */
   verify(token: string, now: number): Promise<GrantClaims | undefined>;
   jwks(): Promise<{ keys: Record<string, unknown>[] }>;
+  /** Makes a new signing key, which signs from now on; the older ones stay published and keep verifying. */
+  rotate(): Promise<string>;
 }
 
 export interface GrantRepository {
@@ -264,6 +266,8 @@ export interface TrustedDeviceRepository {
   /** The unexpired device whose token hash is one of the candidates. */
   findByTokenHash(candidates: string[], now: number): Promise<TrustedDevice | undefined>;
   touch(id: string, now: number, ip: string): Promise<void>;
+  /** Stores the token's hash under the current key, once it was found under an older one. */
+  rehash(id: string, tokenHash: string): Promise<void>;
   listForUser(userId: string, now: number): Promise<TrustedDevice[]>;
   /** Forgets one device of the user; false when the user has no such device. */
   delete(userId: string, id: string): Promise<boolean>;
@@ -462,6 +466,8 @@ export interface SessionRepository {
   /** The session whose token hash is one of the candidates (one per key id). */
   findByTokenHash(candidates: string[]): Promise<Session | undefined>;
   touch(id: string, lastSeenAt: number): Promise<void>;
+  /** Stores the token's hash under the current key, once it was found under an older one. */
+  rehash(id: string, tokenHash: string): Promise<void>;
   /** Records a second factor passed in this session, under a new token: aal 2 from now, fresh as of `mfaAt`. */
   raiseAssurance(id: string, tokenHash: string, mfaAt: number): Promise<void>;
   delete(id: string): Promise<void>;
@@ -795,6 +801,29 @@ export interface Store {
   federatedIdentities: FederatedIdentityRepository;
   coverageSnapshots: CoverageSnapshotRepository;
   riskAssessments: RiskAssessmentRepository;
+  keys: KeyUsageRepository;
+}
+
+/** A secret kept sealed, as key rotation reads and rewrites it. */
+export interface SealedRow {
+  /** The row: a factor's id, or a signing key's kid. */
+  id: string;
+  /** The owner the seal is bound to: the factor's user, or the signing key's kid. */
+  owner: string;
+  sealed: string;
+}
+
+/** Where the server keys are in use, for rotating them and for knowing when an old one can go. */
+export interface KeyUsageRepository {
+  /** Sealed factor secrets and signing keys after `afterId` (in id order) of `kind`, `limit` at a time. */
+  sealedBatch(kind: 'factor' | 'signing_key', afterId: string, limit: number): Promise<SealedRow[]>;
+  /** Replaces a sealed value if it is still `from`; false when it changed meanwhile (or the row is gone). */
+  reseal(kind: 'factor' | 'signing_key', id: string, from: string, to: string): Promise<boolean>;
+  /**
+   * For each kept value (sealed secrets and long-lived keyed hashes), how many rows each of
+   * `keyIds` made, and how many another key made (`another key`, when there are any).
+   */
+  keyIdsInUse(keyIds: string[]): Promise<Record<string, Record<string, number>>>;
 }
 
 export interface PasswordHasher {
@@ -814,6 +843,8 @@ export interface SecretBox {
   seal(plaintext: string, associatedData: string): string;
   /** The plaintext, or undefined when the value was altered, moved to another owner or its key is gone. */
   open(sealed: string, associatedData: string): string | undefined;
+  /** Whether `sealed` was sealed under the current key, which writes everything new. */
+  sealedWithCurrentKey(sealed: string): boolean;
 }
 
 /** Per-source request budget (per IP address), shared by every instance through the store. */

@@ -1,9 +1,21 @@
-import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
+import { signingKeyContext } from '../core/signing-key-context.js';
 import type { GrantClaims, GrantSigner, Random, SecretBox, SigningKeyRepository } from '../core/ports.js';
 
 const algorithm = 'EdDSA';
 const grantType = 'tessera-grant+jwt';
-const sealContext = (kid: string) => `signing-key:${kid}`;
+
+/** How long an instance trusts its copy of the keys before reading them again, so a rotation elsewhere reaches it. */
+const refreshMs = 60_000;
 
 interface LoadedKeys {
   kid: string;
@@ -15,7 +27,8 @@ interface LoadedKeys {
  * Grants signed with Ed25519 under the issuer's name. The first use makes a key pair if the
  * store has none; the private key is kept sealed under the server keys, so a database copy
  * alone cannot mint grants. Two instances starting at once may each make one: both are
- * published, and the newest signs.
+ * published, and the newest signs. Keys are read again every minute, and at once for a grant
+ * whose key is not known yet, so a key made by `rotate` on one instance is used by all.
  */
 export function createGrantSigner(deps: {
   keys: SigningKeyRepository;
@@ -25,12 +38,13 @@ export function createGrantSigner(deps: {
   now: () => number;
 }): GrantSigner {
   let loaded: Promise<LoadedKeys> | undefined;
+  let loadedAt = Number.NEGATIVE_INFINITY;
 
   async function load(): Promise<LoadedKeys> {
     if ((await deps.keys.list()).length === 0) await createKey();
     const stored = await deps.keys.list();
     const newest = stored[0]!;
-    const privateJwk = deps.secretBox.open(newest.privateSealed, sealContext(newest.kid));
+    const privateJwk = deps.secretBox.open(newest.privateSealed, signingKeyContext(newest.kid));
     if (!privateJwk) throw new Error(`signing key ${newest.kid} cannot be opened with the configured server keys`);
     return {
       kid: newest.kid,
@@ -39,7 +53,7 @@ export function createGrantSigner(deps: {
     };
   }
 
-  async function createKey(): Promise<void> {
+  async function createKey(): Promise<string> {
     const kid = deps.random.bytes(12).toString('base64url');
     const pair = await generateKeyPair(algorithm, { crv: 'Ed25519', extractable: true });
     const publicJwk = { ...(await exportJWK(pair.publicKey)), kid, alg: algorithm, use: 'sig' };
@@ -47,12 +61,26 @@ export function createGrantSigner(deps: {
     await deps.keys.create({
       kid,
       publicJwk: JSON.stringify(publicJwk),
-      privateSealed: deps.secretBox.seal(JSON.stringify(privateJwk), sealContext(kid)),
-      createdAt: deps.now(),
+      privateSealed: deps.secretBox.seal(JSON.stringify(privateJwk), signingKeyContext(kid)),
+      // Later than every key before it, so that it is the newest even within the same millisecond.
+      createdAt: Math.max(deps.now(), ...(await deps.keys.list()).map((key) => key.createdAt + 1)),
     });
+    return kid;
   }
 
-  const keys = () => (loaded ??= load().catch((error: unknown) => ((loaded = undefined), Promise.reject(error))));
+  const keys = (refresh = false) => {
+    if (refresh || !loaded || deps.now() - loadedAt >= refreshMs) {
+      loadedAt = deps.now();
+      loaded = load().catch((error: unknown) => ((loaded = undefined), Promise.reject(error)));
+    }
+    return loaded;
+  };
+  const jwksFor = async (token: string) => {
+    const current = await keys();
+    const { kid } = decodeProtectedHeader(token);
+    const known = current.jwks.keys.some((key) => key.kid === kid);
+    return known ? current.jwks : (await keys(true)).jwks;
+  };
 
   return {
     async sign(claims) {
@@ -70,7 +98,7 @@ export function createGrantSigner(deps: {
 
     async verify(token, now) {
       try {
-        const { payload } = await jwtVerify(token, createLocalJWKSet((await keys()).jwks), {
+        const { payload } = await jwtVerify(token, createLocalJWKSet(await jwksFor(token)), {
           issuer: deps.issuer,
           typ: grantType,
           algorithms: [algorithm],
@@ -85,6 +113,12 @@ export function createGrantSigner(deps: {
 
     async jwks() {
       return { keys: (await keys()).jwks.keys as Record<string, unknown>[] };
+    },
+
+    async rotate() {
+      const kid = await createKey();
+      await keys(true);
+      return kid;
     },
   };
 }

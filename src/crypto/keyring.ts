@@ -48,6 +48,15 @@ export class Keyring implements KeyedHasher, SecretBox {
     return `${key.id}:${Buffer.concat([iv, ciphertext, cipher.getAuthTag()]).toString('base64url')}`;
   }
 
+  sealedWithCurrentKey(sealed: string): boolean {
+    return sealed.startsWith(`${this.keys[0]!.id}:`);
+  }
+
+  /** The ids of the configured keys, current first. */
+  keyIds(): string[] {
+    return this.keys.map((key) => key.id);
+  }
+
   open(sealed: string, associatedData: string): string | undefined {
     const separator = sealed.indexOf(':');
     const key = this.keys.find((candidate) => candidate.id === sealed.slice(0, separator));

@@ -15,6 +15,7 @@ import { organizationRepository } from './repositories/organizations.js';
 import { federatedIdentityRepository } from './repositories/federated-identities.js';
 import { coverageSnapshotRepository } from './repositories/coverage-snapshots.js';
 import { riskAssessmentRepository } from './repositories/risk-assessments.js';
+import { keyUsageRepository } from './repositories/key-usage.js';
 import { sessionRepository } from './repositories/sessions.js';
 import { throttleRepository } from './repositories/throttles.js';
 import { trustedDeviceRepository } from './repositories/trusted-devices.js';
@@ -45,5 +46,6 @@ export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'di
     federatedIdentities: federatedIdentityRepository(db),
     coverageSnapshots: coverageSnapshotRepository(db),
     riskAssessments: riskAssessmentRepository(db),
+    keys: keyUsageRepository(db),
   };
 }

@@ -7,9 +7,12 @@ export class TestBrowser {
   /** The address every request comes from, as the browser's network; `inject()`'s 127.0.0.1 when unset. */
   ip?: string;
 
-  /** `userAgent` is sent with every request, as a real browser sends its own. */
+  /**
+   * `app` is the server it talks to, which a test may point at a restarted one; `userAgent` is
+   * sent with every request, as a real browser sends its own.
+   */
   constructor(
-    private readonly app: FastifyInstance,
+    public app: FastifyInstance,
     private readonly userAgent?: string,
   ) {}
 

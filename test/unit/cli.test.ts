@@ -12,16 +12,15 @@ import { createServer } from '../../src/server.js';
 
 const run = promisify(execFile);
 
+/** The tessera command's output with this environment. */
+const runWith = async (env: NodeJS.ProcessEnv, ...args: string[]) =>
+  (await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env })).stdout;
+
 /** A fresh data directory, and the tessera command run against it. */
 function workspace() {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
   const env = { ...process.env, TESSERA_DATA_DIR: dataDir, TESSERA_DATABASE_URL: `sqlite:${join(dataDir, 'tessera.db')}` };
-  const tessera = async (...args: string[]) =>
-    (
-      await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-        env: { ...env, TESSERA_NEW_PASSWORD: 'marble tangerine orbit' },
-      })
-    ).stdout;
+  const tessera = (...args: string[]) => runWith({ ...env, TESSERA_NEW_PASSWORD: 'marble tangerine orbit' }, ...args);
   return { env, tessera };
 }
 
@@ -102,4 +101,23 @@ describe('the tessera command', () => {
     );
     await expect(attempt).rejects.toThrow('There is no such organization.');
   });
+
+  it('rotates keys from the command line: status by key, resealing resumed by running it again, a new signing key', async () => {
+    const { env } = workspace();
+    const k1 = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
+    const k2 = `k2:${Buffer.alloc(32, 2).toString('base64')}`;
+    const withKeys = (keys: string) => ({ ...env, TESSERA_SECRETS_KEYS: keys });
+    const server = await createServer(loadConfig({ env: withKeys(k1) }), { warn: () => undefined, manualSweeps: true });
+    const jwks = async () => (await server.deps.grants.jwks()).keys.length;
+    expect(await jwks()).toBe(1);
+    await server.close();
+
+    const rotated = await runWith(withKeys(`${k2},${k1}`), 'keys', 'rotate', '--batch', '1');
+    expect(rotated).toContain('signing_key: 1 of 1 sealed again under k2');
+    expect(await runWith(withKeys(`${k2},${k1}`), 'keys', 'rotate')).toContain('signing_key: 0 of 1 sealed again under k2');
+    const status = JSON.parse(await runWith(withKeys(k2), 'keys', 'status', '--json'));
+    expect(status).toMatchObject({ current: 'k2', usage: { 'signing keys': { k2: 1 } } });
+    expect(await runWith(withKeys(k2), 'keys', 'rotate-signing')).toMatch(/^New signing key \S+ signs grants from now on/);
+    expect(JSON.parse(await runWith(withKeys(k2), 'keys', 'status', '--json')).usage['signing keys']).toEqual({ k2: 2 });
+  }, 60_000);
 });

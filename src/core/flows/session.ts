@@ -3,6 +3,7 @@ import { TesseraError } from '../errors.js';
 import type { SecurityEvent, Session, User } from '../ports.js';
 import { forgetDevice } from './trusted-devices.js';
 import { recordEvent } from './security-events.js';
+import { rehashIfOld } from './rehash.js';
 
 /** Activity is written at most this often, so reading a page is not a write per request. */
 const touchIntervalMs = 60_000;
@@ -22,6 +23,7 @@ export async function resumeSession(deps: CoreDeps, token: string): Promise<{ se
   }
   const user = await deps.store.users.findById(session.userId);
   if (!user) return undefined;
+  await rehashIfOld(deps, token, session, deps.store.sessions);
   if (now - session.lastSeenAt >= touchIntervalMs) {
     await deps.store.sessions.touch(session.id, now);
     session.lastSeenAt = now;

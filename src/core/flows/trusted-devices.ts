@@ -3,6 +3,7 @@ import { newId } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import type { Store, TrustedDevice, User } from '../ports.js';
 import { recordEvent } from './security-events.js';
+import { rehashIfOld } from './rehash.js';
 
 const tokenHashInput = (token: string) => `device:${token}`;
 
@@ -50,6 +51,7 @@ export async function recognizeDevice(
   const device = await deps.store.trustedDevices.findByTokenHash(deps.keyedHash.candidates(tokenHashInput(input.token)), now);
   if (!device || device.userId !== input.user.id) return undefined;
   await deps.store.trustedDevices.touch(device.id, now, input.ip);
+  await rehashIfOld(deps, tokenHashInput(input.token), device, deps.store.trustedDevices);
   return device;
 }
 

@@ -90,6 +90,9 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async rehash(id, tokenHash) {
+      await db.updateTable('sessions').set({ token_hash: tokenHash }).where('id', '=', id).execute();
+    },
     async countActive(now, idleSince) {
       const row = await db
         .selectFrom('sessions')

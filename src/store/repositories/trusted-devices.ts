@@ -46,6 +46,9 @@ export function trustedDeviceRepository(db: Kysely<Database>): TrustedDeviceRepo
         .executeTakeFirst();
       return row && toDevice(row);
     },
+    async rehash(id, tokenHash) {
+      await db.updateTable('trusted_devices').set({ token_hash: tokenHash }).where('id', '=', id).execute();
+    },
     async touch(id, now, ip) {
       await db.updateTable('trusted_devices').set({ last_used_at: now, last_ip: ip }).where('id', '=', id).execute();
     },
