@@ -31,11 +31,15 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
 
   if (command === 'serve') {
-    const server = await createServer(config, { logger: pino({ level: config.logging.level }) });
+    const logger = pino({ level: config.logging.level });
+    const server = await createServer(config, { logger });
     await server.app.listen({ host: config.server.host, port: config.server.port });
     process.stdout.write(`\n  ${config.branding.productName} is running at ${config.server.publicUrl}\n\n`);
-    const stop = async () => {
+    // Requests in flight are answered before the process ends; new ones get 503 meanwhile.
+    const stop = async (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down after the requests in flight');
       await server.close();
+      logger.info('shut down');
       process.exit(0);
     };
     process.once('SIGINT', stop);

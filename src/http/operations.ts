@@ -16,6 +16,15 @@ export const operations = fp(
     options: { config: TesseraConfig; metrics: ServerMetrics; readiness: () => Promise<Record<string, boolean>> },
   ) => {
     const { metrics } = options;
+    // Fastify keeps idle connections open for 72 s, which would hold up a shutdown that long:
+    // once closing, every answer ends its connection.
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onSend', async (_request, reply) => {
+      if (closing) reply.header('connection', 'close');
+    });
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
       metrics.request(route, request.method, reply.statusCode, reply.elapsedTime / 1000);

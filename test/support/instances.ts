@@ -3,14 +3,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Instance {
   url: string;
-  stop(): Promise<void>;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
 }
 
 /** Starts `tessera serve` as a process of its own with `env` and waits until it is ready. */
 export async function startInstance(port: number, env: Record<string, string>): Promise<Instance> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    env: { ...process.env, ...env, TESSERA_SERVER_PORT: String(port), TESSERA_LOGGING_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      ...process.env,
+      ...env,
+      TESSERA_SERVER_PORT: String(port),
+      TESSERA_LOGGING_LEVEL: process.env.TEST_INSTANCE_LOG ?? 'warn',
+    },
+    stdio: ['ignore', process.env.TEST_INSTANCE_LOG ? 'inherit' : 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -29,10 +35,10 @@ export async function startInstance(port: number, env: Record<string, string>): 
   return {
     url,
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      await exited;
+      return exited;
     },
   };
 }
