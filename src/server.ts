@@ -13,7 +13,6 @@ import { buildApp } from './http/app.js';
 import { createMetrics } from './metrics.js';
 import { startSweeper, type Swept } from './sweeper.js';
 import { createRedisRateLimiter, createStoreRateLimiter } from './store/ip-limiter.js';
-import { connectRedis } from './store/redis.js';
 import { bundledGeoipDatabases, createGeoIp, dbIpCredit } from './network/geoip.js';
 import { watchUntrustedNetworks } from './network/untrusted-networks.js';
 import { createKyselyStore } from './store/kysely-store.js';
@@ -62,7 +61,8 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
   const database = await openConfiguredDatabase(config, overrides.databaseSchema);
   if (config.database.migrateOnStart) await migrateToLatest(database);
   else await assertMigrated(database);
-  const redis = config.redis.url ? await connectRedis(config.redis.url) : undefined;
+  // node-redis (about 19 MB) loads only where Redis is configured.
+  const redis = config.redis.url ? await (await import('./store/redis.js')).connectRedis(config.redis.url) : undefined;
   const ipBudget = { points: config.throttling.ipAttempts, windowSeconds: config.throttling.ipWindowSeconds };
   const logger = overrides.logger ?? pino({ enabled: false });
   const store = createKyselyStore(database);

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import maxmind, { type Reader, type Response } from 'maxmind';
+import type { Reader, Response } from 'maxmind';
 import type { GeoIp, GeoLocation } from '../core/ports.js';
 import { plainIp } from './ip-address.js';
 
@@ -49,7 +49,12 @@ function toLocation(record: FlatCity & Geoip2City): GeoLocation | undefined {
  */
 export function createGeoIp(files: string[], credit?: GeoIp['credit']): GeoIp & { load(): Promise<void> } {
   let readers: Promise<Reader<Response>[]> | undefined;
-  const open = () => (readers ??= Promise.all(files.map((file) => maxmind.open<Response>(file))));
+  // The reader itself (about 9 MB) loads with the databases, not at start.
+  const openAll = async () => {
+    const { default: maxmind } = await import('maxmind');
+    return Promise.all(files.map((file) => maxmind.open<Response>(file)));
+  };
+  const open = () => (readers ??= openAll());
   return {
     credit,
     async load() {
