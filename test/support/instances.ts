@@ -14,9 +14,9 @@ export async function startInstance(port: number, env: Record<string, string>): 
       ...process.env,
       ...env,
       TESSERA_SERVER_PORT: String(port),
-      TESSERA_LOGGING_LEVEL: process.env.TEST_INSTANCE_LOG ?? 'warn',
+      TESSERA_LOGGING_LEVEL: 'warn',
     },
-    stdio: ['ignore', process.env.TEST_INSTANCE_LOG ? 'inherit' : 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
