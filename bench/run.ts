@@ -149,7 +149,11 @@ try {
     const adaptiveDir = join(work, `adaptive-${run}`);
     mkdirSync(adaptiveDir);
     const adaptiveUrl = `sqlite:${join(adaptiveDir, 'tessera.db')}`;
-    const adaptiveUsers = await seedTessera(adaptiveUrl, adaptiveDir, { users: fullSignIns + 50, prefix: `a${run}`, pending: false });
+    const adaptiveUsers = await seedTessera(adaptiveUrl, adaptiveDir, {
+      users: fullSignIns + 50,
+      prefix: `a${run}`,
+      pending: false,
+    });
     const adaptiveServer = await startTessera(adaptiveUrl, adaptiveDir, [], { TESSERA_ADAPTIVE_POLICY: 'adaptive' });
     const adaptiveIdleRss = rssMiB(adaptiveServer.child.pid!);
     await runFullSignIns(adaptiveServer.url, adaptiveUsers.slice(0, 50), benchPassword);

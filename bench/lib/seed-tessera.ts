@@ -66,8 +66,8 @@ export async function seedTessera(
       mfaSetupRequired: false,
       mfaResetAt: null,
       deletionDueAt: null,
-    mfaEnforcedAt: null,
-    enforcedSignIns: 0,
+      mfaEnforcedAt: null,
+      enforcedSignIns: 0,
     };
     await deps.store.users.create(user);
     const secret = newTotpSecret(deps.random);
