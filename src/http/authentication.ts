@@ -5,7 +5,7 @@ import type { CoreDeps } from '../core/deps.js';
 import { TesseraError } from '../core/errors.js';
 import { resumeSession } from '../core/flows/session.js';
 import type { Session, User } from '../core/ports.js';
-import { readCookie } from './cookies.js';
+import { clearCookie, readCookie, setCookie } from './cookies.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,6 +38,14 @@ export const authentication = fp<{ config: TesseraConfig; deps: CoreDeps }>(asyn
     }
     await reply.redirect('/account', 303);
   });
+  // Whichever guard sent a signed-out browser from a page to sign in, the page is remembered
+  // for afterSignInPath, so the person comes back to it (the hosted step-up page, the console).
+  app.addHook('onSend', async (request, reply) => {
+    const toSignIn = reply.statusCode === 303 && reply.getHeader('location') === '/sign-in';
+    if (toSignIn && !request.auth && request.method === 'GET' && rememberable(request.url)) {
+      setCookie(config, reply, 'return', request.url, returnCookieSeconds);
+    }
+  });
 });
 
 /** The signed-in person, or an ERR_UNAUTHENTICATED for API routes. */
@@ -49,4 +57,21 @@ export function requireAuth(request: FastifyRequest): { session: Session; user: 
 /** Page guard: sends people who are not signed in to the sign-in page. */
 export async function requireSignedInPage(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (!request.auth) await reply.redirect('/sign-in', 303);
+}
+
+/** How long a page waits to be returned to while its visitor signs in. */
+const returnCookieSeconds = 30 * 60;
+
+/** A path on Tessera itself, other than signing in: never another origin, so never an open redirect. */
+function rememberable(path: string): boolean {
+  if (!path.startsWith('/') || path.startsWith('//') || path.includes('\\') || path.length > 2048) return false;
+  return !/^\/(sign-in|sign-up|api\/)/.test(path) && new URL(path, 'http://tessera.invalid').origin === 'http://tessera.invalid';
+}
+
+/** Where a browser goes once signed in: the page it asked for before signing in, if any, else its security page. */
+export function afterSignInPath(config: TesseraConfig, request: FastifyRequest, reply: FastifyReply): string {
+  const asked = readCookie(config, request, 'return');
+  if (asked === undefined) return '/account';
+  clearCookie(config, reply, 'return');
+  return rememberable(asked) ? asked : '/account';
 }

@@ -6,12 +6,13 @@ import type { TesseraConfig } from '../config.js';
  * `device` holds a trusted device's token, which outlives sessions for its days; `link` holds the
  * nonce that binds an emailed sign-in link to the browser that asked for it; `sso` holds the sealed
  * state, nonce and PKCE verifier of a sign-in at an upstream provider; `browser` holds the device
- * cookie by which adaptive sign-in recognises a device that signed in before.
+ * cookie by which adaptive sign-in recognises a device that signed in before; `return` holds the
+ * page a signed-out browser asked for, to go back to once signed in.
  * Production uses the `__Host-` prefix (Secure, Path=/, no Domain: the browser refuses it from
  * any other origin or over http). Development on http://localhost cannot rely on Secure cookies
  * in every browser, so it uses plain names: `tessera_session`, `tessera_pending`.
  */
-export type CookieKind = 'session' | 'pending' | 'device' | 'link' | 'sso' | 'browser';
+export type CookieKind = 'session' | 'pending' | 'device' | 'link' | 'sso' | 'browser' | 'return';
 
 export function cookieName(config: TesseraConfig, kind: CookieKind): string {
   return `${config.mode === 'production' ? '__Host-' : ''}tessera_${kind}`;

@@ -17,7 +17,8 @@ export class TestBrowser {
   ) {}
 
   async request(options: InjectOptions): Promise<LightMyRequestResponse> {
-    const cookieHeader = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    // Values are kept decoded, as light-my-request reads them, and sent encoded, as a browser sends them back.
+    const cookieHeader = [...this.cookies].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('; ');
     const response = await this.app.inject({
       ...(this.ip ? { remoteAddress: this.ip } : {}),
       ...options,

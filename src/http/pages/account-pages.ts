@@ -12,7 +12,7 @@ import { signUp } from '../../core/flows/sign-up.js';
 import type { AfterFirstFactor } from '../../core/flows/after-first-factor.js';
 import { credentials, password, webauthnAssertion } from '../api/schemas.js';
 import { signInWithPasskey } from '../../core/flows/passkey-sign-in.js';
-import { requireSignedInPage } from '../authentication.js';
+import { requireSignedInPage, afterSignInPath } from '../authentication.js';
 import { clearCookie, readCookie } from '../cookies.js';
 import { applyFirstFactorOutcome, clientOf, originOf } from '../sign-in-response.js';
 import { accountView, enrollmentView, signInView, signOutView, signUpView } from './account-views.js';
@@ -86,9 +86,9 @@ export type AccountRenderer = (
 export function accountPages(app: FastifyInstance, { config, deps, render }: PageScope) {
   const { passkeys } = config.webauthn;
   const magicLinks = config.magicLinks.enabled;
-  const afterFirstFactor = (reply: FastifyReply, outcome: AfterFirstFactor) => {
+  const afterFirstFactor = (request: FastifyRequest, reply: FastifyReply, outcome: AfterFirstFactor) => {
     applyFirstFactorOutcome(config, reply, outcome);
-    return reply.redirect(outcome.kind === 'signed_in' ? '/account' : '/sign-in/verify', 303);
+    return reply.redirect(outcome.kind === 'signed_in' ? afterSignInPath(config, request, reply) : '/sign-in/verify', 303);
   };
 
   /** The account page, with an optional error from a form on it. */
@@ -150,6 +150,7 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
   app.post('/sign-in', async (request, reply) => {
     try {
       return afterFirstFactor(
+        request,
         reply,
         await signInWithPassword(deps, { ...credentials.parse(request.body), ...clientOf(config, request) }),
       );
@@ -170,7 +171,7 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
     try {
       const { credential } = passkeyForm.parse(request.body);
       const response = parseKeyAnswer(credential, webauthnAssertion);
-      return afterFirstFactor(reply, await signInWithPasskey(deps, { response, ...clientOf(config, request) }));
+      return afterFirstFactor(request, reply, await signInWithPasskey(deps, { response, ...clientOf(config, request) }));
     } catch (error) {
       const { status, message } = formFailure(error);
       return render(
@@ -192,7 +193,11 @@ export function accountPages(app: FastifyInstance, { config, deps, render }: Pag
 
   app.post('/sign-up', async (request, reply) => {
     try {
-      return afterFirstFactor(reply, await signUp(deps, { ...credentials.parse(request.body), ...clientOf(config, request) }));
+      return afterFirstFactor(
+        request,
+        reply,
+        await signUp(deps, { ...credentials.parse(request.body), ...clientOf(config, request) }),
+      );
     } catch (error) {
       const { status, message } = formFailure(error);
       const view = (csrfToken: string) =>

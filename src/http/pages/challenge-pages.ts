@@ -10,6 +10,7 @@ import { signInView } from './account-views.js';
 import { type ChallengeMethod, type ChallengeState, challengeView } from './challenge-views.js';
 import { formFailure, type PageScope } from './page-kit.js';
 import { parseKeyAnswer } from './proof-field.js';
+import { afterSignInPath } from '../authentication.js';
 
 const challengeForm = z.union([z.object({ code: otpCode }), z.object({ recoveryCode })]);
 const methodNames: Record<string, ChallengeMethod> = {
@@ -123,7 +124,7 @@ export function challengePages(app: FastifyInstance, { config, deps, render }: P
         ...clientOf(config, request),
       });
       applySignedIn(config, reply, signedIn);
-      return reply.redirect('/account', 303);
+      return reply.redirect(afterSignInPath(config, request, reply), 303);
     } catch (error) {
       const { status, message } = formFailure(error);
       return renderChallenge(request, reply, method, {

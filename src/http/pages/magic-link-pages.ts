@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { AfterFirstFactor } from '../../core/flows/after-first-factor.js';
@@ -11,6 +11,7 @@ import { checkEmailView, linkButtonForm } from './emailed-link-views.js';
 import { html } from './html.js';
 import { alert } from './layout.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
+import { afterSignInPath } from '../authentication.js';
 
 const link = emailedLink;
 const linkRequest = z.object({ email });
@@ -35,10 +36,10 @@ export function magicLinkPages(app: FastifyInstance, { config, deps, render }: P
     <p class="switch"><a href="/sign-in">Sign in with your password instead</a></p>
   </section>`;
 
-  const afterLink = (reply: FastifyReply, outcome: AfterFirstFactor) => {
+  const afterLink = (request: FastifyRequest, reply: FastifyReply, outcome: AfterFirstFactor) => {
     applyFirstFactorOutcome(config, reply, outcome);
     clearCookie(config, reply, 'link');
-    return reply.redirect(outcome.kind === 'signed_in' ? '/account' : '/sign-in/verify', 303);
+    return reply.redirect(outcome.kind === 'signed_in' ? afterSignInPath(config, request, reply) : '/sign-in/verify', 303);
   };
 
   app.get('/sign-in/link', async (request, reply) => {
@@ -88,7 +89,7 @@ export function magicLinkPages(app: FastifyInstance, { config, deps, render }: P
         ...clientOf(config, request),
         browserNonce: readCookie(config, request, 'link'),
       });
-      return afterLink(reply, outcome);
+      return afterLink(request, reply, outcome);
     } catch (error) {
       const { status, message } = formFailure(error);
       return render(request, reply, title, (csrfToken) => requestView(csrfToken, { error: message }), status);

@@ -8,6 +8,7 @@ import { checkEmailView } from './emailed-link-views.js';
 import { html, type SafeHtml } from './html.js';
 import { alert } from './layout.js';
 import { formFailure, type PageScope, typedField } from './page-kit.js';
+import { afterSignInPath } from '../authentication.js';
 
 const link = emailedLink;
 const resetForm = link.extend({ newPassword: password });
@@ -99,7 +100,7 @@ export function passwordResetPages(app: FastifyInstance, { config, deps, render 
         ...clientOf(config, request),
       });
       applyFirstFactorOutcome(config, reply, outcome);
-      return reply.redirect(outcome.kind === 'signed_in' ? '/account' : '/sign-in/verify', 303);
+      return reply.redirect(outcome.kind === 'signed_in' ? afterSignInPath(config, request, reply) : '/sign-in/verify', 303);
     } catch (error) {
       const { status, message } = formFailure(error);
       if (!fields.success)

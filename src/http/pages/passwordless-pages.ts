@@ -7,6 +7,7 @@ import { readCookie } from '../cookies.js';
 import { applySignedIn, originOf, setPendingCookie } from '../sign-in-response.js';
 import { passwordlessCodeView } from './account-views.js';
 import { formFailure, type PageScope } from './page-kit.js';
+import { afterSignInPath } from '../authentication.js';
 
 const addressForm = z.object({ email });
 const sendForm = z.object({ email: z.string().max(254), channel: z.enum(['email', 'sms', 'voice']) });
@@ -53,7 +54,7 @@ export function passwordlessPages(app: FastifyInstance, { config, deps, render }
         ...originOf(request),
       });
       applySignedIn(config, reply, signedIn);
-      return reply.redirect('/account', 303);
+      return reply.redirect(afterSignInPath(config, request, reply), 303);
     } catch (error) {
       return renderCode(request, reply, input.email, formFailure(error));
     }

@@ -6,6 +6,7 @@ import { clearCookie, readCookie, setCookie } from '../cookies.js';
 import { applyFirstFactorOutcome, clientOf } from '../sign-in-response.js';
 import { signInView } from './account-views.js';
 import { formFailure, type PageScope } from './page-kit.js';
+import { afterSignInPath } from '../authentication.js';
 
 const attemptContext = 'sso-attempt';
 
@@ -62,7 +63,10 @@ export function ssoPages(app: FastifyInstance, { config, deps, render }: PageSco
       const claims = await clients.finish(provider, callbackUrl, attempt);
       const outcome = await signInWithProvider(deps, { provider, claims, ...clientOf(config, request) });
       applyFirstFactorOutcome(config, reply, outcome);
-      return await reply.redirect(outcome.kind === 'signed_in' ? '/account' : '/sign-in/verify', 303);
+      return await reply.redirect(
+        outcome.kind === 'signed_in' ? afterSignInPath(config, request, reply) : '/sign-in/verify',
+        303,
+      );
     } catch (error) {
       return signInAgain(request, reply, formFailure(error));
     }
