@@ -862,6 +862,15 @@ export function loadConfig(options: LoadConfigOptions = {}): TesseraConfig {
   return config;
 }
 
+/**
+ * Whether people reach Tessera over https — directly or through a TLS-terminating proxy — as
+ * the public URL says (always in production): cookies are then Secure with the `__Host-`
+ * prefix, and browsers are told to stay on https.
+ */
+export function servedOverHttps(config: Pick<TesseraConfig, 'server'>): boolean {
+  return new URL(config.server.publicUrl).protocol === 'https:';
+}
+
 /** Settings that work but deserve a warning at start-up. */
 export function configWarnings(config: TesseraConfig): string[] {
   const warnings: string[] = [];

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { TesseraConfig } from '../config.js';
+import { servedOverHttps, type TesseraConfig } from '../config.js';
 
 /**
  * `session` holds a signed-in session; `pending` holds a sign-in waiting for its second factor;
@@ -8,18 +8,19 @@ import type { TesseraConfig } from '../config.js';
  * state, nonce and PKCE verifier of a sign-in at an upstream provider; `browser` holds the device
  * cookie by which adaptive sign-in recognises a device that signed in before; `return` holds the
  * page a signed-out browser asked for, to go back to once signed in.
- * Production uses the `__Host-` prefix (Secure, Path=/, no Domain: the browser refuses it from
- * any other origin or over http). Development on http://localhost cannot rely on Secure cookies
- * in every browser, so it uses plain names: `tessera_session`, `tessera_pending`.
+ * Served over https (a public URL starting https://, as production requires, also behind a
+ * TLS-terminating proxy) they use the `__Host-` prefix: Secure, Path=/, no Domain, so the browser
+ * refuses them from any other origin or over http. On http://localhost Secure cookies cannot be
+ * relied on in every browser, so they have plain names: `tessera_session`, `tessera_pending`.
  */
 export type CookieKind = 'session' | 'pending' | 'device' | 'link' | 'sso' | 'browser' | 'return';
 
 export function cookieName(config: TesseraConfig, kind: CookieKind): string {
-  return `${config.mode === 'production' ? '__Host-' : ''}tessera_${kind}`;
+  return `${servedOverHttps(config) ? '__Host-' : ''}tessera_${kind}`;
 }
 
 const attributes = (config: TesseraConfig) =>
-  ({ path: '/', httpOnly: true, sameSite: 'lax', secure: config.mode === 'production' }) as const;
+  ({ path: '/', httpOnly: true, sameSite: 'lax', secure: servedOverHttps(config) }) as const;
 
 export function setCookie(
   config: TesseraConfig,

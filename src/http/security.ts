@@ -1,6 +1,6 @@
 import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
-import type { TesseraConfig } from '../config.js';
+import { servedOverHttps, type TesseraConfig } from '../config.js';
 import { TesseraError } from '../core/errors.js';
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -28,12 +28,12 @@ export async function registerBrowserProtections(app: FastifyInstance, config: T
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
         objectSrc: ["'none'"],
-        ...(config.mode === 'production' ? { upgradeInsecureRequests: [] } : {}),
+        ...(servedOverHttps(config) ? { upgradeInsecureRequests: [] } : {}),
       },
     },
     referrerPolicy: { policy: 'same-origin' },
     frameguard: { action: 'deny' },
-    strictTransportSecurity: config.mode === 'production' ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    strictTransportSecurity: servedOverHttps(config) ? { maxAge: 31_536_000, includeSubDomains: true } : false,
   });
 
   app.addHook('onRequest', async (request) => {

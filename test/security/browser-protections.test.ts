@@ -120,4 +120,34 @@ describe('production cookies', () => {
     expect(String(page.headers['set-cookie'])).toMatch(/^__Host-tessera_csrf=.*Secure/);
     await server.close();
   });
+
+  it('keys the cookie and https rules on the public URL, so a TLS-terminating proxy in front gets them too', async () => {
+    const behindProxy = await startTestServer({
+      config: testConfig({ server: { publicUrl: 'https://auth.example.com', trustedProxies: ['10.0.0.5'] } }),
+    });
+    const response = await behindProxy.app.inject({
+      method: 'POST',
+      url: '/api/v1/sign-up',
+      remoteAddress: '10.0.0.5',
+      headers: { 'x-forwarded-for': '81.2.69.142', 'x-forwarded-proto': 'https', origin: 'https://auth.example.com' },
+      payload: { email: 'ada@example.com', password },
+    });
+    expect(response.statusCode).toBe(201);
+    const session = [response.headers['set-cookie']].flat().find((header) => header?.startsWith('__Host-tessera_session='));
+    expect(session).toMatch(/^__Host-tessera_session=[\w-]{43};.*Secure/);
+    expect(response.headers['strict-transport-security']).toContain('max-age=31536000');
+    await behindProxy.close();
+
+    const plain = await startTestServer();
+    const local = await plain.app.inject({
+      method: 'POST',
+      url: '/api/v1/sign-up',
+      payload: { email: 'ada@example.com', password },
+    });
+    const localSession = [local.headers['set-cookie']].flat().find((header) => header?.startsWith('tessera_session='));
+    expect(localSession).toBeDefined();
+    expect(localSession).not.toContain('Secure');
+    expect(local.headers['strict-transport-security']).toBeUndefined();
+    await plain.close();
+  });
 });

@@ -2,7 +2,7 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { TesseraConfig } from '../../config.js';
+import { servedOverHttps, type TesseraConfig } from '../../config.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { TesseraError } from '../../core/errors.js';
 import { readCookie } from '../cookies.js';
@@ -32,8 +32,8 @@ export interface PageScope {
 export async function registerPageKit(app: FastifyInstance, config: TesseraConfig): Promise<Render> {
   await app.register(formbody);
   await app.register(csrf, {
-    cookieKey: config.mode === 'production' ? '__Host-tessera_csrf' : 'tessera_csrf',
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.mode === 'production' },
+    cookieKey: servedOverHttps(config) ? '__Host-tessera_csrf' : 'tessera_csrf',
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: servedOverHttps(config) },
     getToken: (request) => (request.body as { _csrf?: string } | undefined)?._csrf,
   });
   app.addHook('preValidation', async (request, reply) => {
