@@ -118,6 +118,18 @@ const ssoProvider = z.object({
 
 export type SsoProvider = z.infer<typeof ssoProvider>;
 
+/** An application that signs people in through Tessera's OpenID Connect provider. */
+const oidcClient = z.object({
+  /** The client_id the application sends. */
+  clientId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ., _ or -'),
+  /** Its secret for the token endpoint (client_secret_basic); empty for a public client, which relies on PKCE alone. */
+  clientSecret: z.union([z.literal(''), z.string().min(32, 'must be at least 32 characters')]).default(''),
+  /** Where the browser may be sent back with the code, exactly. */
+  redirectUris: z.array(z.url()).min(1),
+});
+
+export type OidcClient = z.infer<typeof oidcClient>;
+
 /** JSON from an environment variable, or the text itself for the schema to refuse clearly. */
 function jsonOrText(text: string): unknown {
   try {
@@ -430,6 +442,16 @@ export const configSchema = z.object({
       providers: z
         .preprocess((value) => (typeof value === 'string' ? jsonOrText(value) : value), z.array(ssoProvider))
         .default([]),
+    })
+    .prefault({}),
+  oidc: z
+    .object({
+      /**
+       * Applications that sign people in with Tessera as their OpenID Connect provider
+       * (issuer `<publicUrl>/oidc`), each with `clientId`, `clientSecret` and `redirectUris`;
+       * JSON in the environment. None turns the provider off. Default: none.
+       */
+      clients: z.preprocess((value) => (typeof value === 'string' ? jsonOrText(value) : value), z.array(oidcClient)).default([]),
     })
     .prefault({}),
   mfa: z

@@ -181,11 +181,13 @@ export interface SigningKey {
   publicJwk: string;
   privateSealed: string;
   createdAt: number;
+  /** What the key signs: step-up grants, or the OpenID Connect provider's ID tokens. */
+  purpose: 'grant' | 'oidc';
 }
 
 export interface SigningKeyRepository {
-  /** Every key, newest first; the newest signs, all of them verify. */
-  list(): Promise<SigningKey[]>;
+  /** Every key for `purpose`, newest first; the newest signs, all of them verify. */
+  list(purpose: SigningKey['purpose']): Promise<SigningKey[]>;
   create(key: SigningKey): Promise<void>;
 }
 
@@ -705,6 +707,27 @@ export interface OutboxRepository {
   latest(limit: number): Promise<OutboxMessage[]>;
 }
 
+/** One record of the OpenID Connect provider, kept as its adapter contract shapes it. */
+export interface OidcPayloadRepository {
+  upsert(
+    model: string,
+    id: string,
+    record: { payload: string; grantId?: string; userCode?: string; uid?: string; expiresAt: number | null },
+  ): Promise<void>;
+  /** The record and when it was consumed, unless it has expired at `now`. */
+  find(model: string, id: string, now: number): Promise<{ payload: string; consumedAt: number | null } | undefined>;
+  findBy(
+    model: string,
+    field: 'uid' | 'userCode',
+    value: string,
+    now: number,
+  ): Promise<{ payload: string; consumedAt: number | null } | undefined>;
+  consume(model: string, id: string, at: number): Promise<void>;
+  destroy(model: string, id: string): Promise<void>;
+  /** Forgets every record issued under the grant. */
+  revokeByGrantId(grantId: string): Promise<void>;
+}
+
 /** Where an IP address is, as a city-level geolocation database places it. */
 export interface GeoLocation {
   city: string | null;
@@ -802,6 +825,7 @@ export interface Store {
   coverageSnapshots: CoverageSnapshotRepository;
   riskAssessments: RiskAssessmentRepository;
   keys: KeyUsageRepository;
+  oidcPayloads: OidcPayloadRepository;
 }
 
 /** A secret kept sealed, as key rotation reads and rewrites it. */

@@ -41,8 +41,8 @@ export function createGrantSigner(deps: {
   let loadedAt = Number.NEGATIVE_INFINITY;
 
   async function load(): Promise<LoadedKeys> {
-    if ((await deps.keys.list()).length === 0) await createKey();
-    const stored = await deps.keys.list();
+    if ((await deps.keys.list('grant')).length === 0) await createKey();
+    const stored = await deps.keys.list('grant');
     const newest = stored[0]!;
     const privateJwk = deps.secretBox.open(newest.privateSealed, signingKeyContext(newest.kid));
     if (!privateJwk) throw new Error(`signing key ${newest.kid} cannot be opened with the configured server keys`);
@@ -61,9 +61,10 @@ export function createGrantSigner(deps: {
     await deps.keys.create({
       kid,
       publicJwk: JSON.stringify(publicJwk),
+      purpose: 'grant',
       privateSealed: deps.secretBox.seal(JSON.stringify(privateJwk), signingKeyContext(kid)),
       // Later than every key before it, so that it is the newest even within the same millisecond.
-      createdAt: Math.max(deps.now(), ...(await deps.keys.list()).map((key) => key.createdAt + 1)),
+      createdAt: Math.max(deps.now(), ...(await deps.keys.list('grant')).map((key) => key.createdAt + 1)),
     });
     return kid;
   }

@@ -23,6 +23,7 @@ import { registerBrowserProtections } from './security.js';
 import { stepUpRoutes } from './api/step-up-routes.js';
 import { passwordlessRoutes } from './api/passwordless-routes.js';
 import { operations } from './operations.js';
+import { oidcRoutes } from './oidc-routes.js';
 import type { ServerMetrics } from '../metrics.js';
 
 export interface AppOptions {
@@ -99,5 +100,6 @@ export async function buildApp({ config, deps, logger, metrics, readiness }: App
     { prefix: '/api/v1' },
   );
   await app.register(pages, { config, deps });
+  await oidcRoutes(app, { config, deps });
   return app;
 }

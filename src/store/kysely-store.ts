@@ -16,6 +16,7 @@ import { federatedIdentityRepository } from './repositories/federated-identities
 import { coverageSnapshotRepository } from './repositories/coverage-snapshots.js';
 import { riskAssessmentRepository } from './repositories/risk-assessments.js';
 import { keyUsageRepository } from './repositories/key-usage.js';
+import { oidcPayloadRepository } from './repositories/oidc-payloads.js';
 import { sessionRepository } from './repositories/sessions.js';
 import { throttleRepository } from './repositories/throttles.js';
 import { trustedDeviceRepository } from './repositories/trusted-devices.js';
@@ -47,5 +48,6 @@ export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'di
     coverageSnapshots: coverageSnapshotRepository(db),
     riskAssessments: riskAssessmentRepository(db),
     keys: keyUsageRepository(db),
+    oidcPayloads: oidcPayloadRepository(db),
   };
 }

@@ -185,6 +185,20 @@ export interface Database {
     /** The private JWK, sealed with the key id as associated data. */
     private_sealed: string;
     created_at: number;
+    /** `grant` (step-up grants, Ed25519) or `oidc` (ID tokens, RS256). */
+    purpose: Generated<string>;
+  };
+  /** oidc-provider's own records (sessions, codes, tokens, grants, interactions) as its adapter shapes them. */
+  oidc_payloads: {
+    model: string;
+    id: string;
+    /** JSON of the record. */
+    payload: string;
+    grant_id: string | null;
+    user_code: string | null;
+    uid: string | null;
+    expires_at: number | null;
+    consumed_at: number | null;
   };
   consumed_grants: {
     jti: string;

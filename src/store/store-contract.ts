@@ -518,5 +518,29 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(await store.events.countFailedSignInsFrom('198.51.100.7', 0, 'u2')).toBe(3);
       expect(await store.events.countFailedSignInsFrom('198.51.100.9', 0, 'u1')).toBe(0);
     });
+
+    it('keeps the OpenID Connect provider’s records: by id, uid or user code, until expiry, consumed, and forgotten with their grant', async () => {
+      const records = store.oidcPayloads;
+      await records.upsert('Interaction', 'i1', { payload: '{"a":1}', uid: 'u-1', expiresAt: 5_000 });
+      await records.upsert('AccessToken', 't1', { payload: '{"b":2}', grantId: 'g1', expiresAt: null });
+      await records.upsert('AccessToken', 't2', { payload: '{"c":3}', grantId: 'g2', expiresAt: null });
+      await records.upsert('DeviceCode', 'd1', { payload: '{}', userCode: 'ABCD-EFGH', expiresAt: 5_000 });
+      expect(await records.find('Interaction', 'i1', 4_999)).toEqual({ payload: '{"a":1}', consumedAt: null });
+      expect(await records.find('Interaction', 'i1', 5_000)).toBeUndefined();
+      expect(await records.find('AccessToken', 'i1', 1_000)).toBeUndefined();
+      expect(await records.findBy('Interaction', 'uid', 'u-1', 1_000)).toEqual({ payload: '{"a":1}', consumedAt: null });
+      expect(await records.findBy('DeviceCode', 'userCode', 'ABCD-EFGH', 1_000)).toEqual({ payload: '{}', consumedAt: null });
+
+      await records.upsert('Interaction', 'i1', { payload: '{"a":2}', uid: 'u-1', expiresAt: 9_000 });
+      expect(await records.find('Interaction', 'i1', 6_000)).toEqual({ payload: '{"a":2}', consumedAt: null });
+      await records.consume('AccessToken', 't1', 2_000);
+      expect(await records.find('AccessToken', 't1', 3_000)).toEqual({ payload: '{"b":2}', consumedAt: 2_000 });
+
+      await records.revokeByGrantId('g1');
+      expect(await records.find('AccessToken', 't1', 3_000)).toBeUndefined();
+      expect(await records.find('AccessToken', 't2', 3_000)).toBeDefined();
+      await records.destroy('AccessToken', 't2');
+      expect(await records.find('AccessToken', 't2', 3_000)).toBeUndefined();
+    });
   });
 }

@@ -13,6 +13,7 @@ import * as organizations from './011-organizations.js';
 import * as federatedIdentities from './012-federated-identities.js';
 import * as coverageSnapshots from './013-coverage-snapshots.js';
 import * as riskAssessments from './014-risk-assessments.js';
+import * as oidcProvider from './015-oidc-provider.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
@@ -31,5 +32,6 @@ export const migrationProvider: MigrationProvider = {
     '012-federated-identities': federatedIdentities,
     '013-coverage-snapshots': coverageSnapshots,
     '014-risk-assessments': riskAssessments,
+    '015-oidc-provider': oidcProvider,
   }),
 };

@@ -1,23 +1,35 @@
 import type { Kysely } from 'kysely';
-import type { GrantRepository, SigningKeyRepository } from '../../core/ports.js';
+import type { GrantRepository, SigningKey, SigningKeyRepository } from '../../core/ports.js';
 import type { Database } from '../schema.js';
 
 export function signingKeyRepository(db: Kysely<Database>): SigningKeyRepository {
   return {
-    async list() {
-      const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
+    async list(purpose) {
+      const rows = await db
+        .selectFrom('signing_keys')
+        .selectAll()
+        .where('purpose', '=', purpose)
+        .orderBy('created_at', 'desc')
+        .execute();
       return rows.map((row) => ({
         kid: row.kid,
         publicJwk: row.public_jwk,
         privateSealed: row.private_sealed,
         createdAt: row.created_at,
+        purpose: row.purpose as SigningKey['purpose'],
       }));
     },
 
     async create(key) {
       await db
         .insertInto('signing_keys')
-        .values({ kid: key.kid, public_jwk: key.publicJwk, private_sealed: key.privateSealed, created_at: key.createdAt })
+        .values({
+          kid: key.kid,
+          public_jwk: key.publicJwk,
+          private_sealed: key.privateSealed,
+          created_at: key.createdAt,
+          purpose: key.purpose,
+        })
         .execute();
     },
   };
