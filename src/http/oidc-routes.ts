@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TesseraConfig } from '../config.js';
 import type { CoreDeps } from '../core/deps.js';
-import { acrOf, amrOf } from '../oidc/assurance.js';
+import { resumeSession, signOut } from '../core/flows/session.js';
+import { acrFor, amrOf } from '../oidc/assurance.js';
+import { clearCookie, cookieName } from './cookies.js';
+import { originOf } from './sign-in-response.js';
 import { interactionPath, oidcMount } from '../oidc/paths.js';
 
 /**
@@ -12,7 +15,11 @@ export async function oidcRoutes(app: FastifyInstance, { config, deps }: { confi
   if (config.oidc.clients.length === 0) return;
   // oidc-provider and its Koa load only where the provider is used.
   const { createOidcProvider } = await import('../oidc/provider.js');
-  const provider = await createOidcProvider(config, deps);
+  const sessionCookie = cookieName(config, 'session');
+  const provider = await createOidcProvider(config, deps, async (header) => {
+    const token = header && app.parseCookie(header)[sessionCookie];
+    return token ? resumeSession(deps, token) : undefined;
+  });
   const callback = provider.callback();
 
   await app.register(async (mounted) => {
@@ -40,10 +47,27 @@ export async function oidcRoutes(app: FastifyInstance, { config, deps }: { confi
     if (!request.auth) return reply.redirect('/sign-in', 303);
     const { user, session } = request.auth;
     const details = await provider.interactionDetails(request.raw, reply.raw);
+    // prompt=login (as oidc-provider also reads max_age=0) or an older sign-in than max_age: signing in again.
+    const maxAge = details.prompt.reasons.includes('login_prompt') ? 0 : (details.prompt.details.max_age as number | undefined);
+    if (maxAge !== undefined && session.authTime < (details.iat - maxAge) * 1000) {
+      await signOut(deps, { ...request.auth, ...originOf(request) });
+      clearCookie(config, reply, 'session');
+      request.auth = undefined;
+      return reply.redirect('/sign-in', 303);
+    }
+    const acr = acrFor(session, details.params.acr_values as string | undefined);
+    if (acr === undefined) {
+      // Two factors in this session answer it; a phishing-resistant level needs signing in with a key.
+      const wantsKey = !acrFor({ ...session, mfaAt: session.mfaAt ?? deps.clock.now() }, details.params.acr_values as string);
+      if (wantsKey) {
+        throw Object.assign(new Error('This app needs you to sign in with a security key or passkey.'), { statusCode: 403 });
+      }
+      return reply.redirect(`/account/confirm?next=${encodeURIComponent(request.url)}`, 303);
+    }
     const grant = new provider.Grant({ accountId: user.id, clientId: String(details.params.client_id) });
     grant.addOIDCScope(String(details.params.scope ?? 'openid'));
     const result = {
-      login: { accountId: user.id, acr: acrOf(session), amr: amrOf(session), ts: Math.floor(session.authTime / 1000) },
+      login: { accountId: user.id, acr, amr: amrOf(session), ts: Math.floor(session.authTime / 1000) },
       consent: { grantId: await grant.save() },
     };
     return reply.redirect(

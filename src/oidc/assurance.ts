@@ -29,3 +29,22 @@ export function amrOf(session: Session): string[] {
   if (multiFactor(session) && !amr.includes('mfa')) amr.push('mfa');
   return amr;
 }
+
+const strength: Record<string, number> = {
+  [acrValues.singleFactor]: 0,
+  [acrValues.multiFactor]: 1,
+  [acrValues.phishingResistant]: 2,
+  [acrValues.phishingResistantHardware]: 3,
+};
+
+/**
+ * The `acr` to report for a request's `acr_values` (space-separated, Tessera's values only):
+ * the strongest requested one the session meets, or undefined when it meets none. Without
+ * `acr_values`, the session's own.
+ */
+export function acrFor(session: Session, requested: string | undefined): string | undefined {
+  const reached = acrOf(session);
+  const asked = (requested ?? '').split(' ').filter((value) => value in strength);
+  if (asked.length === 0) return reached;
+  return asked.filter((value) => strength[value]! <= strength[reached]!).sort((a, b) => strength[b]! - strength[a]!)[0];
+}

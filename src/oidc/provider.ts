@@ -1,17 +1,56 @@
-import Provider, { type Configuration } from 'oidc-provider';
+import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { servedOverHttps, type TesseraConfig } from '../config.js';
 import type { CoreDeps } from '../core/deps.js';
-import { acrValues } from './assurance.js';
+import type { Session, User } from '../core/ports.js';
+import { acrFor, acrValues } from './assurance.js';
 import { interactionPath, oidcMount } from './paths.js';
 import { oidcSigningKeys } from './signing-keys.js';
 import { storeAdapter } from './store-adapter.js';
+
+/** The Tessera session of the browser behind a provider request, from its cookies. */
+export type TesseraSessionOf = (cookieHeader: string | undefined) => Promise<{ user: User; session: Session } | undefined>;
+
+/**
+ * oidc-provider's default policy, with two more reasons to send the browser to Tessera's
+ * interaction page instead of answering from the provider's own session: the Tessera session
+ * ended or is someone else's (signing out of Tessera signs out of every app's next request), or
+ * it does not meet the `acr_values` asked for, which oidc-provider otherwise treats as voluntary.
+ * `max_age` is the default policy's, measured from Tessera's own sign-in time.
+ */
+function policyFor(tesseraSession: TesseraSessionOf) {
+  const policy = interactionPolicy.base();
+  const login = policy.get('login')!;
+  const current = (ctx: KoaContextWithOIDC) => tesseraSession(ctx.get('cookie') || undefined);
+  login.checks.add(
+    new interactionPolicy.Check('tessera_session', 'End-User is not signed in to Tessera as this account', async (ctx) => {
+      const signedIn = await current(ctx);
+      return !signedIn || signedIn.user.id !== ctx.oidc.session?.accountId
+        ? interactionPolicy.Check.REQUEST_PROMPT
+        : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  login.checks.add(
+    new interactionPolicy.Check('acr_values', 'The requested authentication level is not met', async (ctx) => {
+      const signedIn = await current(ctx);
+      const requested = ctx.oidc.params?.acr_values as string | undefined;
+      return requested && (!signedIn || acrFor(signedIn.session, requested) === undefined)
+        ? interactionPolicy.Check.REQUEST_PROMPT
+        : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return policy;
+}
 
 /**
  * Tessera as an OpenID Connect provider, on oidc-provider: the authorization code flow with
  * PKCE required, for the configured clients; its records in Tessera's store; ID tokens signed
  * RS256 with keys sealed under the server keys; its cookies signed with keys derived from them.
  */
-export async function createOidcProvider(config: TesseraConfig, deps: CoreDeps): Promise<Provider> {
+export async function createOidcProvider(
+  config: TesseraConfig,
+  deps: CoreDeps,
+  tesseraSession: TesseraSessionOf,
+): Promise<Provider> {
   const issuer = new URL(oidcMount, config.server.publicUrl).href;
   const secure = servedOverHttps(config);
   const configuration: Configuration = {
@@ -40,7 +79,7 @@ export async function createOidcProvider(config: TesseraConfig, deps: CoreDeps):
     pkce: { required: () => true },
     responseTypes: ['code'],
     features: { devInteractions: { enabled: false } },
-    interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid) },
+    interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid), policy: policyFor(tesseraSession) },
     acrValues: Object.values(acrValues),
     // The ID token itself says who signed in, how and when, so an app needs no userinfo call for it.
     claims: { sid: null, openid: ['sub', 'acr', 'amr', 'auth_time'], email: ['email', 'email_verified'] },

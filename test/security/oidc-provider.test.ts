@@ -51,19 +51,45 @@ class Browser {
     return { response, url: next };
   }
 
-  /** Posts a form of the page at `page` with its CSRF token, then follows where it leads. */
-  async submit(page: string, fields: Record<string, string>) {
+  /** Posts the page's form for `action` (the page's own path by default) with its hidden fields, then follows where it leads. */
+  async submit(page: string, fields: Record<string, string>, action = new URL(page, this.origin).pathname) {
     const html = await (await this.fetch(page)).text();
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? page;
-    return this.follow(action, { form: { _csrf: csrf ?? '', ...fields } });
+    const form = [...html.matchAll(/<form method="post" action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)].find(
+      (match) => match[1] === action,
+    );
+    if (!form) throw new Error(`no form for ${action} on ${page}`);
+    const hidden = Object.fromEntries(
+      [...form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((input) => [input[1]!, input[2]!]),
+    );
+    return this.follow(action, { form: { ...hidden, ...fields } });
   }
+}
+
+/** An authorization request of the test client, with its PKCE verifier and state. */
+async function authorization(rp: client.Configuration, extra: Record<string, string> = {}) {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(rp, {
+    redirect_uri: redirectUri,
+    scope: 'openid email',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...extra,
+  });
+  return {
+    url: url.href,
+    /** The ID token's claims for the browser's return to the app. */
+    claims: async (back: URL) =>
+      (await client.authorizationCodeGrant(rp, back, { pkceCodeVerifier: verifier, expectedState: state })).claims()!,
+  };
 }
 
 describe('Tessera as an OpenID Connect provider', () => {
   let server: Awaited<ReturnType<typeof startLiveServer>>;
   let rp: client.Configuration;
   let secret: string;
+  let recoveryCodes: string[];
 
   beforeAll(async () => {
     server = await startLiveServer({ oidc: { clients: [{ clientId: 'demo', clientSecret, redirectUris: [redirectUri] }] } });
@@ -78,9 +104,11 @@ describe('Tessera as an OpenID Connect provider', () => {
     };
     secret = started.secret;
     const code = TOTP.generate({ secret: Secret.fromBase32(secret) });
-    expect(
-      (await ada.fetch('/api/v1/factors/totp/confirm', { json: { enrollmentToken: started.enrollmentToken, code } })).status,
-    ).toBe(201);
+    const confirmed = await ada.fetch('/api/v1/factors/totp/confirm', {
+      json: { enrollmentToken: started.enrollmentToken, code },
+    });
+    expect(confirmed.status).toBe(201);
+    recoveryCodes = ((await confirmed.json()) as { recoveryCodes: string[] }).recoveryCodes;
   });
   afterAll(() => server?.close());
 
@@ -143,5 +171,65 @@ describe('Tessera as an OpenID Connect provider', () => {
     const { url } = await new Browser(server.url).follow(authorization.href);
     expect(url.searchParams.get('error')).toBe('invalid_request');
     expect(url.searchParams.get('error_description')).toMatch(/requires PKCE/);
+  });
+
+  /** A recovery code not used yet: the app's codes are spent one time step at a time, and these tests do not wait. */
+  const nextCode = () => recoveryCodes.shift()!;
+
+  /** A browser signed in to Tessera with both steps, the app's first sign-in done. */
+  async function signedInBrowser(trustDevice = false) {
+    const browser = new Browser(server.url);
+    const first = await authorization(rp);
+    await browser.follow(first.url);
+    await browser.submit('/sign-in', { email: 'ada@example.com', password });
+    const back = await browser.submit('/sign-in/verify', {
+      recoveryCode: nextCode(),
+      ...(trustDevice ? { trustDevice: 'on' } : {}),
+    });
+    expect(back.url.origin + back.url.pathname).toBe(redirectUri);
+    await first.claims(back.url);
+    return browser;
+  }
+
+  it('asks again once the person signed out of Tessera, rather than answering from the provider’s own session', async () => {
+    const browser = await signedInBrowser();
+    const again = await authorization(rp);
+    expect((await browser.follow(again.url)).url.origin + (await browser.follow(again.url)).url.pathname).toBe(redirectUri);
+    await browser.fetch('/api/v1/sign-out', { json: {} });
+    const afterSignOut = await authorization(rp);
+    expect((await browser.follow(afterSignOut.url)).url.pathname).toBe('/sign-in');
+  });
+
+  it('signs the person in again for max_age=0, and says so in auth_time', async () => {
+    const browser = await signedInBrowser();
+    const before = Math.floor(Date.now() / 1000);
+    const fresh = await authorization(rp, { max_age: '0' });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await browser.follow(fresh.url)).url.pathname).toBe('/sign-in');
+    await browser.submit('/sign-in', { email: 'ada@example.com', password });
+    const back = await browser.submit('/sign-in/verify', { recoveryCode: nextCode() });
+    expect(Number((await fresh.claims(back.url)).auth_time)).toBeGreaterThanOrEqual(before + 1);
+  });
+
+  it('asks a trusted device for the second factor when the app asks for acr mfa, and refuses phr without a key', async () => {
+    const browser = await signedInBrowser(true);
+    await browser.fetch('/api/v1/sign-out', { json: {} });
+    const plain = await authorization(rp);
+    await browser.follow(plain.url);
+    const trusted = await browser.submit('/sign-in', { email: 'ada@example.com', password });
+    expect(trusted.url.origin + trusted.url.pathname).toBe(redirectUri);
+    expect(await plain.claims(trusted.url)).toMatchObject({ acr: 'urn:tessera:acr:sf', amr: ['pwd', 'trusted_device'] });
+
+    const stronger = await authorization(rp, { acr_values: 'urn:tessera:acr:mfa' });
+    const confirm = await browser.follow(stronger.url);
+    expect(confirm.url.pathname).toBe('/account/confirm');
+    const back = await browser.submit(confirm.url.pathname + confirm.url.search, { proof: nextCode() }, '/account/confirm');
+    expect(back.url.origin + back.url.pathname).toBe(redirectUri);
+    expect(await stronger.claims(back.url)).toMatchObject({ acr: 'urn:tessera:acr:mfa' });
+
+    const keyOnly = await authorization(rp, { acr_values: 'phr phrh' });
+    const refused = await browser.follow(keyOnly.url);
+    expect(refused.response.status).toBe(403);
+    expect(await refused.response.text()).toContain('This app needs you to sign in with a security key or passkey.');
   });
 });

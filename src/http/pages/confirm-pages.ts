@@ -10,8 +10,9 @@ import { formFailure, type PageScope } from './page-kit.js';
 import { proofFields, proofFromForm } from './proof-field.js';
 import { originOf } from '../sign-in-response.js';
 
-/** Only pages of the security area are places to come back to after confirming. */
-const nextOf = (value: unknown) => (typeof value === 'string' && /^\/account(\/[a-z-]*)?$/.test(value) ? value : '/account');
+/** Only pages of the security area, and an app's sign-in through the OpenID Connect provider, are places to come back to. */
+const nextOf = (value: unknown) =>
+  typeof value === 'string' && /^\/(account(\/[a-z-]*)?|oidc-interaction\/[\w-]{1,64})$/.test(value) ? value : '/account';
 const confirmForm = z.object({ ...proofFields, next: z.string().max(100).optional() });
 
 /**
