@@ -77,11 +77,16 @@ async function authorization(rp: client.Configuration, extra: Record<string, str
     state,
     ...extra,
   });
+  const tokens = async (back: URL) => {
+    const granted = await client.authorizationCodeGrant(rp, back, { pkceCodeVerifier: verifier, expectedState: state });
+    return { claims: granted.claims()!, accessToken: granted.access_token };
+  };
   return {
     url: url.href,
+    /** The app's exchange of the code the browser came back with. */
+    tokens,
     /** The ID token's claims for the browser's return to the app. */
-    claims: async (back: URL) =>
-      (await client.authorizationCodeGrant(rp, back, { pkceCodeVerifier: verifier, expectedState: state })).claims()!,
+    claims: async (back: URL) => (await tokens(back)).claims,
   };
 }
 
@@ -122,17 +127,9 @@ describe('Tessera as an OpenID Connect provider', () => {
   });
 
   it('signs a person in through Tessera’s own pages, both steps, and tells the app how: amr, acr and auth_time', async () => {
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const authorization = client.buildAuthorizationUrl(rp, {
-      redirect_uri: redirectUri,
-      scope: 'openid email',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-    });
+    const request = await authorization(rp);
     const browser = new Browser(server.url);
-    const toSignIn = await browser.follow(authorization.href);
+    const toSignIn = await browser.follow(request.url);
     expect(toSignIn.url.pathname).toBe('/sign-in');
     const challenge = await browser.submit('/sign-in', { email: 'ada@example.com', password });
     expect(challenge.url.pathname).toBe('/sign-in/verify');
@@ -141,16 +138,13 @@ describe('Tessera as an OpenID Connect provider', () => {
     });
     expect(back.url.origin + back.url.pathname).toBe(redirectUri);
 
-    const tokens = await client.authorizationCodeGrant(rp, back.url, { pkceCodeVerifier: verifier, expectedState: state });
-    const claims = tokens.claims()!;
+    const { claims, accessToken } = await request.tokens(back.url);
     expect(claims).toMatchObject({ email: 'ada@example.com', acr: 'urn:tessera:acr:mfa', amr: ['pwd', 'otp', 'mfa'] });
     expect(Math.abs(Number(claims.auth_time) - Date.now() / 1000)).toBeLessThan(60);
     // The provider's records are Tessera's: the access token is a row of its store.
-    expect(await server.deps.store.oidcPayloads.find('AccessToken', tokens.access_token, Date.now())).toBeDefined();
+    expect(await server.deps.store.oidcPayloads.find('AccessToken', accessToken, Date.now())).toBeDefined();
     // The code is spent once: the store records its consumption and the second exchange is refused.
-    await expect(
-      client.authorizationCodeGrant(rp, back.url, { pkceCodeVerifier: verifier, expectedState: state }),
-    ).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(request.tokens(back.url)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('keeps Tessera’s security headers on the provider’s answers, and publishes only public keys', async () => {
