@@ -447,6 +447,11 @@ export const configSchema = z.object({
   oidc: z
     .object({
       /**
+       * Run the OpenID Connect provider for applications registered with `tessera oidc client
+       * add`; configured `clients` turn it on as well. Default: `false`.
+       */
+      enabled: flag.default(false),
+      /**
        * Applications that sign people in with Tessera as their OpenID Connect provider
        * (issuer `<publicUrl>/oidc`), each with `clientId`, `clientSecret` and `redirectUris`;
        * JSON in the environment. None turns the provider off. Default: none.

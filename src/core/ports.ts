@@ -726,6 +726,8 @@ export interface OidcPayloadRepository {
   destroy(model: string, id: string): Promise<void>;
   /** Forgets every record issued under the grant. */
   revokeByGrantId(grantId: string): Promise<void>;
+  /** Every unexpired record of `model`, by id. */
+  list(model: string, now: number): Promise<{ id: string; payload: string }[]>;
 }
 
 /** Where an IP address is, as a city-level geolocation database places it. */

@@ -5,21 +5,27 @@ import { resumeSession, signOut } from '../core/flows/session.js';
 import { acrFor, amrOf } from '../oidc/assurance.js';
 import { clearCookie, cookieName } from './cookies.js';
 import { originOf } from './sign-in-response.js';
+import { errorPageHtml } from './pages/error-page.js';
 import { interactionPath, oidcMount } from '../oidc/paths.js';
 
 /**
  * The OpenID Connect provider under `/oidc`, and the interaction page that signs the person in
- * with Tessera's own pages and hands the result back. Off without configured clients.
+ * with Tessera's own pages and hands the result back. Off unless `oidc.enabled` or clients are configured.
  */
 export async function oidcRoutes(app: FastifyInstance, { config, deps }: { config: TesseraConfig; deps: CoreDeps }) {
-  if (config.oidc.clients.length === 0) return;
+  if (!config.oidc.enabled && config.oidc.clients.length === 0) return;
   // oidc-provider and its Koa load only where the provider is used.
   const { createOidcProvider } = await import('../oidc/provider.js');
   const sessionCookie = cookieName(config, 'session');
-  const provider = await createOidcProvider(config, deps, async (header) => {
-    const token = header && app.parseCookie(header)[sessionCookie];
-    return token ? resumeSession(deps, token) : undefined;
-  });
+  const provider = await createOidcProvider(
+    config,
+    deps,
+    async (header) => {
+      const token = header && app.parseCookie(header)[sessionCookie];
+      return token ? resumeSession(deps, token) : undefined;
+    },
+    (title, message) => errorPageHtml(config, title, message),
+  );
   const callback = provider.callback();
 
   await app.register(async (mounted) => {

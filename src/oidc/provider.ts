@@ -50,11 +50,12 @@ export async function createOidcProvider(
   config: TesseraConfig,
   deps: CoreDeps,
   tesseraSession: TesseraSessionOf,
+  errorPage: (title: string, message: string) => string,
 ): Promise<Provider> {
   const issuer = new URL(oidcMount, config.server.publicUrl).href;
   const secure = servedOverHttps(config);
   const configuration: Configuration = {
-    adapter: storeAdapter(deps.store.oidcPayloads, () => deps.clock.now()),
+    adapter: storeAdapter(deps.store.oidcPayloads, () => deps.clock.now(), deps.secretBox),
     clients: config.oidc.clients.map((client) => ({
       client_id: client.clientId,
       ...(client.clientSecret ? { client_secret: client.clientSecret } : {}),
@@ -77,6 +78,15 @@ export async function createOidcProvider(
       short: { signed: true, secure, sameSite: 'lax' },
     },
     pkce: { required: () => true },
+    // Codes are exchanged at once; tokens last an hour; the provider's sessions and grants end with Tessera's longest session.
+    ttl: {
+      AuthorizationCode: 60,
+      AccessToken: 3600,
+      IdToken: 3600,
+      Interaction: 3600,
+      Session: config.sessions.absoluteTimeoutHours * 3600,
+      Grant: config.sessions.absoluteTimeoutHours * 3600,
+    },
     responseTypes: ['code'],
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid), policy: policyFor(tesseraSession) },
@@ -84,6 +94,11 @@ export async function createOidcProvider(
     // The ID token itself says who signed in, how and when, so an app needs no userinfo call for it.
     claims: { sid: null, openid: ['sub', 'acr', 'amr', 'auth_time'], email: ['email', 'email_verified'] },
     conformIdTokenClaims: false,
+    // Refusals a browser sees (an unknown client, a bad redirect URI) look like Tessera's other error pages.
+    renderError: (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = errorPage('This sign-in cannot go on', `${out.error}: ${out.error_description ?? 'the request was refused'}`);
+    },
     findAccount: async (_ctx, sub) => {
       const user = await deps.store.users.findById(sub);
       return (

@@ -1,16 +1,26 @@
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
-import type { OidcPayloadRepository } from '../core/ports.js';
+import { clientSecretContext } from '../core/flows/oidc-clients.js';
+import type { OidcPayloadRepository, SecretBox } from '../core/ports.js';
 
 /**
  * oidc-provider's adapter on Tessera's store: one row per record, found by id, by the
  * interaction uid or the device user code, and forgotten with its grant. Times are the store's.
+ * Clients registered with `tessera oidc client add` are its `Client` records.
  */
-export function storeAdapter(records: OidcPayloadRepository, now: () => number): AdapterConstructor {
-  const toPayload = (record: { payload: string; consumedAt: number | null } | undefined): AdapterPayload | undefined =>
-    record && {
-      ...(JSON.parse(record.payload) as AdapterPayload),
+export function storeAdapter(records: OidcPayloadRepository, now: () => number, secretBox: SecretBox): AdapterConstructor {
+  const toPayload = (record: { payload: string; consumedAt: number | null } | undefined): AdapterPayload | undefined => {
+    if (!record) return undefined;
+    const { client_secret_sealed: sealed, ...payload } = JSON.parse(record.payload) as AdapterPayload & {
+      client_secret_sealed?: string;
+    };
+    // A registered client's secret is kept sealed; the provider compares the plaintext.
+    const secret = sealed === undefined ? undefined : secretBox.open(sealed, clientSecretContext(String(payload.client_id)));
+    return {
+      ...payload,
+      ...(secret === undefined ? {} : { client_secret: secret }),
       ...(record.consumedAt === null ? {} : { consumed: Math.floor(record.consumedAt / 1000) }),
     };
+  };
   return class StoreAdapter implements Adapter {
     constructor(private readonly model: string) {}
 

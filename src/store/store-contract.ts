@@ -536,6 +536,11 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       await records.consume('AccessToken', 't1', 2_000);
       expect(await records.find('AccessToken', 't1', 3_000)).toEqual({ payload: '{"b":2}', consumedAt: 2_000 });
 
+      expect(await records.list('AccessToken', 3_000)).toEqual([
+        { id: 't1', payload: '{"b":2}' },
+        { id: 't2', payload: '{"c":3}' },
+      ]);
+      expect(await records.list('Interaction', 9_000)).toEqual([]);
       await records.revokeByGrantId('g1');
       expect(await records.find('AccessToken', 't1', 3_000)).toBeUndefined();
       expect(await records.find('AccessToken', 't2', 3_000)).toBeDefined();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TesseraConfig } from '../../src/config.js';
+import { clientSecretContext, registerOidcClient } from '../../src/core/flows/oidc-clients.js';
 import { resealSecrets } from '../../src/core/flows/reseal-secrets.js';
 import { databaseKinds } from '../support/databases.js';
 import { TestBrowser } from '../support/http-client.js';
@@ -56,6 +57,12 @@ describe.each(databaseKinds)('rotating the server keys on %s', (database) => {
     const ada = new TestBrowser(first.app);
     const { secret } = await signUpWithTotp(first, ada, 'ada@example.com');
     const oldGrant = await grantFor(first, ada, secret);
+    const { clientSecret } = await registerOidcClient(first.deps, {
+      clientId: 'coaching',
+      redirectUris: ['https://app.example.com/callback'],
+      confidential: true,
+      production: false,
+    });
     await first.close();
     servers.splice(0);
 
@@ -75,9 +82,10 @@ describe.each(databaseKinds)('rotating the server keys on %s', (database) => {
     expect(totals).toEqual([
       { kind: 'factor', seen: 1, resealed: 1, unreadable: 0 },
       { kind: 'signing_key', seen: 1, resealed: 1, unreadable: 0 },
+      { kind: 'oidc_client', seen: 1, resealed: 1, unreadable: 0 },
     ]);
-    expect(batches).toEqual([1, 1]);
-    expect((await resealSecrets(both.deps)).map((total) => total.resealed)).toEqual([0, 0]);
+    expect(batches).toEqual([1, 1, 1]);
+    expect((await resealSecrets(both.deps)).map((total) => total.resealed)).toEqual([0, 0, 0]);
     expect((await consume(both, oldGrant)).statusCode).toBe(200);
 
     const kid = await both.deps.grants.rotate();
@@ -88,6 +96,9 @@ describe.each(databaseKinds)('rotating the server keys on %s', (database) => {
     servers.splice(0);
 
     const onlyNew = await start([k2]);
+    const [registered] = await onlyNew.deps.store.oidcPayloads.list('Client', onlyNew.clock.now());
+    const sealed = (JSON.parse(registered!.payload) as { client_secret_sealed: string }).client_secret_sealed;
+    expect(onlyNew.deps.secretBox.open(sealed, clientSecretContext('coaching'))).toBe(clientSecret);
     ada.app = onlyNew.app;
     expect((await ada.get('/api/v1/me')).statusCode).toBe(200);
     expect((await consume(onlyNew, newGrant)).statusCode).toBe(200);

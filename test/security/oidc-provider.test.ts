@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listOidcClients, registerOidcClient, removeOidcClient } from '../../src/core/flows/oidc-clients.js';
 import { startLiveServer } from '../support/live-server.js';
 import { password } from '../support/mfa.js';
 
@@ -225,5 +226,41 @@ describe('Tessera as an OpenID Connect provider', () => {
     const refused = await browser.follow(keyOnly.url);
     expect(refused.response.status).toBe(403);
     expect(await refused.response.text()).toContain('This app needs you to sign in with a security key or passkey.');
+  });
+
+  it('serves an application registered at run time, a public one with PKCE alone, until it is removed', async () => {
+    const registered = await registerOidcClient(server.deps, {
+      clientId: 'mobile',
+      redirectUris: [redirectUri],
+      confidential: false,
+      production: false,
+    });
+    expect(registered).toEqual({});
+    expect(await listOidcClients(server.deps)).toContainEqual({
+      clientId: 'mobile',
+      redirectUris: [redirectUri],
+      confidential: false,
+    });
+    const mobile = await client.discovery(new URL(`${server.url}/oidc`), 'mobile', undefined, client.None(), {
+      execute: [client.allowInsecureRequests],
+    });
+    const browser = await signedInBrowser();
+    const request = await authorization(mobile);
+    const back = await browser.follow(request.url);
+    expect(back.url.origin + back.url.pathname).toBe(redirectUri);
+    expect((await request.claims(back.url)).acr).toBe('urn:tessera:acr:mfa');
+
+    await removeOidcClient(server.deps, 'mobile');
+    const refused = await browser.follow((await authorization(mobile)).url);
+    expect(refused.response.status).toBe(400);
+    expect(await refused.response.text()).toContain('invalid_client');
+    await expect(
+      registerOidcClient(server.deps, {
+        clientId: 'bad',
+        redirectUris: ['http://app.example.com/cb'],
+        confidential: true,
+        production: false,
+      }),
+    ).rejects.toThrow(/must be https/);
   });
 });

@@ -120,4 +120,26 @@ describe('the tessera command', () => {
     expect(await runWith(withKeys(k2), 'keys', 'rotate-signing')).toMatch(/^New signing key \S+ signs grants from now on/);
     expect(JSON.parse(await runWith(withKeys(k2), 'keys', 'status', '--json')).usage['signing keys']).toEqual({ k2: 2 });
   }, 60_000);
+
+  it('registers, lists and removes OpenID Connect clients, showing a confidential client’s secret once', async () => {
+    const { tessera } = workspace();
+    const added = JSON.parse(
+      await tessera('oidc', 'client', 'add', '--id', 'coaching', '--redirect-uri', 'https://app.example.com/callback', '--json'),
+    );
+    expect(added).toMatchObject({ clientId: 'coaching', clientSecret: expect.stringMatching(/^[\w-]{43}$/) });
+    expect(
+      await tessera('oidc', 'client', 'add', '--id', 'mobile', '--redirect-uri', 'http://127.0.0.1:8080/cb', '--public'),
+    ).toContain('A public client: it uses PKCE and no secret.');
+    expect(await tessera('oidc', 'client', 'list')).toBe(
+      'coaching\tconfidential\thttps://app.example.com/callback\nmobile\tpublic\thttp://127.0.0.1:8080/cb\n',
+    );
+    expect(await tessera('oidc', 'client', 'list')).not.toContain(added.clientSecret);
+    await expect(tessera('oidc', 'client', 'add', '--id', 'bad', '--redirect-uri', 'http://app.example.com/cb')).rejects.toThrow(
+      /must be https/,
+    );
+    expect(await tessera('oidc', 'client', 'remove', '--id', 'mobile')).toBe('Removed mobile.\n');
+    expect(JSON.parse(await tessera('oidc', 'client', 'list', '--json'))).toEqual([
+      { clientId: 'coaching', redirectUris: ['https://app.example.com/callback'], confidential: true },
+    ]);
+  }, 60_000);
 });

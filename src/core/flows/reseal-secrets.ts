@@ -1,11 +1,12 @@
 import type { CoreDeps } from '../deps.js';
 import { factorSecretContext } from '../factors/factor-secret.js';
+import { clientSecretContext } from './oidc-clients.js';
 import type { KeyUsageRepository, SealedRow } from '../ports.js';
 import { signingKeyContext } from '../signing-key-context.js';
 
 /** What one pass of `resealSecrets` found and did, by kind of secret. */
 export interface ResealProgress {
-  kind: 'factor' | 'signing_key';
+  kind: 'factor' | 'signing_key' | 'oidc_client';
   /** Rows looked at so far. */
   seen: number;
   /** Sealed again under the current key. */
@@ -14,11 +15,14 @@ export interface ResealProgress {
   unreadable: number;
 }
 
-const contextOf = (kind: ResealProgress['kind'], row: SealedRow) =>
+type RowKind = 'factor' | 'signing_key';
+
+const contextOf = (kind: RowKind, row: SealedRow) =>
   kind === 'factor' ? factorSecretContext({ userId: row.owner, id: row.id }) : signingKeyContext(row.id);
 
 /**
- * Seals every factor secret and signing key again under the current server key, `batchSize`
+ * Seals every factor secret, signing key and OpenID Connect client secret again under the
+ * current server key, factor secrets and signing keys `batchSize`
  * rows at a time, while the service runs: each row is replaced only if it did not change
  * meanwhile, and rows already under the current key are skipped, so an interrupted run is
  * resumed by running it again. `onBatch` hears the running totals after each batch.
@@ -41,13 +45,35 @@ export async function resealSecrets(
     }
     totals.push(progress);
   }
+  totals.push(await resealClientSecrets(deps));
+  options.onBatch?.({ ...totals[totals.length - 1]! });
   return totals;
+}
+
+/** The secrets of applications registered with the OpenID Connect provider, sealed inside their records. */
+async function resealClientSecrets(deps: CoreDeps): Promise<ResealProgress> {
+  const progress: ResealProgress = { kind: 'oidc_client', seen: 0, resealed: 0, unreadable: 0 };
+  for (const { id, payload } of await deps.store.oidcPayloads.list('Client', deps.clock.now())) {
+    progress.seen += 1;
+    const metadata = JSON.parse(payload) as { client_secret_sealed?: string };
+    const sealed = metadata.client_secret_sealed;
+    if (sealed === undefined || deps.secretBox.sealedWithCurrentKey(sealed)) continue;
+    const secret = deps.secretBox.open(sealed, clientSecretContext(id));
+    if (secret === undefined) {
+      progress.unreadable += 1;
+      continue;
+    }
+    const resealed = { ...metadata, client_secret_sealed: deps.secretBox.seal(secret, clientSecretContext(id)) };
+    await deps.store.oidcPayloads.upsert('Client', id, { payload: JSON.stringify(resealed), expiresAt: null });
+    progress.resealed += 1;
+  }
+  return progress;
 }
 
 async function resealRow(
   deps: CoreDeps,
   keys: KeyUsageRepository,
-  kind: ResealProgress['kind'],
+  kind: RowKind,
   row: SealedRow,
   progress: ResealProgress,
 ): Promise<void> {

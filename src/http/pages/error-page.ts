@@ -20,19 +20,18 @@ export function errorPage(config: TesseraConfig, error: FastifyError | Error, re
       : status === 404
         ? 'This page does not exist.'
         : error.message;
-  const body = html`<section class="card" aria-labelledby="title">
-    <h1 id="title">${status === 404 ? 'Page not found' : 'That did not work'}</h1>
-    <p class="lead">${message}</p>
-    <a class="button" href="/">Go to ${config.branding.productName}</a>
-  </section>`;
   return reply
     .status(status)
     .type('text/html; charset=utf-8')
-    .send(
-      layout(
-        { branding: config.branding, devOutbox: config.mode === 'development' },
-        status === 404 ? 'Page not found' : 'Error',
-        body,
-      ).toString(),
-    );
+    .send(errorPageHtml(config, status === 404 ? 'Page not found' : 'That did not work', message));
+}
+
+/** The error page itself, also for the OpenID Connect provider's refusals. */
+export function errorPageHtml(config: TesseraConfig, title: string, message: string): string {
+  const body = html`<section class="card" aria-labelledby="title">
+    <h1 id="title">${title}</h1>
+    <p class="lead">${message}</p>
+    <a class="button" href="/">Go to ${config.branding.productName}</a>
+  </section>`;
+  return layout({ branding: config.branding, devOutbox: config.mode === 'development' }, title, body).toString();
 }

@@ -42,6 +42,15 @@ export function oidcPayloadRepository(db: Kysely<Database>): OidcPayloadReposito
     async destroy(model, id) {
       await db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', id).execute();
     },
+    async list(model, now) {
+      return db
+        .selectFrom('oidc_payloads')
+        .select(['id', 'payload'])
+        .where('model', '=', model)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .orderBy('id')
+        .execute();
+    },
     async revokeByGrantId(grantId) {
       await db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
     },
