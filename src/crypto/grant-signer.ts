@@ -1,15 +1,6 @@
-import {
-  createLocalJWKSet,
-  decodeProtectedHeader,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type JWK,
-  jwtVerify,
-  SignJWT,
-} from 'jose';
-import { signingKeyContext } from '../core/signing-key-context.js';
-import type { GrantClaims, GrantSigner, Random, SecretBox, SigningKeyRepository } from '../core/ports.js';
+import { createLocalJWKSet, decodeProtectedHeader, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+import type { GrantClaims, GrantSigner } from '../core/ports.js';
+import { createSealedSigningKey, openSigningKey, type SigningKeyStore } from './sealed-signing-keys.js';
 
 const algorithm = 'EdDSA';
 const grantType = 'tessera-grant+jwt';
@@ -30,43 +21,19 @@ interface LoadedKeys {
  * published, and the newest signs. Keys are read again every minute, and at once for a grant
  * whose key is not known yet, so a key made by `rotate` on one instance is used by all.
  */
-export function createGrantSigner(deps: {
-  keys: SigningKeyRepository;
-  secretBox: SecretBox;
-  random: Random;
-  issuer: string;
-  now: () => number;
-}): GrantSigner {
+export function createGrantSigner(deps: SigningKeyStore & { issuer: string }): GrantSigner {
   let loaded: Promise<LoadedKeys> | undefined;
   let loadedAt = Number.NEGATIVE_INFINITY;
 
   async function load(): Promise<LoadedKeys> {
-    if ((await deps.keys.list('grant')).length === 0) await createKey();
+    if ((await deps.keys.list('grant')).length === 0) await createSealedSigningKey(deps, 'grant', algorithm);
     const stored = await deps.keys.list('grant');
     const newest = stored[0]!;
-    const privateJwk = deps.secretBox.open(newest.privateSealed, signingKeyContext(newest.kid));
-    if (!privateJwk) throw new Error(`signing key ${newest.kid} cannot be opened with the configured server keys`);
     return {
       kid: newest.kid,
-      privateKey: await importJWK(JSON.parse(privateJwk) as JWK, algorithm),
+      privateKey: await importJWK(openSigningKey(deps, newest), algorithm),
       jwks: { keys: stored.map((key) => JSON.parse(key.publicJwk) as JWK) },
     };
-  }
-
-  async function createKey(): Promise<string> {
-    const kid = deps.random.bytes(12).toString('base64url');
-    const pair = await generateKeyPair(algorithm, { crv: 'Ed25519', extractable: true });
-    const publicJwk = { ...(await exportJWK(pair.publicKey)), kid, alg: algorithm, use: 'sig' };
-    const privateJwk = { ...(await exportJWK(pair.privateKey)), kid, alg: algorithm };
-    await deps.keys.create({
-      kid,
-      publicJwk: JSON.stringify(publicJwk),
-      purpose: 'grant',
-      privateSealed: deps.secretBox.seal(JSON.stringify(privateJwk), signingKeyContext(kid)),
-      // Later than every key before it, so that it is the newest even within the same millisecond.
-      createdAt: Math.max(deps.now(), ...(await deps.keys.list('grant')).map((key) => key.createdAt + 1)),
-    });
-    return kid;
   }
 
   const keys = (refresh = false) => {
@@ -117,7 +84,7 @@ export function createGrantSigner(deps: {
     },
 
     async rotate() {
-      const kid = await createKey();
+      const kid = await createSealedSigningKey(deps, 'grant', algorithm);
       await keys(true);
       return kid;
     },

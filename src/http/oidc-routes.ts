@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TesseraConfig } from '../config.js';
 import type { CoreDeps } from '../core/deps.js';
 import { resumeSession, signOut } from '../core/flows/session.js';
-import { acrFor, amrOf } from '../oidc/assurance.js';
+import { acrFor, amrOf, secondFactorMeets } from '../oidc/assurance.js';
 import { clearCookie, cookieName } from './cookies.js';
 import { originOf } from './sign-in-response.js';
 import { errorPageHtml } from './pages/error-page.js';
@@ -61,11 +61,11 @@ export async function oidcRoutes(app: FastifyInstance, { config, deps }: { confi
       request.auth = undefined;
       return reply.redirect('/sign-in', 303);
     }
-    const acr = acrFor(session, details.params.acr_values as string | undefined);
+    const requested = details.params.acr_values as string | undefined;
+    const acr = acrFor(session, requested);
     if (acr === undefined) {
       // Two factors in this session answer it; a phishing-resistant level needs signing in with a key.
-      const wantsKey = !acrFor({ ...session, mfaAt: session.mfaAt ?? deps.clock.now() }, details.params.acr_values as string);
-      if (wantsKey) {
+      if (!secondFactorMeets(session, requested)) {
         throw Object.assign(new Error('This app needs you to sign in with a security key or passkey.'), { statusCode: 403 });
       }
       return reply.redirect(`/account/confirm?next=${encodeURIComponent(request.url)}`, 303);

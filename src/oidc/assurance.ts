@@ -48,3 +48,8 @@ export function acrFor(session: Session, requested: string | undefined): string 
   if (asked.length === 0) return reached;
   return asked.filter((value) => strength[value]! <= strength[reached]!).sort((a, b) => strength[b]! - strength[a]!)[0];
 }
+
+/** Whether a second factor confirmed in this session (on "Confirm it's you") would meet `requested`. */
+export function secondFactorMeets(session: Session, requested: string | undefined): boolean {
+  return acrFor({ ...session, mfaAt: session.mfaAt ?? session.authTime }, requested) !== undefined;
+}

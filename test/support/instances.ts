@@ -42,31 +42,3 @@ export async function startInstance(port: number, env: Record<string, string>): 
     },
   };
 }
-
-/** A browser over real HTTP: keeps its cookies, sends the public origin, talks to whichever instance it is told. */
-export class HttpBrowser {
-  readonly cookies = new Map<string, string>();
-  constructor(private readonly origin: string) {}
-
-  async send(instance: Instance, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const response = await fetch(instance.url + path, {
-      method,
-      headers: {
-        origin: this.origin,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(this.cookies.size > 0 ? { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') } : {}),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    for (const cookie of response.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = cookie.split(';');
-      const [name = '', value = ''] = pair.split('=');
-      const expired = value === '' || attributes.some((attribute) => /^\s*max-age=0$/i.test(attribute));
-      if (expired) this.cookies.delete(name.trim());
-      else this.cookies.set(name.trim(), value);
-    }
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  }
-}
