@@ -1,7 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import { factorSecretContext } from '../factors/factor-secret.js';
 import { clientSecretContext } from './oidc-clients.js';
-import type { KeyUsageRepository, SealedRow } from '../ports.js';
+import type { SealedRow } from '../ports.js';
 import { signingKeyContext } from '../signing-key-context.js';
 
 /** What one pass of `resealSecrets` found and did, by kind of secret. */
@@ -22,10 +22,10 @@ const contextOf = (kind: RowKind, row: SealedRow) =>
 
 /**
  * Seals every factor secret, signing key and OpenID Connect client secret again under the
- * current server key, factor secrets and signing keys `batchSize`
- * rows at a time, while the service runs: each row is replaced only if it did not change
- * meanwhile, and rows already under the current key are skipped, so an interrupted run is
- * resumed by running it again. `onBatch` hears the running totals after each batch.
+ * current server key while the service runs, factor secrets and signing keys `batchSize` rows
+ * at a time: each row is replaced only if it did not change meanwhile, and rows already under
+ * the current key are skipped, so an interrupted run is resumed by running it again. `onBatch`
+ * hears the running totals after each batch.
  */
 export async function resealSecrets(
   deps: CoreDeps,
@@ -33,12 +33,18 @@ export async function resealSecrets(
 ): Promise<ResealProgress[]> {
   const batchSize = options.batchSize ?? 500;
   const totals: ResealProgress[] = [];
+  const { keys } = deps.store;
   for (const kind of ['factor', 'signing_key'] as const) {
     const progress: ResealProgress = { kind, seen: 0, resealed: 0, unreadable: 0 };
     for (let after = ''; ;) {
-      const batch = await deps.store.keys.sealedBatch(kind, after, batchSize);
+      const batch = await keys.sealedBatch(kind, after, batchSize);
       if (batch.length === 0) break;
-      for (const row of batch) await resealRow(deps, deps.store.keys, kind, row, progress);
+      for (const row of batch) {
+        // A row changed meanwhile was written under the current key by whoever changed it.
+        await reseal(deps, row.sealed, contextOf(kind, row), progress, (resealed) =>
+          keys.reseal(kind, row.id, row.sealed, resealed),
+        );
+      }
       progress.seen += batch.length;
       after = batch[batch.length - 1]!.id;
       options.onBatch?.({ ...progress });
@@ -56,34 +62,29 @@ async function resealClientSecrets(deps: CoreDeps): Promise<ResealProgress> {
   for (const { id, payload } of await deps.store.oidcPayloads.list('Client', deps.clock.now())) {
     progress.seen += 1;
     const metadata = JSON.parse(payload) as { client_secret_sealed?: string };
-    const sealed = metadata.client_secret_sealed;
-    if (sealed === undefined || deps.secretBox.sealedWithCurrentKey(sealed)) continue;
-    const secret = deps.secretBox.open(sealed, clientSecretContext(id));
-    if (secret === undefined) {
-      progress.unreadable += 1;
-      continue;
-    }
-    const resealed = { ...metadata, client_secret_sealed: deps.secretBox.seal(secret, clientSecretContext(id)) };
-    await deps.store.oidcPayloads.upsert('Client', id, { payload: JSON.stringify(resealed), expiresAt: null });
-    progress.resealed += 1;
+    if (metadata.client_secret_sealed === undefined) continue;
+    await reseal(deps, metadata.client_secret_sealed, clientSecretContext(id), progress, async (resealed) => {
+      const record = JSON.stringify({ ...metadata, client_secret_sealed: resealed });
+      await deps.store.oidcPayloads.upsert('Client', id, { payload: record, expiresAt: null });
+      return true;
+    });
   }
   return progress;
 }
 
-async function resealRow(
+/** Opens one sealed value and has `write` store it sealed under the current key, counting what happened. */
+async function reseal(
   deps: CoreDeps,
-  keys: KeyUsageRepository,
-  kind: RowKind,
-  row: SealedRow,
+  sealed: string,
+  context: string,
   progress: ResealProgress,
+  write: (resealed: string) => Promise<boolean>,
 ): Promise<void> {
-  if (deps.secretBox.sealedWithCurrentKey(row.sealed)) return;
-  const context = contextOf(kind, row);
-  const plaintext = deps.secretBox.open(row.sealed, context);
+  if (deps.secretBox.sealedWithCurrentKey(sealed)) return;
+  const plaintext = deps.secretBox.open(sealed, context);
   if (plaintext === undefined) {
     progress.unreadable += 1;
     return;
   }
-  // A row changed meanwhile was written under the current key by whoever changed it.
-  if (await keys.reseal(kind, row.id, row.sealed, deps.secretBox.seal(plaintext, context))) progress.resealed += 1;
+  if (await write(deps.secretBox.seal(plaintext, context))) progress.resealed += 1;
 }
