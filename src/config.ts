@@ -966,21 +966,21 @@ function assertRelyingParty(config: TesseraConfig): void {
       `webauthn.trustRoots (${envName(['webauthn', 'trustRoots'])}): direct attestation needs the PEM files of the roots you trust`,
     );
   }
-  for (const file of trustRoots) {
-    if (!existsSync(file)) problems.push(`webauthn.trustRoots (${envName(['webauthn', 'trustRoots'])}): ${file} does not exist`);
-  }
+  problems.push(...missingFiles(['webauthn', 'trustRoots'], trustRoots));
   if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /** The address lists and geolocation databases of adaptive sign-in are read at start, so a missing one is refused then. */
 function assertRiskSources(config: TesseraConfig): void {
-  const problems: string[] = [];
-  for (const key of ['untrustedIpLists', 'geoipDatabases'] as const) {
-    for (const file of config.adaptive[key]) {
-      if (!existsSync(file)) problems.push(`adaptive.${key} (${envName(['adaptive', key])}): ${file} does not exist`);
-    }
-  }
+  const problems = (['untrustedIpLists', 'geoipDatabases'] as const).flatMap((key) =>
+    missingFiles(['adaptive', key], config.adaptive[key]),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** A problem for each of the files named at `path` that does not exist. */
+function missingFiles(path: string[], files: string[]): string[] {
+  return files.filter((file) => !existsSync(file)).map((file) => `${path.join('.')} (${envName(path)}): ${file} does not exist`);
 }
 
 function assertProductionReady(config: TesseraConfig): void {

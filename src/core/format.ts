@@ -12,22 +12,23 @@ export function formatTime(ms: number): string {
   }).format(ms)} UTC`;
 }
 
-/** A browser as people recognise it, from its user agent: "Chrome 156 on Linux". */
-export function describeBrowser(userAgent: string | null): string {
+/** "Chrome 156 on Linux" with its version, "Chrome on Linux" without. */
+function browserOf(userAgent: string | null | undefined, withVersion: boolean): string {
   if (!userAgent) return 'Unknown browser';
   const parser = Bowser.getParser(userAgent);
-  const browser = parser.getBrowserName() || 'Unknown browser';
-  const major = parser.getBrowserVersion()?.split('.')[0];
+  const major = withVersion ? parser.getBrowserVersion()?.split('.')[0] : undefined;
   const os = parser.getOSName();
-  return `${browser}${major ? ` ${major}` : ''}${os ? ` on ${os}` : ''}`;
+  return `${parser.getBrowserName() || 'Unknown browser'}${major ? ` ${major}` : ''}${os ? ` on ${os}` : ''}`;
+}
+
+/** A browser as people recognise it, from its user agent: "Chrome 156 on Linux". */
+export function describeBrowser(userAgent: string | null): string {
+  return browserOf(userAgent, true);
 }
 
 /** A browser without its version, as a device is recognised across updates: "Chrome on Windows". */
 export function browserFamilyOf(userAgent: string | null | undefined): string {
-  if (!userAgent) return 'Unknown browser';
-  const parser = Bowser.getParser(userAgent);
-  const os = parser.getOSName();
-  return `${parser.getBrowserName() || 'Unknown browser'}${os ? ` on ${os}` : ''}`;
+  return browserOf(userAgent, false);
 }
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
