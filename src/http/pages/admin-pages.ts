@@ -28,14 +28,19 @@ import {
   type PersonState,
   personView,
 } from './admin-views.js';
+import { adminOidcPages } from './admin-oidc-pages.js';
 import { toCsv } from './csv.js';
 import { formFailure, type PageScope } from './page-kit.js';
 
-type AdminHandler = (
+/** A page of the admin console, given who acts and on whom they may. */
+export type AdminHandler = (
   request: FastifyRequest,
   reply: FastifyReply,
   admin: { scope: AdminScope; operator: Operator },
 ) => Promise<unknown>;
+
+/** Makes a route of an admin page: it runs only for an administrator with a recent second factor. */
+export type AsAdmin = (handler: AdminHandler) => (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 /**
  * The admin console: instance administrators act on everyone, organization owners and admins
@@ -43,24 +48,23 @@ type AdminHandler = (
  * its window, or the browser goes through the step-up page first. Someone who administers
  * nothing, or a person outside the scope, gets "not found".
  */
-export function adminPages(app: FastifyInstance, { deps, render }: PageScope) {
-  const asAdmin =
-    (handler: AdminHandler) =>
-    async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-      if (!request.auth) return reply.redirect('/sign-in', 303);
-      const { user, session } = request.auth;
-      const scope = await adminScopeOf(deps, user);
-      if (!scope) throw Object.assign(new Error('Page not found'), { statusCode: 404 });
-      if ((await deps.store.factors.listForUser(user.id)).length === 0) {
-        throw new TesseraError('ERR_MFA_REQUIRED', 'Set up two-step verification to use the admin console.');
-      }
-      const policy = actionPolicy(deps, 'admin.act');
-      if (!(await approvedAlready(deps, { session, action: 'admin.act', policy }))) {
-        const back = request.method === 'GET' ? request.url : '/admin';
-        return reply.redirect(`/step-up?${new URLSearchParams({ action: 'admin.act', return_to: back }).toString()}`, 303);
-      }
-      return handler(request, reply, { scope, operator: { name: user.email, ip: request.ip } });
-    };
+export function adminPages(app: FastifyInstance, pageScope: PageScope) {
+  const { deps, render } = pageScope;
+  const asAdmin: AsAdmin = (handler) => async (request, reply) => {
+    if (!request.auth) return reply.redirect('/sign-in', 303);
+    const { user, session } = request.auth;
+    const scope = await adminScopeOf(deps, user);
+    if (!scope) throw Object.assign(new Error('Page not found'), { statusCode: 404 });
+    if ((await deps.store.factors.listForUser(user.id)).length === 0) {
+      throw new TesseraError('ERR_MFA_REQUIRED', 'Set up two-step verification to use the admin console.');
+    }
+    const policy = actionPolicy(deps, 'admin.act');
+    if (!(await approvedAlready(deps, { session, action: 'admin.act', policy }))) {
+      const back = request.method === 'GET' ? request.url : '/admin';
+      return reply.redirect(`/step-up?${new URLSearchParams({ action: 'admin.act', return_to: back }).toString()}`, 303);
+    }
+    return handler(request, reply, { scope, operator: { name: user.email, ip: request.ip } });
+  };
 
   const scopeWords = (scope: AdminScope) =>
     scope.instance ? 'Everyone on this service.' : 'The members of the organizations you own or administer.';
@@ -91,7 +95,9 @@ export function adminPages(app: FastifyInstance, { deps, render }: PageScope) {
     asAdmin(async (request, reply, { scope }) => {
       const query = String((request.query as { q?: unknown }).q ?? '').slice(0, 254);
       const people = await listPeople(deps, scope, query);
-      return render(request, reply, 'People', (csrfToken) => peopleView({ csrfToken, people, query, scope: scopeWords(scope) }));
+      return render(request, reply, 'People', (csrfToken) =>
+        peopleView({ csrfToken, people, query, scope: scopeWords(scope), instance: scope.instance }),
+      );
     }),
   );
 
@@ -319,4 +325,6 @@ export function adminPages(app: FastifyInstance, { deps, render }: PageScope) {
     }
     return { notice: 'The member was removed.', type: 'org_member_changed' as const, detail: { member: member.email } };
   });
+
+  adminOidcPages(app, pageScope, asAdmin);
 }

@@ -17,13 +17,18 @@ const kindWords: Record<Factor['kind'], string> = {
   biometric: 'biometric',
 };
 
-/** The people an administrator may act on, searchable by address. */
-export function peopleView(state: FormState & { people: PersonRow[]; query: string; scope: string }): SafeHtml {
+/**
+ * The people an administrator may act on, searchable by address, and the console's other pages;
+ * the apps of the OpenID Connect provider are the instance administrators' only.
+ */
+export function peopleView(
+  state: FormState & { people: PersonRow[]; query: string; scope: string; instance: boolean },
+): SafeHtml {
   return html`<section class="card card-wide" aria-labelledby="title">
     <h1 id="title">People</h1>
     <p class="lead">
       ${state.scope} <a href="/admin/events">Security events</a> · <a href="/admin/coverage">Coverage</a> ·
-      <a href="/admin/orgs">Organizations</a>
+      <a href="/admin/orgs">Organizations</a>${state.instance ? html` · <a href="/admin/oidc">Apps (OpenID Connect)</a>` : ''}
     </p>
     <form method="get" action="/admin" class="search" role="search">
       <label>Search by email <input type="search" name="q" value="${state.query}" /></label>
