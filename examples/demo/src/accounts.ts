@@ -41,8 +41,7 @@ export type PendingChange =
 /** A change as proposed, before it has an id. */
 type Proposal = PendingChange extends infer Change ? (Change extends PendingChange ? Omit<Change, 'id'> : never) : never;
 
-const pounds = (pence: number) =>
-  new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' }).format(pence / 100);
+const pounds = (pence: number) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' }).format(pence / 100);
 
 /** What the person approves, word for word as Tessera shows it and binds the approval to. */
 export function describeChange(change: PendingChange): string {
@@ -101,7 +100,9 @@ export function createAccounts() {
     /** This person's change waiting under this id and of this kind, if any. */
     pendingChange<Kind extends PendingChange['kind']>(sub: string, id: string, kind: Kind) {
       const change = pending.get(id);
-      return change && change.sub === sub && change.kind === kind ? (change as Extract<PendingChange, { kind: Kind }>) : undefined;
+      return change && change.sub === sub && change.kind === kind
+        ? (change as Extract<PendingChange, { kind: Kind }>)
+        : undefined;
     },
 
     /** Carries out an approved change, once: it is no longer pending afterwards. */

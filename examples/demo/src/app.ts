@@ -6,16 +6,7 @@ import { tesseraFastify } from '@tessera/sdk/fastify';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { createAccounts, describeChange, type PendingChange } from './accounts.js';
 import { createSessions } from './sessions.js';
-import {
-  advisorView,
-  apiKeysView,
-  dashboardView,
-  homeView,
-  layout,
-  problemView,
-  teamView,
-  withdrawView,
-} from './views.js';
+import { advisorView, apiKeysView, dashboardView, homeView, layout, problemView, teamView, withdrawView } from './views.js';
 
 /** Where Kestrel runs and how it reaches Tessera. */
 export interface DemoOptions {
@@ -62,7 +53,10 @@ export async function createDemoApp(options: DemoOptions) {
       'referrer-policy': 'no-referrer',
     });
     if (request.method === 'POST' && request.headers.origin !== undefined && request.headers.origin !== appUrl.origin) {
-      return reply.status(403).type('text/html').send(page('Refused', problemView('This form was sent from another site.')));
+      return reply
+        .status(403)
+        .type('text/html')
+        .send(page('Refused', problemView('This form was sent from another site.')));
     }
   });
 
@@ -73,7 +67,10 @@ export async function createDemoApp(options: DemoOptions) {
     return layout({ title, body, notice, identity: session?.identity });
   };
   const show = (request: FastifyRequest, reply: FastifyReply, title: string, body: Parameters<typeof page>[1], status = 200) =>
-    reply.status(status).type('text/html').send(page(title, body, request, reply));
+    reply
+      .status(status)
+      .type('text/html')
+      .send(page(title, body, request, reply));
 
   /** A browser is sent where it can get what a refusal says is missing. */
   const onRefusal = (request: FastifyRequest, reply: FastifyReply, refusal: Refusal) => {
@@ -98,7 +95,9 @@ export async function createDemoApp(options: DemoOptions) {
   app.get('/kestrel.css', (_request, reply) => reply.type('text/css').header('cache-control', 'max-age=300').send(stylesheet));
 
   app.get('/', (request, reply) =>
-    sessions.of(request, reply).identity ? reply.redirect('/dashboard', 303) : show(request, reply, 'Welcome to Kestrel', homeView()),
+    sessions.of(request, reply).identity
+      ? reply.redirect('/dashboard', 303)
+      : show(request, reply, 'Welcome to Kestrel', homeView()),
   );
 
   app.get('/sign-in', async (request, reply) => {
@@ -116,7 +115,14 @@ export async function createDemoApp(options: DemoOptions) {
   app.get('/auth/callback', async (request, reply) => {
     const session = sessions.of(request, reply);
     const signingIn = session.signingIn;
-    if (!signingIn) return show(request, reply, 'Sign-in expired', problemView('Start signing in again.', { href: '/sign-in', label: 'Sign in' }), 400);
+    if (!signingIn)
+      return show(
+        request,
+        reply,
+        'Sign-in expired',
+        problemView('Start signing in again.', { href: '/sign-in', label: 'Sign in' }),
+        400,
+      );
     delete session.signingIn;
     try {
       session.identity = await tessera.finishSignIn(new URL(request.url, appUrl), signingIn);
@@ -136,8 +142,10 @@ export async function createDemoApp(options: DemoOptions) {
     show(request, reply, 'Overview', dashboardView(request.tessera!.identity, accounts.accountOf(subOf(request)))),
   );
 
-  app.get('/advisor', { preHandler: guards.requireAcr(acrValues.phishingResistant, acrValues.phishingResistantHardware) }, (request, reply) =>
-    show(request, reply, 'Advisor desk', advisorView(request.tessera!.identity)),
+  app.get(
+    '/advisor',
+    { preHandler: guards.requireAcr(acrValues.phishingResistant, acrValues.phishingResistantHardware) },
+    (request, reply) => show(request, reply, 'Advisor desk', advisorView(request.tessera!.identity)),
   );
 
   app.get('/team', signedIn, (request, reply) => show(request, reply, 'Team', teamView(accounts.accountOf(subOf(request)))));
@@ -153,13 +161,17 @@ export async function createDemoApp(options: DemoOptions) {
   });
 
   app.post('/team/:memberId/remove', signedIn, (request, reply) => {
-    const member = accounts.accountOf(subOf(request)).team.find((candidate) => candidate.id === (request.params as { memberId: string }).memberId);
+    const member = accounts
+      .accountOf(subOf(request))
+      .team.find((candidate) => candidate.id === (request.params as { memberId: string }).memberId);
     if (!member) return show(request, reply, 'Not found', problemView('There is no such team member.'), 404);
     const change = accounts.propose({ sub: subOf(request), kind: 'team.remove_member', member });
     return reply.redirect(`/approvals/${change.kind}/${change.id}`, 303);
   });
 
-  app.get('/api-keys', signedIn, (request, reply) => show(request, reply, 'API keys', apiKeysView(accounts.accountOf(subOf(request)))));
+  app.get('/api-keys', signedIn, (request, reply) =>
+    show(request, reply, 'API keys', apiKeysView(accounts.accountOf(subOf(request)))),
+  );
 
   app.post('/api-keys', signedIn, (request, reply) => {
     const name = ((request.body ?? {}) as { name?: string }).name?.trim() ?? '';
@@ -169,13 +181,18 @@ export async function createDemoApp(options: DemoOptions) {
   });
 
   app.post('/api-keys/:keyId/invalidate', signedIn, (request, reply) => {
-    const key = accounts.accountOf(subOf(request)).apiKeys.find((candidate) => candidate.id === (request.params as { keyId: string }).keyId);
-    if (!key || key.invalidatedAt) return show(request, reply, 'Not found', problemView('There is no such key to invalidate.'), 404);
+    const key = accounts
+      .accountOf(subOf(request))
+      .apiKeys.find((candidate) => candidate.id === (request.params as { keyId: string }).keyId);
+    if (!key || key.invalidatedAt)
+      return show(request, reply, 'Not found', problemView('There is no such key to invalidate.'), 404);
     const change = accounts.propose({ sub: subOf(request), kind: 'api_key.invalidate', key });
     return reply.redirect(`/approvals/${change.kind}/${change.id}`, 303);
   });
 
-  app.get('/withdraw', signedIn, (request, reply) => show(request, reply, 'Withdraw funds', withdrawView(accounts.accountOf(subOf(request)))));
+  app.get('/withdraw', signedIn, (request, reply) =>
+    show(request, reply, 'Withdraw funds', withdrawView(accounts.accountOf(subOf(request)))),
+  );
 
   app.post('/withdraw', signedIn, (request, reply) => {
     const account = accounts.accountOf(subOf(request));
@@ -197,7 +214,14 @@ export async function createDemoApp(options: DemoOptions) {
           guards.requireSession(),
           async (request, reply) => {
             const change = accounts.pendingChange(subOf(request), (request.params as { id: string }).id, kind);
-            if (!change) return show(request, reply, 'Nothing to approve', problemView('This change was already made, or never asked for.'), 404);
+            if (!change)
+              return show(
+                request,
+                reply,
+                'Nothing to approve',
+                problemView('This change was already made, or never asked for.'),
+                404,
+              );
             waiting.set(request, change);
           },
           guards.requireStepUp(kind, (request) => describeChange(waiting.get(request)!)),

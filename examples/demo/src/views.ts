@@ -70,7 +70,10 @@ export const signInWords = (identity: Identity) =>
     <dt>Signed in as</dt>
     <dd>${identity.email ?? identity.sub}</dd>
     <dt>With</dt>
-    <dd>${identity.amr.filter((method) => method !== 'mfa').map((method) => methodWords[method] ?? method).join(' + ')}</dd>
+    <dd>${identity.amr
+      .filter((method) => method !== 'mfa')
+      .map((method) => methodWords[method] ?? method)
+      .join(' + ')}</dd>
     <dt>Level</dt>
     <dd>${levelWords[identity.acr] ?? identity.acr} <code>${identity.acr}</code></dd>
     <dt>At</dt>
@@ -114,22 +117,26 @@ export const teamView = (account: Account, error?: string) => html`
 
 export const apiKeysView = (account: Account, created?: { name: string; secret: string }) => html`
   <p>Keys for your scripts to read your portfolio. Invalidating a key asks you to confirm it’s you.</p>
-  ${created
-    ? html`<div class="card secret" role="status">
+  ${
+    created
+      ? html`<div class="card secret" role="status">
         <h2>Your new key “${created.name}”</h2>
         <p>Copy it now: it will not be shown again.</p>
         <code class="copy">${created.secret}</code>
       </div>`
-    : ''}
+      : ''
+  }
   <ul class="rows">
     ${account.apiKeys.map(
       (key) => html`<li>
         <span>${key.name} <small><code>${key.prefix}…</code> created ${when(key.createdAt)}</small></span>
-        ${key.invalidatedAt
-          ? html`<span class="muted">Invalidated ${when(key.invalidatedAt)}</span>`
-          : html`<form method="post" action="/api-keys/${key.id}/invalidate">
+        ${
+          key.invalidatedAt
+            ? html`<span class="muted">Invalidated ${when(key.invalidatedAt)}</span>`
+            : html`<form method="post" action="/api-keys/${key.id}/invalidate">
               <button class="secondary" type="submit">Invalidate</button>
-            </form>`}
+            </form>`
+        }
       </li>`,
     )}
   </ul>
@@ -153,14 +160,16 @@ export const withdrawView = (account: Account, error?: string) => html`
     </form>
   </section>
   <h2>Withdrawals</h2>
-  ${account.withdrawals.length === 0
-    ? html`<p class="muted">None yet.</p>`
-    : html`<ul class="rows">
+  ${
+    account.withdrawals.length === 0
+      ? html`<p class="muted">None yet.</p>`
+      : html`<ul class="rows">
         ${account.withdrawals.map(
           (withdrawal) =>
             html`<li><span>${pounds(withdrawal.pence)} to ${withdrawal.toAccount}</span><small>${when(withdrawal.at)}</small></li>`,
         )}
-      </ul>`}
+      </ul>`
+  }
 `;
 
 export const advisorView = (identity: Identity) => html`

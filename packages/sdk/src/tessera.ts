@@ -99,7 +99,9 @@ export function createTessera(options: TesseraOptions) {
       issuer: issuer.href,
       audience: options.clientId,
       algorithms: ['RS256'],
-    }).catch(() => Promise.reject(new TesseraRefused('The ID token is not valid: it was altered, has expired or is not for this app.')));
+    }).catch(() =>
+      Promise.reject(new TesseraRefused('The ID token is not valid: it was altered, has expired or is not for this app.')),
+    );
     return {
       sub: payload.sub!,
       ...(typeof payload.email === 'string' ? { email: payload.email } : {}),
