@@ -470,8 +470,11 @@ export interface SessionRepository {
   touch(id: string, lastSeenAt: number): Promise<void>;
   /** Stores the token's hash under the current key, once it was found under an older one. */
   rehash(id: string, tokenHash: string): Promise<void>;
-  /** Records a second factor passed in this session, under a new token: aal 2 from now, fresh as of `mfaAt`. */
-  raiseAssurance(id: string, tokenHash: string, mfaAt: number): Promise<void>;
+  /**
+   * Records a second factor passed in this session, under a new token: aal 2 from now, fresh as
+   * of `mfaAt`, its methods added to the session's `amr` (each once).
+   */
+  raiseAssurance(id: string, tokenHash: string, mfaAt: number, amr: Amr[]): Promise<void>;
   delete(id: string): Promise<void>;
   /** Ends every session of the user except the one given. */
   deleteOthers(userId: string, keepSessionId: string): Promise<number>;

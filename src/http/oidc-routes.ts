@@ -2,11 +2,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TesseraConfig } from '../config.js';
 import type { CoreDeps } from '../core/deps.js';
 import { resumeSession, signOut } from '../core/flows/session.js';
-import { acrFor, amrOf, secondFactorMeets } from '../oidc/assurance.js';
+import { usableKeysOf } from '../core/flows/webauthn-assertion.js';
+import { acrFor, amrOf, keyWouldMeet, secondFactorMeets } from '../oidc/assurance.js';
 import { clearCookie, cookieName } from './cookies.js';
 import { originOf } from './sign-in-response.js';
 import { errorPageHtml } from './pages/error-page.js';
 import { interactionPath, oidcMount } from '../oidc/paths.js';
+
+const noKey = 'This app needs you to sign in with a security key or passkey. You can add one on your Account security page.';
+const noHardwareKey =
+  'This app needs a hardware security key; a passkey that syncs between devices does not do. You can add a security key on your Account security page.';
 
 /**
  * The OpenID Connect provider under `/oidc`, and the interaction page that signs the person in
@@ -64,11 +69,15 @@ export async function oidcRoutes(app: FastifyInstance, { config, deps }: { confi
     const requested = details.params.acr_values as string | undefined;
     const acr = acrFor(session, requested);
     if (acr === undefined) {
-      // Two factors in this session answer it; a phishing-resistant level needs signing in with a key.
-      if (!secondFactorMeets(session, requested)) {
-        throw Object.assign(new Error('This app needs you to sign in with a security key or passkey.'), { statusCode: 403 });
+      // Two factors in this session answer it; a phishing-resistant level needs one of the person's keys.
+      if (secondFactorMeets(session, requested)) {
+        return reply.redirect(`/account/confirm?next=${encodeURIComponent(request.url)}`, 303);
       }
-      return reply.redirect(`/account/confirm?next=${encodeURIComponent(request.url)}`, 303);
+      const keys = usableKeysOf(await deps.store.factors.listForUser(user.id));
+      if (keyWouldMeet(session, requested, keys)) {
+        return reply.redirect(`/account/confirm?${new URLSearchParams({ next: request.url, method: 'key' }).toString()}`, 303);
+      }
+      throw Object.assign(new Error(keys.length === 0 ? noKey : noHardwareKey), { statusCode: 403 });
     }
     const grant = new provider.Grant({ accountId: user.id, clientId: String(details.params.client_id) });
     grant.addOIDCScope(String(details.params.scope ?? 'openid'));

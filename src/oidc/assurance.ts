@@ -1,4 +1,5 @@
-import type { Amr, Session } from '../core/ports.js';
+import { amrOf as keyAmrOf } from '../core/factors/webauthn.js';
+import type { Amr, Factor, Session } from '../core/ports.js';
 
 /**
  * The assurance levels Tessera asserts in `acr`: its own URNs for one factor and for two, and
@@ -49,7 +50,17 @@ export function acrFor(session: Session, requested: string | undefined): string 
   return asked.filter((value) => strength[value]! <= strength[reached]!).sort((a, b) => strength[b]! - strength[a]!)[0];
 }
 
-/** Whether a second factor confirmed in this session (on "Confirm it's you") would meet `requested`. */
-export function secondFactorMeets(session: Session, requested: string | undefined): boolean {
-  return acrFor({ ...session, mfaAt: session.mfaAt ?? session.authTime }, requested) !== undefined;
+/**
+ * Whether a second factor confirmed in this session (on "Confirm it's you") would meet
+ * `requested`: any second factor, or one whose methods are `methods` (a key's `hwk` or `swk`).
+ */
+export function secondFactorMeets(session: Session, requested: string | undefined, methods: Amr[] = []): boolean {
+  return (
+    acrFor({ ...session, amr: [...session.amr, ...methods], mfaAt: session.mfaAt ?? session.authTime }, requested) !== undefined
+  );
+}
+
+/** Whether confirming with one of these keys of the person's, in this session, would meet `requested`. */
+export function keyWouldMeet(session: Session, requested: string | undefined, keys: Factor[]): boolean {
+  return keys.some((key) => key.webauthn && secondFactorMeets(session, requested, keyAmrOf(key.webauthn, false)));
 }

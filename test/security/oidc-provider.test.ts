@@ -5,6 +5,7 @@ import { listOidcClients, registerOidcClient, removeOidcClient } from '../../src
 import { HttpBrowser as Browser } from '../support/http-browser.js';
 import { startLiveServer } from '../support/live-server.js';
 import { password } from '../support/mfa.js';
+import { SoftAuthenticator } from '../support/soft-authenticator.js';
 
 const redirectUri = 'http://127.0.0.1:9/callback';
 const clientSecret = 'c'.repeat(40);
@@ -40,24 +41,29 @@ describe('Tessera as an OpenID Connect provider', () => {
   let secret: string;
   let recoveryCodes: string[];
 
+  /** A new account with an authenticator app, through the API; its browser stays signed in. */
+  async function signUpWithTotp(email: string) {
+    const browser = new Browser(server.url);
+    expect((await browser.fetch('/api/v1/sign-up', { json: { email, password } })).status).toBe(201);
+    const started = (await (await browser.fetch('/api/v1/factors/totp', { json: { password } })).json()) as {
+      secret: string;
+      enrollmentToken: string;
+    };
+    const code = TOTP.generate({ secret: Secret.fromBase32(started.secret) });
+    const confirmed = await browser.fetch('/api/v1/factors/totp/confirm', {
+      json: { enrollmentToken: started.enrollmentToken, code },
+    });
+    expect(confirmed.status).toBe(201);
+    const { recoveryCodes } = (await confirmed.json()) as { recoveryCodes: string[] };
+    return { browser, secret: started.secret, recoveryCodes };
+  }
+
   beforeAll(async () => {
     server = await startLiveServer({ oidc: { clients: [{ clientId: 'demo', clientSecret, redirectUris: [redirectUri] }] } });
     rp = await client.discovery(new URL(`${server.url}/oidc`), 'demo', clientSecret, undefined, {
       execute: [client.allowInsecureRequests],
     });
-    const ada = new Browser(server.url);
-    expect((await ada.fetch('/api/v1/sign-up', { json: { email: 'ada@example.com', password } })).status).toBe(201);
-    const started = (await (await ada.fetch('/api/v1/factors/totp', { json: { password } })).json()) as {
-      secret: string;
-      enrollmentToken: string;
-    };
-    secret = started.secret;
-    const code = TOTP.generate({ secret: Secret.fromBase32(secret) });
-    const confirmed = await ada.fetch('/api/v1/factors/totp/confirm', {
-      json: { enrollmentToken: started.enrollmentToken, code },
-    });
-    expect(confirmed.status).toBe(201);
-    recoveryCodes = ((await confirmed.json()) as { recoveryCodes: string[] }).recoveryCodes;
+    ({ secret, recoveryCodes } = await signUpWithTotp('ada@example.com'));
   });
   afterAll(() => server?.close());
 
@@ -168,7 +174,53 @@ describe('Tessera as an OpenID Connect provider', () => {
     const keyOnly = await authorization(rp, { acr_values: 'phr phrh' });
     const refused = await browser.follow(keyOnly.url);
     expect(refused.response.status).toBe(403);
-    expect(await refused.response.text()).toContain('This app needs you to sign in with a security key or passkey.');
+    expect(await refused.response.text()).toContain(
+      'This app needs you to sign in with a security key or passkey. You can add one on your Account security page.',
+    );
+  });
+
+  it('raises a password and code sign-in to phr with the person’s passkey, refusing a code for it, and refuses phrh without a hardware key', async () => {
+    const grace = await signUpWithTotp('grace@example.com');
+    const passkey = new SoftAuthenticator(server.url, { backupEligible: true });
+    const ceremony = await grace.browser.fetch('/api/v1/factors/webauthn/options', { json: { kind: 'security_key', password } });
+    const added = await grace.browser.fetch('/api/v1/factors/webauthn', {
+      json: { credential: passkey.register((await ceremony.json()) as { challenge: string }), label: 'Synced passkey' },
+    });
+    expect(added.status).toBe(201);
+
+    const phr = await authorization(rp, { acr_values: 'phr' });
+    const browser = new Browser(server.url);
+    await browser.follow(phr.url);
+    await browser.submit('/sign-in', { email: 'grace@example.com', password });
+    const confirm = await browser.submit('/sign-in/verify', {
+      code: TOTP.generate({ secret: Secret.fromBase32(grace.secret), timestamp: Date.now() + 30_000 }),
+    });
+    expect(confirm.url.pathname).toBe('/account/confirm');
+    expect(confirm.url.searchParams.get('method')).toBe('key');
+    expect(confirm.url.searchParams.get('next')).toMatch(/^\/oidc-interaction\//);
+    const page = await confirm.response.text();
+    expect(page).toContain('data-options="/api/v1/factors/webauthn/proof-options"');
+    expect(page).not.toContain('name="proof"');
+
+    const confirmPage = confirm.url.pathname + confirm.url.search;
+    const code = await browser.submit(
+      confirmPage,
+      { proof: TOTP.generate({ secret: Secret.fromBase32(grace.secret) }) },
+      '/account/confirm',
+    );
+    expect(code.response.status).toBe(409);
+    expect(await code.response.text()).toContain('a code does not do here');
+
+    const options = (await (await browser.fetch('/api/v1/factors/webauthn/proof-options', { json: {} })).json()) as {
+      challenge: string;
+    };
+    const back = await browser.submit(confirmPage, { webauthn: JSON.stringify(passkey.assert(options)) }, '/account/confirm');
+    expect(back.url.origin + back.url.pathname).toBe(redirectUri);
+    expect(await phr.claims(back.url)).toMatchObject({ acr: 'phr', amr: ['pwd', 'otp', 'swk', 'mfa'] });
+
+    const hardware = await browser.follow((await authorization(rp, { acr_values: 'phrh' })).url);
+    expect(hardware.response.status).toBe(403);
+    expect(await hardware.response.text()).toContain('This app needs a hardware security key');
   });
 
   it('serves an application registered at run time, a public one with PKCE alone, until it is removed', async () => {

@@ -1,7 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
 import type { Session, User } from '../ports.js';
-import { checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
+import { amrOfMatch, checkSecondFactor, type SecondFactorProof } from './second-factor-check.js';
 import { actionPolicy, approvedAlready } from './step-up.js';
 
 /**
@@ -33,15 +33,17 @@ export async function assertFreshSecondFactor(deps: CoreDeps, user: User, sessio
 
 /**
  * Confirms the person with a second factor inside a session: the session reaches aal 2, its
- * second factor is fresh again, and its token is replaced, since its assurance rose.
+ * second factor is fresh again, the method used joins its `amr` (a key's makes it phishing-resistant),
+ * and its token is replaced, since its assurance rose.
  */
 export async function confirmSecondFactor(
   deps: CoreDeps,
   input: { user: User; session: Session; proof: SecondFactorProof; ip: string; userAgent?: string },
 ): Promise<{ token: string }> {
-  return checkSecondFactor(deps, input.user, { proof: input.proof, ip: input.ip, userAgent: input.userAgent }, async (store) => {
+  const attempt = { proof: input.proof, ip: input.ip, userAgent: input.userAgent };
+  return checkSecondFactor(deps, input.user, attempt, async (store, match) => {
     const token = deps.random.bytes(32).toString('base64url');
-    await store.sessions.raiseAssurance(input.session.id, deps.keyedHash.hash(token), deps.clock.now());
+    await store.sessions.raiseAssurance(input.session.id, deps.keyedHash.hash(token), deps.clock.now(), amrOfMatch(match));
     return { token };
   });
 }

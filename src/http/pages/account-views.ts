@@ -7,7 +7,7 @@ import { describeBrowser, formatTime } from '../../core/format.js';
 import { html, type SafeHtml } from './html.js';
 import { activitySection } from './activity-view.js';
 import { alert } from './layout.js';
-import { ceremonyStatus } from './webauthn-views.js';
+import { ceremonyStatus, needsJavaScript, unsupportedNotice } from './webauthn-views.js';
 
 export interface FormState {
   csrfToken: string;
@@ -205,8 +205,37 @@ export function passwordlessCodeView(state: FormState & { email: string; digits:
   </section>`;
 }
 
-/** Confirming with a second factor before changing how the person signs in. */
-export function confirmView(state: FormState & { next: string; hasKey: boolean; canSendCodes: boolean }): SafeHtml {
+/** Where an app asked for a phishing-resistant sign-in, which no code gives; the ceremony runs in webauthn.js. */
+function keyOnlyForm(state: FormState & { next: string }): SafeHtml {
+  return html`<form method="post" action="/account/confirm" class="stack" data-webauthn="authenticate"
+    data-options="/api/v1/factors/webauthn/proof-options">
+    ${csrfField(state.csrfToken)}
+    <input type="hidden" name="next" value="${state.next}" />
+    <input type="hidden" name="method" value="key" />
+    <input type="hidden" name="webauthn" />
+    ${needsJavaScript(html`Turn it on to use your security key or passkey.`)}
+    ${unsupportedNotice('This browser cannot use security keys or passkeys. Try another browser or device.')}
+    ${ceremonyStatus}
+    <button type="submit" class="button" data-webauthn-start hidden>Use your security key or passkey</button>
+  </form>`;
+}
+
+/**
+ * Confirming with a second factor before changing how the person signs in, or before an app's
+ * sign-in that asks for more; `keyOnly` when only a security key or passkey will do.
+ */
+export function confirmView(
+  state: FormState & { next: string; keyOnly: boolean; hasKey: boolean; canSendCodes: boolean },
+): SafeHtml {
+  if (state.keyOnly) {
+    return html`<section class="card" aria-labelledby="title">
+      <h1 id="title">Confirm it’s you</h1>
+      <p class="lead">The app you are signing in to asks for your security key or passkey. Use it to go on.</p>
+      ${alert('error', state.error)}
+      ${keyOnlyForm(state)}
+      <p class="switch"><a href="/account">Cancel</a></p>
+    </section>`;
+  }
   return html`<section class="card" aria-labelledby="title">
     <h1 id="title">Confirm it’s you</h1>
     <p class="lead">You are about to change how you sign in. Confirm with one of your sign-in methods first.</p>

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { TesseraError } from '../../core/errors.js';
 import { securityOverview } from '../../core/flows/manage-factors.js';
 import { confirmSecondFactor, mayChangeSignInMethods } from '../../core/flows/fresh-second-factor.js';
 import { codeTargetsOf } from '../../core/flows/sign-in-codes.js';
@@ -14,6 +15,8 @@ import { originOf } from '../sign-in-response.js';
 const nextOf = (value: unknown) =>
   typeof value === 'string' && /^\/(account(\/[a-z-]*)?|oidc-interaction\/[\w-]{1,64})$/.test(value) ? value : '/account';
 const confirmForm = z.object({ ...proofFields, next: z.string().max(100).optional() });
+/** `method=key`: only a security key or passkey confirms, as when an app asks for a phishing-resistant sign-in. */
+const keyOnlyOf = (value: unknown) => value === 'key';
 
 /**
  * Page guard for re-entering setup: once two-step verification is on, adding a method needs a
@@ -33,7 +36,7 @@ export function confirmPages(app: FastifyInstance, { config, deps, render }: Pag
   const renderConfirm = async (
     request: FastifyRequest,
     reply: FastifyReply,
-    next: string,
+    { next, keyOnly }: { next: string; keyOnly: boolean },
     failure?: { status: number; message: string },
   ) => {
     const { hasKey } = await securityOverview(deps, request.auth!.user);
@@ -42,24 +45,32 @@ export function confirmPages(app: FastifyInstance, { config, deps, render }: Pag
       request,
       reply,
       'Confirm it’s you',
-      (csrfToken) => confirmView({ csrfToken, next, hasKey, canSendCodes, error: failure?.message }),
+      (csrfToken) => confirmView({ csrfToken, next, keyOnly, hasKey, canSendCodes, error: failure?.message }),
       failure?.status,
     );
   };
 
-  app.get('/account/confirm', guard, (request, reply) =>
-    renderConfirm(request, reply, nextOf((request.query as { next?: unknown }).next)),
-  );
+  app.get('/account/confirm', guard, (request, reply) => {
+    const query = request.query as { next?: unknown; method?: unknown };
+    return renderConfirm(request, reply, { next: nextOf(query.next), keyOnly: keyOnlyOf(query.method) });
+  });
 
   app.post('/account/confirm', guard, async (request, reply) => {
-    const next = nextOf((request.body as { next?: unknown } | undefined)?.next);
+    const body = request.body as { next?: unknown; method?: unknown } | undefined;
+    const target = { next: nextOf(body?.next), keyOnly: keyOnlyOf(body?.method) };
     try {
       const input = confirmForm.parse(request.body);
+      if (target.keyOnly && !input.webauthn) {
+        throw new TesseraError(
+          'ERR_METHOD_NOT_ALLOWED',
+          'This app asks for your security key or passkey: a code does not do here.',
+        );
+      }
       const { token } = await confirmSecondFactor(deps, { ...request.auth!, proof: proofFromForm(input), ...originOf(request) });
       setCookie(config, reply, 'session', token, config.sessions.absoluteTimeoutHours * 3600);
-      return reply.redirect(next, 303);
+      return reply.redirect(target.next, 303);
     } catch (error) {
-      return renderConfirm(request, reply, next, formFailure(error));
+      return renderConfirm(request, reply, target, formFailure(error));
     }
   });
 }

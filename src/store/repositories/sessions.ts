@@ -47,8 +47,15 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
     async touch(id, lastSeenAt) {
       await db.updateTable('sessions').set({ last_seen_at: lastSeenAt }).where('id', '=', id).execute();
     },
-    async raiseAssurance(id, tokenHash, mfaAt) {
-      await db.updateTable('sessions').set({ token_hash: tokenHash, aal: 2, mfa_at: mfaAt }).where('id', '=', id).execute();
+    async raiseAssurance(id, tokenHash, mfaAt, amr) {
+      const row = await db.selectFrom('sessions').select('amr').where('id', '=', id).executeTakeFirst();
+      if (!row) return;
+      const methods = [...new Set([...(JSON.parse(row.amr) as Amr[]), ...amr])];
+      await db
+        .updateTable('sessions')
+        .set({ token_hash: tokenHash, aal: 2, mfa_at: mfaAt, amr: JSON.stringify(methods) })
+        .where('id', '=', id)
+        .execute();
     },
     async delete(id) {
       await db.deleteFrom('sessions').where('id', '=', id).execute();
