@@ -104,7 +104,7 @@ export const teamView = (account: Account, error?: string) => html`
       </li>`,
     )}
   </ul>
-  <form class="card" method="post" action="/team">
+  <form method="post" action="/team" class="card">
     <h2>Add a team member</h2>
     ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
     <label for="name">Name</label>
@@ -140,7 +140,7 @@ export const apiKeysView = (account: Account, created?: { name: string; secret: 
       </li>`,
     )}
   </ul>
-  <form class="card" method="post" action="/api-keys">
+  <form method="post" action="/api-keys" class="card">
     <h2>Create a key</h2>
     <label for="key-name">Name</label>
     <input id="key-name" name="name" required maxlength="60" autocomplete="off" placeholder="Portfolio export" />
