@@ -43,7 +43,7 @@ process.stdout.write(
   [
     '',
     `  ${config.branding.productName} is running at ${config.server.publicUrl}`,
-    `    (codes and links it sends are in its outbox: ${config.server.publicUrl}/outbox)`,
+    `    (what it would email or text is in its outbox: ${config.server.publicUrl}/dev/outbox)`,
     `  Kestrel, the demo app, is running at ${appUrl}`,
     '',
     `  Create an account at ${config.server.publicUrl}/sign-up, set up two-step verification,`,
