@@ -7,11 +7,27 @@ import { acrFor, amrOf, keyWouldMeet, secondFactorMeets } from '../oidc/assuranc
 import { clearCookie, cookieName } from './cookies.js';
 import { originOf } from './sign-in-response.js';
 import { errorPageHtml } from './pages/error-page.js';
+import { html, SafeHtml } from './pages/html.js';
+import { layout } from './pages/layout.js';
 import { interactionPath, oidcMount } from '../oidc/paths.js';
 
 const noKey = 'This app needs you to sign in with a security key or passkey. You can add one on your Account security page.';
 const noHardwareKey =
   'This app needs a hardware security key; a passkey that syncs between devices does not do. You can add a security key on your Account security page.';
+
+/** The page that posts an authorization response to the app (`response_mode=form_post`): its script submits the form, or the person does. */
+function formPostPage(config: TesseraConfig, action: string, fields: Record<string, string>, script: string): string {
+  const body = html`<section class="card" aria-labelledby="title">
+    <h1 id="title">Back to the app</h1>
+    <p class="lead">Taking you back to the app. If nothing happens, select Continue.</p>
+    <form method="post" action="${action}" id="form-post" class="stack">
+      ${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`)}
+      <button type="submit" class="button" autofocus>Continue</button>
+    </form>
+    <script>${new SafeHtml(script)}</script>
+  </section>`;
+  return layout({ branding: config.branding, devOutbox: config.mode === 'development' }, 'Back to the app', body).toString();
+}
 
 /**
  * The OpenID Connect provider under `/oidc`, and the interaction page that signs the person in
@@ -29,7 +45,10 @@ export async function oidcRoutes(app: FastifyInstance, { config, deps }: { confi
       const token = header && app.parseCookie(header)[sessionCookie];
       return token ? resumeSession(deps, token) : undefined;
     },
-    (title, message) => errorPageHtml(config, title, message),
+    {
+      error: (title, message) => errorPageHtml(config, title, message),
+      formPost: (action, fields, script) => formPostPage(config, action, fields, script),
+    },
   );
   const callback = provider.callback();
 

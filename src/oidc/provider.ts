@@ -3,9 +3,18 @@ import { servedOverHttps, type TesseraConfig } from '../config.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { Session, User } from '../core/ports.js';
 import { acrFor, acrValues } from './assurance.js';
+import { type FormPostPage, formPostResponse } from './form-post.js';
 import { interactionPath, oidcMount } from './paths.js';
 import { oidcSigningKeys } from './signing-keys.js';
 import { storeAdapter } from './store-adapter.js';
+
+/** Tessera's pages for what the provider shows the browser itself. */
+export interface ProviderPages {
+  /** A refusal: an unknown client, a bad redirect URI. */
+  error(title: string, message: string): string;
+  /** The page that posts the response to the app, for `response_mode=form_post`. */
+  formPost: FormPostPage;
+}
 
 /** The Tessera session of the browser behind a provider request, from its cookies. */
 export type TesseraSessionOf = (cookieHeader: string | undefined) => Promise<{ user: User; session: Session } | undefined>;
@@ -50,7 +59,7 @@ export async function createOidcProvider(
   config: TesseraConfig,
   deps: CoreDeps,
   tesseraSession: TesseraSessionOf,
-  errorPage: (title: string, message: string) => string,
+  pages: ProviderPages,
 ): Promise<Provider> {
   const issuer = new URL(oidcMount, config.server.publicUrl).href;
   const secure = servedOverHttps(config);
@@ -97,7 +106,7 @@ export async function createOidcProvider(
     // Refusals a browser sees (an unknown client, a bad redirect URI) look like Tessera's other error pages.
     renderError: (ctx, out) => {
       ctx.type = 'html';
-      ctx.body = errorPage('This sign-in cannot go on', `${out.error}: ${out.error_description ?? 'the request was refused'}`);
+      ctx.body = pages.error('This sign-in cannot go on', `${out.error}: ${out.error_description ?? 'the request was refused'}`);
     },
     findAccount: async (_ctx, sub) => {
       const user = await deps.store.users.findById(sub);
@@ -109,7 +118,14 @@ export async function createOidcProvider(
       );
     },
   };
-  const provider = new Provider(issuer, configuration);
+  const formPost = formPostResponse(pages.formPost);
+  // oidc-provider has no setting for its form_post page, and registers its response modes, first come first kept, while it is constructed.
+  class TesseraProvider extends Provider {
+    override registerResponseMode(name: string, handler: Parameters<Provider['registerResponseMode']>[1]): void {
+      super.registerResponseMode(name, name === 'form_post' ? formPost : handler);
+    }
+  }
+  const provider = new TesseraProvider(issuer, configuration);
   provider.proxy = config.server.trustedProxies.length > 0;
   return provider;
 }

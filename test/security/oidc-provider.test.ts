@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ async function authorization(rp: client.Configuration, extra: Record<string, str
     state,
     ...extra,
   });
-  const tokens = async (back: URL) => {
+  const tokens = async (back: URL | Request) => {
     const granted = await client.authorizationCodeGrant(rp, back, { pkceCodeVerifier: verifier, expectedState: state });
     return { claims: granted.claims()!, accessToken: granted.access_token };
   };
@@ -31,7 +32,7 @@ async function authorization(rp: client.Configuration, extra: Record<string, str
     /** The app's exchange of the code the browser came back with. */
     tokens,
     /** The ID token's claims for the browser's return to the app. */
-    claims: async (back: URL) => (await tokens(back)).claims,
+    claims: async (back: URL | Request) => (await tokens(back)).claims,
   };
 }
 
@@ -221,6 +222,32 @@ describe('Tessera as an OpenID Connect provider', () => {
     const hardware = await browser.follow((await authorization(rp, { acr_values: 'phrh' })).url);
     expect(hardware.response.status).toBe(403);
     expect(await hardware.response.text()).toContain('This app needs a hardware security key');
+  });
+
+  it('answers response_mode=form_post with its own page, allowed by the CSP without unsafe-inline, whose code the app exchanges', async () => {
+    expect(rp.serverMetadata().response_modes_supported).toContain('form_post');
+    const browser = await signedInBrowser();
+    const request = await authorization(rp, { response_mode: 'form_post' });
+    const { response } = await browser.follow(request.url);
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    const [, action, inputs] = /<form method="post" action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/.exec(page) ?? [];
+    expect(action).toBe(redirectUri);
+    const fields = Object.fromEntries(
+      [...inputs!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map(([, name, value]) => [name!, value!]),
+    );
+    expect(Object.keys(fields)).toEqual(expect.arrayContaining(['code', 'state']));
+    expect(inputs).toContain('<button type="submit" class="button" autofocus>Continue</button>');
+
+    const csp = response.headers.get('content-security-policy')!;
+    const sources = (name: string) => csp.split(';').find((directive) => directive.trim().startsWith(`${name} `)) ?? '';
+    const script = /<script>([\s\S]*?)<\/script>/.exec(page)![1]!;
+    expect(sources('script-src')).toContain(`'sha256-${createHash('sha256').update(script).digest('base64')}'`);
+    expect(sources('form-action')).toContain(new URL(redirectUri).origin);
+    expect(csp).not.toContain('unsafe-inline');
+
+    const post = new Request(redirectUri, { method: 'POST', body: new URLSearchParams(fields) });
+    expect(await request.claims(post)).toMatchObject({ email: 'ada@example.com', acr: 'urn:tessera:acr:mfa' });
   });
 
   it('serves an application registered at run time, a public one with PKCE alone, until it is removed', async () => {
