@@ -7,27 +7,13 @@ import { acrFor, amrOf, keyWouldMeet, secondFactorMeets } from '../oidc/assuranc
 import { clearCookie, cookieName } from './cookies.js';
 import { originOf } from './sign-in-response.js';
 import { errorPageHtml } from './pages/error-page.js';
-import { html, SafeHtml } from './pages/html.js';
-import { layout } from './pages/layout.js';
+import { backToAppPage, formPostPage } from './pages/oidc-views.js';
+import { reauthentications } from '../oidc/reauthentication.js';
 import { interactionPath, oidcMount } from '../oidc/paths.js';
 
 const noKey = 'This app needs you to sign in with a security key or passkey. You can add one on your Account security page.';
 const noHardwareKey =
   'This app needs a hardware security key; a passkey that syncs between devices does not do. You can add a security key on your Account security page.';
-
-/** The page that posts an authorization response to the app (`response_mode=form_post`): its script submits the form, or the person does. */
-function formPostPage(config: TesseraConfig, action: string, fields: Record<string, string>, script: string): string {
-  const body = html`<section class="card" aria-labelledby="title">
-    <h1 id="title">Back to the app</h1>
-    <p class="lead">Taking you back to the app. If nothing happens, select Continue.</p>
-    <form method="post" action="${action}" id="form-post" class="stack">
-      ${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`)}
-      <button type="submit" class="button" autofocus>Continue</button>
-    </form>
-    <script>${new SafeHtml(script)}</script>
-  </section>`;
-  return layout({ branding: config.branding, devOutbox: config.mode === 'development' }, 'Back to the app', body).toString();
-}
 
 /**
  * The OpenID Connect provider under `/oidc`, and the interaction page that signs the person in
@@ -51,6 +37,7 @@ export async function oidcRoutes(app: FastifyInstance, { config, deps }: { confi
     },
   );
   const callback = provider.callback();
+  const reauthenticated = reauthentications(deps.store.oidcPayloads, () => deps.clock.now());
 
   await app.register(async (mounted) => {
     // oidc-provider reads its own request bodies: Fastify leaves them unread here.
@@ -79,7 +66,11 @@ export async function oidcRoutes(app: FastifyInstance, { config, deps }: { confi
     const details = await provider.interactionDetails(request.raw, reply.raw);
     // prompt=login (as oidc-provider also reads max_age=0) or an older sign-in than max_age: signing in again.
     const maxAge = details.prompt.reasons.includes('login_prompt') ? 0 : (details.prompt.details.max_age as number | undefined);
-    if (maxAge !== undefined && session.authTime < (details.iat - maxAge) * 1000) {
+    if (
+      maxAge !== undefined &&
+      !(await reauthenticated.recentEnough(details.uid, { iat: details.iat, maxAge }, session.authTime))
+    ) {
+      await reauthenticated.mark(details.uid, (details.exp - details.iat) * 1000);
       await signOut(deps, { ...request.auth, ...originOf(request) });
       clearCookie(config, reply, 'session');
       request.auth = undefined;
@@ -104,9 +95,9 @@ export async function oidcRoutes(app: FastifyInstance, { config, deps }: { confi
       login: { accountId: user.id, acr, amr: amrOf(session), ts: Math.floor(session.authTime / 1000) },
       consent: { grantId: await grant.save() },
     };
-    return reply.redirect(
-      await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false }),
-      303,
-    );
+    const resume = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
+    // Browsers hold the redirects after a form submission to its form-action, and the last one goes
+    // to the app: this page ends that chain, and the browser goes on by itself (or by the link).
+    return reply.header('refresh', `0;url=${resume}`).type('text/html').send(backToAppPage(config, resume));
   });
 }

@@ -14,6 +14,8 @@ const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export async function registerBrowserProtections(app: FastifyInstance, config: TesseraConfig): Promise<void> {
   const ownOrigin = new URL(config.server.publicUrl).origin;
   const logoOrigin = config.branding.logoUrl ? [new URL(config.branding.logoUrl).origin] : [];
+  // Browsers apply form-action to the redirects after a submission too: approving a step-up ends at the app.
+  const returnOrigins = [...new Set(config.stepUp.returnUrls.map((url) => new URL(url).origin))];
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -24,7 +26,7 @@ export async function registerBrowserProtections(app: FastifyInstance, config: T
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:', ...logoOrigin],
         connectSrc: ["'self'"],
-        formAction: ["'self'"],
+        formAction: ["'self'", ...returnOrigins],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
         objectSrc: ["'none'"],

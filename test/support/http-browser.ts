@@ -1,3 +1,6 @@
+/** Where a `Refresh: 0;url=…` header moves the browser on to at once, as browsers do. */
+const refreshTo = (response: Response) => /^0;\s*url=(.+)$/i.exec(response.headers.get('refresh') ?? '')?.[1];
+
 /** A browser over real HTTP that follows Tessera's redirects itself, keeping its cookies, until it is sent elsewhere. */
 export class HttpBrowser {
   readonly jar = new Map<string, string>();
@@ -38,8 +41,8 @@ export class HttpBrowser {
   async follow(url: string, init: Parameters<HttpBrowser['fetch']>[1] = {}): Promise<{ response: Response; url: URL }> {
     let next = new URL(url, this.origin);
     let response = await this.fetch(next.href, init);
-    while (response.status >= 300 && response.status < 400) {
-      next = new URL(response.headers.get('location')!, next);
+    while ((response.status >= 300 && response.status < 400) || refreshTo(response)) {
+      next = new URL(refreshTo(response) ?? response.headers.get('location')!, next);
       if (next.origin !== this.origin) return { response, url: next };
       response = await this.fetch(next.href);
     }

@@ -49,8 +49,8 @@ export async function createDemoApp(options: DemoOptions) {
     reply.headers({
       'content-security-policy': `default-src 'none'; style-src 'self'; form-action 'self' ${tesseraOrigin}; frame-ancestors 'none'; base-uri 'none'`,
       'x-content-type-options': 'nosniff',
-      // Grants travel in the return URL: no page passes its address on.
-      'referrer-policy': 'no-referrer',
+      // Grants travel in the return URL: no page passes its address to another site.
+      'referrer-policy': 'same-origin',
     });
     if (request.method === 'POST' && request.headers.origin !== undefined && request.headers.origin !== appUrl.origin) {
       return reply
