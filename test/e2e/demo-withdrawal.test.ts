@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { startDemo } from '../support/demo.js';
 import { setUpAppOnPage, signInOnPage, signUpOnPage } from '../support/pages.js';
+import { usbKey, VirtualAuthenticator } from '../support/virtual-authenticator.js';
 import { chromiumInstalled, inCi } from '../support/services.js';
 
 const password = 'harbour violet compass';
@@ -66,5 +67,41 @@ describe.skipIf(!chromiumInstalled() && !inCi)('Kestrel, the demo app, in Chromi
     await page.goto(`${demo.appUrl}/withdraw`);
     expect((await page.locator('main').innerText()).match(/£250\.00 to ••••1234/g)).toHaveLength(1);
     await page.screenshot({ path: 'test-results/demo-withdrawal.png', fullPage: true });
+  });
+
+  it('opens the advisor desk only after the person’s security key raises the sign-in to phrh', async () => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(8_000);
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) throw new Error(message.text());
+    });
+    await signUpOnPage(page, demo.tessera.url, 'omar@example.com', password);
+    await VirtualAuthenticator.attach(page, usbKey);
+    await page.goto(`${demo.tessera.url}/account/security-key`);
+    await page.getByLabel('Name').fill('Blue key');
+    await page.getByLabel('Your password').fill(password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+    const recoveryCode = (await page.getByTestId('recovery-codes').locator('code').allInnerTexts())[0]!;
+    await page.getByRole('link', { name: 'I have saved them' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+
+    await page.goto(`${demo.appUrl}/sign-in`);
+    await signInOnPage(page, 'omar@example.com', password);
+    await page.getByText('Use a recovery code').click();
+    await page.getByLabel('Recovery code').fill(recoveryCode);
+    await page.getByRole('button', { name: 'Verify' }).last().click();
+    await page.waitForURL(`${demo.appUrl}/dashboard`);
+    expect(await page.locator('main').innerText()).toContain('urn:tessera:acr:mfa');
+
+    await page.getByRole('link', { name: 'Advisor desk' }).click();
+    await page.waitForURL(new RegExp(`^${demo.tessera.url}/account/confirm\\?`));
+    expect(await page.locator('main').innerText()).toContain('asks for your security key or passkey');
+    await page.getByRole('button', { name: 'Use your security key or passkey' }).click();
+    await page.waitForURL(`${demo.appUrl}/advisor`);
+    const desk = await page.locator('main').innerText();
+    expect(desk).toContain('phishing-resistant (security key)');
+    expect(desk).toContain('password + recovery code + security key');
+    await page.screenshot({ path: 'test-results/demo-advisor.png', fullPage: true });
   });
 });
