@@ -6,6 +6,7 @@ import { listOidcClients } from '../../src/core/flows/oidc-clients.js';
 import { HttpBrowser } from '../support/http-browser.js';
 import { TestBrowser } from '../support/http-client.js';
 import { startLiveServer } from '../support/live-server.js';
+import { authorizationRequest } from '../support/oidc.js';
 import { password, signUpWithTotp, totpAt } from '../support/mfa.js';
 import { startTestServer, testConfig, type TestServer } from '../support/test-server.js';
 
@@ -100,24 +101,16 @@ describe('the admin console’s apps (OpenID Connect)', () => {
     const rp = await client.discovery(new URL(`${live.url}/oidc`), 'coaching-app', clientSecret, undefined, {
       execute: [client.allowInsecureRequests],
     });
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const authorization = client.buildAuthorizationUrl(rp, {
-      redirect_uri: redirectUri,
-      scope: 'openid email',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-    });
-    const back = await ada.follow(authorization.href);
+    const authorization = await authorizationRequest(rp, redirectUri);
+    const back = await ada.follow(authorization.url);
     expect(back.url.origin + back.url.pathname).toBe(redirectUri);
-    const tokens = await client.authorizationCodeGrant(rp, back.url, { pkceCodeVerifier: verifier, expectedState: state });
-    expect(tokens.claims()).toMatchObject({ email: 'ada@example.com', aud: 'coaching-app' });
+    const { claims, accessToken } = await authorization.tokens(back.url);
+    expect(claims).toMatchObject({ email: 'ada@example.com', aud: 'coaching-app' });
 
     const removed = await ada.submit('/admin/oidc', { clientId: 'coaching-app' }, '/admin/oidc/remove');
     expect(await removed.response.text()).toContain('coaching-app was removed');
-    expect(await live.deps.store.oidcPayloads.find('AccessToken', tokens.access_token, Date.now())).toBeUndefined();
-    const refused = await ada.follow(authorization.href);
+    expect(await live.deps.store.oidcPayloads.find('AccessToken', accessToken, Date.now())).toBeUndefined();
+    const refused = await ada.follow(authorization.url);
     expect(refused.response.status).toBe(400);
     expect(await refused.response.text()).toContain('invalid_client');
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, TwoSiteBrowser } from '../support/demo.js';
 import { password } from '../support/mfa.js';
-import { accountWithTotp } from '../support/oidc-accounts.js';
+import { accountWithTotp } from '../support/oidc.js';
 
 const withdrawal = 'Withdraw £250.00 to account ••••1234';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpBrowser } from '../support/http-browser.js';
 import { freePort, startLiveServer } from '../support/live-server.js';
 import { password } from '../support/mfa.js';
-import { accountWithTotp } from '../support/oidc-accounts.js';
+import { accountWithTotp } from '../support/oidc.js';
 
 const clientSecret = 'k'.repeat(40);
 const hostKey = { id: 'app', secret: 'h'.repeat(40) };

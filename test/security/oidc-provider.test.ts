@@ -6,35 +6,15 @@ import { listOidcClients, registerOidcClient, removeOidcClient } from '../../src
 import { HttpBrowser as Browser } from '../support/http-browser.js';
 import { startLiveServer } from '../support/live-server.js';
 import { password } from '../support/mfa.js';
+import { accountWithTotp, authorizationRequest } from '../support/oidc.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 
 const redirectUri = 'http://127.0.0.1:9/callback';
 const clientSecret = 'c'.repeat(40);
 
-/** An authorization request of the test client, with its PKCE verifier and state. */
-async function authorization(rp: client.Configuration, extra: Record<string, string> = {}) {
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const url = client.buildAuthorizationUrl(rp, {
-    redirect_uri: redirectUri,
-    scope: 'openid email',
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    ...extra,
-  });
-  const tokens = async (back: URL | Request) => {
-    const granted = await client.authorizationCodeGrant(rp, back, { pkceCodeVerifier: verifier, expectedState: state });
-    return { claims: granted.claims()!, accessToken: granted.access_token };
-  };
-  return {
-    url: url.href,
-    /** The app's exchange of the code the browser came back with. */
-    tokens,
-    /** The ID token's claims for the browser's return to the app. */
-    claims: async (back: URL | Request) => (await tokens(back)).claims,
-  };
-}
+/** An authorization request of the test client. */
+const authorization = (rp: client.Configuration, extra: Record<string, string> = {}) =>
+  authorizationRequest(rp, redirectUri, extra);
 
 describe('Tessera as an OpenID Connect provider', () => {
   let server: Awaited<ReturnType<typeof startLiveServer>>;
@@ -45,18 +25,7 @@ describe('Tessera as an OpenID Connect provider', () => {
   /** A new account with an authenticator app, through the API; its browser stays signed in. */
   async function signUpWithTotp(email: string) {
     const browser = new Browser(server.url);
-    expect((await browser.fetch('/api/v1/sign-up', { json: { email, password } })).status).toBe(201);
-    const started = (await (await browser.fetch('/api/v1/factors/totp', { json: { password } })).json()) as {
-      secret: string;
-      enrollmentToken: string;
-    };
-    const code = TOTP.generate({ secret: Secret.fromBase32(started.secret) });
-    const confirmed = await browser.fetch('/api/v1/factors/totp/confirm', {
-      json: { enrollmentToken: started.enrollmentToken, code },
-    });
-    expect(confirmed.status).toBe(201);
-    const { recoveryCodes } = (await confirmed.json()) as { recoveryCodes: string[] };
-    return { browser, secret: started.secret, recoveryCodes };
+    return { browser, ...(await accountWithTotp(browser, email)) };
   }
 
   beforeAll(async () => {
@@ -168,6 +137,7 @@ describe('Tessera as an OpenID Connect provider', () => {
     const stronger = await authorization(rp, { acr_values: 'urn:tessera:acr:mfa' });
     const confirm = await browser.follow(stronger.url);
     expect(confirm.url.pathname).toBe('/account/confirm');
+    expect(await confirm.response.text()).toContain('The app you are signing in to asks for a second step.');
     const back = await browser.submit(confirm.url.pathname + confirm.url.search, { proof: nextCode() }, '/account/confirm');
     expect(back.url.origin + back.url.pathname).toBe(redirectUri);
     expect(await stronger.claims(back.url)).toMatchObject({ acr: 'urn:tessera:acr:mfa' });

@@ -238,7 +238,11 @@ export function confirmView(
   }
   return html`<section class="card" aria-labelledby="title">
     <h1 id="title">Confirm it’s you</h1>
-    <p class="lead">You are about to change how you sign in. Confirm with one of your sign-in methods first.</p>
+    <p class="lead">${
+      state.next.startsWith('/oidc-interaction/')
+        ? 'The app you are signing in to asks for a second step. Confirm with one of your sign-in methods to go on.'
+        : 'You are about to change how you sign in. Confirm with one of your sign-in methods first.'
+    }</p>
     ${alert('error', state.error)}
     <form method="post" action="/account/confirm" class="stack">
       ${csrfField(state.csrfToken)}
