@@ -74,6 +74,19 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(await store.sessions.findByTokenHash(['k1:nothing'])).toBeUndefined();
     });
 
+    it('raises a session’s assurance under a new token, adding each method of the second factor to its amr once', async () => {
+      await store.users.create(user('u1'));
+      await store.sessions.create({ ...session('s1', 'u1', 'k1:old'), amr: ['pwd', 'trusted_device'] });
+      await store.sessions.raiseAssurance('s1', 'k1:new', 5_000, ['otp']);
+      await store.sessions.raiseAssurance('s1', 'k1:newer', 6_000, ['hwk', 'user', 'otp']);
+      expect(await store.sessions.findByTokenHash(['k1:old', 'k1:new'])).toBeUndefined();
+      expect(await store.sessions.findByTokenHash(['k1:newer'])).toMatchObject({
+        aal: 2,
+        mfaAt: 6_000,
+        amr: ['pwd', 'trusted_device', 'otp', 'hwk', 'user'],
+      });
+    });
+
     it('touches, deletes one session, and deletes every other session of a user', async () => {
       await store.users.create(user('u1'));
       await store.users.create(user('u2'));

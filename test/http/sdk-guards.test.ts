@@ -1,10 +1,11 @@
-import { createTessera, type Identity, wwwAuthenticate } from '@tessera/sdk';
+import { acrValues, createTessera, type Identity, wwwAuthenticate } from '@tessera/sdk';
 import { tesseraExpress } from '@tessera/sdk/express';
 import { tesseraFastify } from '@tessera/sdk/fastify';
 import express from 'express';
 import Fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acrValues as providerAcrValues } from '../../src/oidc/assurance.js';
 import { HttpBrowser } from '../support/http-browser.js';
 import { freePort, startLiveServer } from '../support/live-server.js';
 import { password } from '../support/mfa.js';
@@ -194,6 +195,10 @@ describe('the SDK’s guards for Fastify and Express', () => {
       );
       expect(spent.status).toBe(200);
     });
+  });
+
+  it('knows the same acr values, in the same order of strength, as Tessera’s provider', () => {
+    expect(acrValues).toEqual(providerAcrValues);
   });
 
   it('quotes what a challenge says, so a description cannot add parameters', () => {
