@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TesseraConfig } from '../config.js';
 import type { CoreDeps } from '../core/deps.js';
 import { resumeSession, signOut } from '../core/flows/session.js';
+import { secondFactorsOf } from '../core/flows/step-up.js';
 import { usableKeysOf } from '../core/flows/webauthn-assertion.js';
 import { acrFor, amrOf, keyWouldMeet, secondFactorMeets } from '../oidc/assurance.js';
 import { clearCookie, cookieName } from './cookies.js';
@@ -11,6 +12,8 @@ import { backToAppPage, formPostPage } from './pages/oidc-views.js';
 import { reauthentications } from '../oidc/reauthentication.js';
 import { interactionPath, oidcMount } from '../oidc/paths.js';
 
+const noSecondFactor =
+  'This app needs two-step verification. Set it up on your Account security page, then sign in to the app again.';
 const noKey = 'This app needs you to sign in with a security key or passkey. You can add one on your Account security page.';
 const noHardwareKey =
   'This app needs a hardware security key; a passkey that syncs between devices does not do. You can add a security key on your Account security page.';
@@ -80,10 +83,12 @@ export async function oidcRoutes(app: FastifyInstance, { config, deps }: { confi
     const acr = acrFor(session, requested);
     if (acr === undefined) {
       // Two factors in this session answer it; a phishing-resistant level needs one of the person's keys.
+      const factors = await secondFactorsOf(deps, user);
+      if (factors.length === 0) throw Object.assign(new Error(noSecondFactor), { statusCode: 403 });
       if (secondFactorMeets(session, requested)) {
         return reply.redirect(`/account/confirm?next=${encodeURIComponent(request.url)}`, 303);
       }
-      const keys = usableKeysOf(await deps.store.factors.listForUser(user.id));
+      const keys = usableKeysOf(factors);
       if (keyWouldMeet(session, requested, keys)) {
         return reply.redirect(`/account/confirm?${new URLSearchParams({ next: request.url, method: 'key' }).toString()}`, 303);
       }

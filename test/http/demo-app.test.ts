@@ -121,4 +121,15 @@ describe('Kestrel, the demo app, on Tessera through the SDK', () => {
     const { back } = await signedIn('/team');
     expect(back.url.href).toBe(kestrel('/team').href);
   });
+
+  it('tells a person without two-step verification that Kestrel needs it, instead of asking for a second step they cannot give', async () => {
+    const browser = new TwoSiteBrowser(demo.appUrl, demo.tessera.url);
+    const tessera = browser.site(demo.tessera.url);
+    expect((await tessera.fetch('/api/v1/sign-up', { json: { email: 'plain@example.com', password } })).status).toBe(201);
+    await tessera.fetch('/api/v1/sign-out', { json: {} });
+    const atTessera = await browser.follow(kestrel('/sign-in'));
+    const refused = await browser.submit(atTessera.url, { email: 'plain@example.com', password });
+    expect(refused.response.status).toBe(403);
+    expect(refused.html).toContain('This app needs two-step verification. Set it up on your Account security page');
+  });
 });
