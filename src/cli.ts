@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { createAccount } from './core/flows/sign-up.js';
 import { TesseraError } from './core/errors.js';
+import { apiKeyUsage, runApiKeyCommand } from './api-key-commands.js';
 import { keysUsage, runKeysCommand } from './key-commands.js';
 import { oidcUsage, runOidcCommand } from './oidc-commands.js';
 import { orgUsage, runOrgCommand } from './org-commands.js';
@@ -17,7 +18,7 @@ Commands:
   migrate                        Bring the database schema up to date and exit
   user create --email E          Create an account; the password is read from
               [--password-stdin] standard input (or TESSERA_NEW_PASSWORD)
-${userUsage}${orgUsage}${keysUsage}${oidcUsage}  help                           Show this text
+${userUsage}${orgUsage}${keysUsage}${oidcUsage}${apiKeyUsage}  help                           Show this text
 
 Configuration: tessera.yaml (or TESSERA_CONFIG) and TESSERA_* environment
 variables; see docs/configuration.md.
@@ -88,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'org') return runOrgCommand(config, rest, (text) => process.stdout.write(`${text}\n`));
   if (command === 'keys') return runKeysCommand(config, rest, (text) => process.stdout.write(text));
   if (command === 'oidc') return runOidcCommand(config, rest, (text) => process.stdout.write(text));
+  if (command === 'api-key') return runApiKeyCommand(config, rest, (text) => process.stdout.write(text));
 
   process.stderr.write(`Unknown command: ${argv.join(' ')}\n\n${usage}`);
   return 2;

@@ -758,9 +758,10 @@ export const configSchema = z.object({
   hostApi: z
     .object({
       /**
-       * Keys the host application uses for server-to-server calls under /api/v1/host, sent as
-       * `Authorization: Bearer id.secret`; empty turns that API off. In the environment:
-       * `TESSERA_HOST_API_KEYS=app:SECRET`. Default: none.
+       * Static API keys for server-to-server calls (/api/v1/host, /api/v1/grants/consume), sent
+       * as `Authorization: Bearer id.secret`. Each holds every scope; keys with fewer scopes are
+       * created in the admin console or with `tessera api-key create` (docs/api-keys.md). In the
+       * environment: `TESSERA_HOST_API_KEYS=app:SECRET`. Default: none.
        */
       keys: hostApiKeys.default([]),
     })

@@ -40,6 +40,7 @@ export type CoreSettings = Pick<
   | 'support'
   | 'admin'
   | 'adaptive'
+  | 'hostApi'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */

@@ -40,6 +40,7 @@ export const errorCodes = [
   'ERR_MFA_ENFORCED',
   'ERR_ENROLLMENT_REQUIRED',
   'ERR_SSO_FAILED',
+  'ERR_SCOPE_REQUIRED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

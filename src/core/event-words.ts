@@ -99,6 +99,9 @@ const descriptions: Record<SecurityEvent['type'], (event: SecurityEvent) => stri
   account_unlocked: (event) => `Unlocked by ${String(event.detail?.by ?? 'an administrator')}`,
   sign_in_assessed: assessmentOf,
   operator_code_issued: (event) => `Support issued a one-time sign-in code (${String(event.detail?.operator ?? 'an operator')})`,
+  api_key_created: (event) =>
+    `API key “${String(event.detail?.name)}” created with the scopes ${((event.detail?.scopes as string[] | undefined) ?? []).join(', ')}`,
+  api_key_revoked: (event) => `API key “${String(event.detail?.name)}” revoked`,
 };
 
 export function describeEvent(event: SecurityEvent): string {

@@ -1,3 +1,5 @@
+import type { ApiScope } from './api-scopes.js';
+
 /**
  * What the core needs from the outside world. Adapters implement these; the core never imports
  * an adapter, so every flow can run against an in-memory clock or a counting hasher in tests.
@@ -328,7 +330,9 @@ export interface SecurityEvent extends RequestOrigin {
     | 'account_unlocked'
     | 'org_policy_changed'
     | 'org_member_changed'
-    | 'sign_in_assessed';
+    | 'sign_in_assessed'
+    | 'api_key_created'
+    | 'api_key_revoked';
   userId: string | null;
   /** Whether what was tried succeeded; failures are what an attacker leaves behind. */
   outcome: 'success' | 'failure';
@@ -805,6 +809,40 @@ export interface RiskAssessmentRepository {
   pruneBefore(before: number): Promise<number>;
 }
 
+/** A key for server-to-server calls, sent as `Authorization: Bearer id.secret`; only its keyed hash is kept. */
+export interface ApiKey {
+  /** `key_` and 128 random bits; the part of the token before the dot. */
+  id: string;
+  /** What the key is for, as the administrator named it. */
+  name: string;
+  /** Keyed hash of the id and secret; a copy of the database alone cannot make a working key. */
+  secretHash: string;
+  scopes: ApiScope[];
+  createdAt: number;
+  /** The last request made with the key, written at most once a minute; null before the first. */
+  lastUsedAt: number | null;
+  /** Once set, the key is refused. */
+  revokedAt: number | null;
+  /** The id of the administrator who created it, or `cli`. */
+  createdBy: string;
+}
+
+export interface ApiKeyRepository {
+  create(key: ApiKey): Promise<void>;
+  /** The key with this id, revoked or not. */
+  findById(id: string): Promise<ApiKey | undefined>;
+  /** The key with this id unless it is revoked. */
+  findActive(id: string): Promise<ApiKey | undefined>;
+  /** Every key, revoked ones too, newest first. */
+  list(): Promise<ApiKey[]>;
+  /** Records a request made with the key at `now`. */
+  touch(id: string, now: number): Promise<void>;
+  /** Stores the secret's hash under the current server key, once it was found under an older one. */
+  rehash(id: string, secretHash: string): Promise<void>;
+  /** Revokes the key at `now`; false when there is no such key or it was revoked already (its time stays). */
+  revoke(id: string, now: number): Promise<boolean>;
+}
+
 /** Storage of everything Tessera keeps; SQLite and PostgreSQL implement the same contract. */
 export interface Store {
   /** Runs `work` against a store whose writes all commit together, or not at all if it throws. */
@@ -831,6 +869,7 @@ export interface Store {
   riskAssessments: RiskAssessmentRepository;
   keys: KeyUsageRepository;
   oidcPayloads: OidcPayloadRepository;
+  apiKeys: ApiKeyRepository;
 }
 
 /** A secret kept sealed, as key rotation reads and rewrites it. */

@@ -43,6 +43,7 @@ export const statusByCode: Record<ErrorCode, number> = {
   ERR_MFA_ENFORCED: 409,
   ERR_ENROLLMENT_REQUIRED: 403,
   ERR_SSO_FAILED: 400,
+  ERR_SCOPE_REQUIRED: 403,
 };
 
 /** The JSON body of every API error: a stable code and a sentence a person can act on. */

@@ -17,6 +17,7 @@ import { coverageSnapshotRepository } from './repositories/coverage-snapshots.js
 import { riskAssessmentRepository } from './repositories/risk-assessments.js';
 import { keyUsageRepository } from './repositories/key-usage.js';
 import { oidcPayloadRepository } from './repositories/oidc-payloads.js';
+import { apiKeyRepository } from './repositories/api-keys.js';
 import { sessionRepository } from './repositories/sessions.js';
 import { throttleRepository } from './repositories/throttles.js';
 import { trustedDeviceRepository } from './repositories/trusted-devices.js';
@@ -49,5 +50,6 @@ export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'di
     riskAssessments: riskAssessmentRepository(db),
     keys: keyUsageRepository(db),
     oidcPayloads: oidcPayloadRepository(db),
+    apiKeys: apiKeyRepository(db),
   };
 }

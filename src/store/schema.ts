@@ -260,4 +260,18 @@ export interface Database {
     decision: string;
     completed_at: number | null;
   };
+  /** Keys for server-to-server calls; the secret itself is never stored. */
+  api_keys: {
+    id: string;
+    name: string;
+    /** Keyed hash of the id and secret, prefixed with the server key's id. */
+    secret_hash: string;
+    /** JSON array of scope names. */
+    scopes: string;
+    created_at: number;
+    last_used_at: number | null;
+    revoked_at: number | null;
+    /** The administrator's user id, or `cli`. */
+    created_by: string;
+  };
 }

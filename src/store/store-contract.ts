@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Factor, RiskAssessment, Session, Store, User } from '../core/ports.js';
+import type { ApiKey, Factor, RiskAssessment, Session, Store, User } from '../core/ports.js';
 
 /** An implementation of the Store port under test: an empty store with the schema in place, and how to dispose of it. */
 export interface StoreUnderTest {
@@ -559,6 +559,38 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(await records.find('AccessToken', 't2', 3_000)).toBeDefined();
       await records.destroy('AccessToken', 't2');
       expect(await records.find('AccessToken', 't2', 3_000)).toBeUndefined();
+    });
+
+    it('keeps API keys: found active by id until revoked, last use touched and a revocation that keeps its first time', async () => {
+      const key = (id: string, createdAt: number): ApiKey => ({
+        id,
+        name: `App ${id}`,
+        secretHash: `k1:${id}`,
+        scopes: ['grants', 'people'],
+        createdAt,
+        lastUsedAt: null,
+        revokedAt: null,
+        createdBy: 'cli',
+      });
+      await store.apiKeys.create(key('key_a', 1_000));
+      await store.apiKeys.create(key('key_b', 2_000));
+      expect(await store.apiKeys.findActive('key_a')).toEqual(key('key_a', 1_000));
+      expect(await store.apiKeys.findActive('key_c')).toBeUndefined();
+
+      await store.apiKeys.touch('key_a', 3_000);
+      await store.apiKeys.rehash('key_a', 'k2:key_a');
+      expect(await store.apiKeys.findActive('key_a')).toMatchObject({ lastUsedAt: 3_000, secretHash: 'k2:key_a' });
+
+      const revocations = await Promise.all([store.apiKeys.revoke('key_a', 4_000), store.apiKeys.revoke('key_a', 4_000)]);
+      expect(revocations.sort()).toEqual([false, true]);
+      expect(await store.apiKeys.revoke('key_a', 5_000)).toBe(false);
+      expect(await store.apiKeys.revoke('key_c', 5_000)).toBe(false);
+      expect(await store.apiKeys.findActive('key_a')).toBeUndefined();
+      expect(await store.apiKeys.findById('key_a')).toMatchObject({ revokedAt: 4_000 });
+      expect((await store.apiKeys.list()).map(({ id, revokedAt }) => ({ id, revokedAt }))).toEqual([
+        { id: 'key_b', revokedAt: null },
+        { id: 'key_a', revokedAt: 4_000 },
+      ]);
     });
   });
 }

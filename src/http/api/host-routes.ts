@@ -1,28 +1,22 @@
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { TesseraConfig } from '../../config.js';
-import { constantTimeEqual } from '../../core/constant-time.js';
 import type { CoreDeps } from '../../core/deps.js';
-import { TesseraError } from '../../core/errors.js';
 import { registerVerifiedPhone } from '../../core/flows/phone-codes.js';
+import { isGuardedByApiKey, requireApiKey } from './api-key-guard.js';
 import { email, enrolledResponses, errorView } from './schemas.js';
 import { toEnrolledView } from './views.js';
 import { originOf } from '../sign-in-response.js';
 
-/** The host application's key from `Authorization: Bearer id.secret`, checked in constant time. */
-export function requireHostKey(config: TesseraConfig, request: FastifyRequest): void {
-  const [scheme, credential = ''] = (request.headers.authorization ?? '').split(' ');
-  const separator = credential.indexOf('.');
-  const key = config.hostApi.keys.find((candidate) => candidate.id === credential.slice(0, separator));
-  if (scheme !== 'Bearer' || separator < 1 || !key || !constantTimeEqual(key.secret, credential.slice(separator + 1))) {
-    throw new TesseraError('ERR_UNAUTHENTICATED', 'A valid host API key is required: Authorization: Bearer id.secret.');
-  }
-}
-
-/** Server-to-server routes for the host application, under /api/v1/host. */
-export const hostRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps: CoreDeps }> = async (app, { config, deps }) => {
-  app.addHook('onRequest', async (request) => requireHostKey(config, request));
+/**
+ * Server-to-server routes for the host application, under /api/v1/host. Each names the scope
+ * an API key needs with `requireApiKey`; a route without it would be open to anyone, so it
+ * fails at start.
+ */
+export const hostRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps: CoreDeps }> = async (app, { deps }) => {
+  app.addHook('onRoute', (route) => {
+    if (!isGuardedByApiKey(route)) throw new TypeError(`${String(route.method)} ${route.url} needs requireApiKey(deps, scope)`);
+  });
 
   app.post(
     '/phone-numbers',
@@ -33,8 +27,9 @@ export const hostRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps: Co
           'The number becomes a sign-in method at once, and the person’s confirmed email is told. When it is their first method, the recovery codes come back here, to be shown to them once.',
         tags: ['host'],
         body: z.object({ email, number: z.string().min(3).max(32) }),
-        response: { ...enrolledResponses, 404: errorView },
+        response: { ...enrolledResponses, 403: errorView, 404: errorView },
       },
+      onRequest: requireApiKey(deps, 'phone_numbers'),
     },
     async (request, reply) => {
       const added = await registerVerifiedPhone(deps, { ...request.body, ...originOf(request) });

@@ -12,7 +12,7 @@ import {
 } from '../../core/flows/step-up.js';
 import { requireAuth } from '../authentication.js';
 import { originOf } from '../sign-in-response.js';
-import { requireHostKey } from './host-routes.js';
+import { requireApiKey } from './api-key-guard.js';
 import { optionalProof } from './proof.js';
 import { codeSentView, errorView, otpCode, password, recoveryCode, webauthnAssertion, webauthnOptionsView } from './schemas.js';
 
@@ -69,7 +69,7 @@ function toStepUpView(outcome: StepUpOutcome) {
 }
 
 /** Step-up for protected actions, and the grants that say yes. */
-export const stepUpRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps: CoreDeps }> = async (app, { config, deps }) => {
+export const stepUpRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps: CoreDeps }> = async (app, { deps }) => {
   app.post(
     '/step-up',
     {
@@ -154,15 +154,13 @@ export const stepUpRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps: 
       schema: {
         summary: 'Check a grant server to server and spend it if it is single use',
         description:
-          'Needs `Authorization: Bearer id.secret` (a host API key). A single-use grant succeeds once, also under parallel calls and across instances; compare `dh` with the SHA-256 of the details you are about to act on.',
+          'Needs `Authorization: Bearer id.secret`: an API key with the `grants` scope. A single-use grant succeeds once, also under parallel calls and across instances; compare `dh` with the SHA-256 of the details you are about to act on.',
         tags: ['step-up'],
         body: z.object({ grant: z.string().min(1).max(4096) }),
-        response: { 200: grantClaimsView, 400: errorView, 401: errorView, 409: errorView },
+        response: { 200: grantClaimsView, 400: errorView, 401: errorView, 403: errorView, 409: errorView },
       },
+      onRequest: requireApiKey(deps, 'grants'),
     },
-    async (request) => {
-      requireHostKey(config, request);
-      return consumeGrant(deps, request.body.grant);
-    },
+    async (request) => consumeGrant(deps, request.body.grant),
   );
 };

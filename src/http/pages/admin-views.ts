@@ -19,7 +19,7 @@ const kindWords: Record<Factor['kind'], string> = {
 
 /**
  * The people an administrator may act on, searchable by address, and the console's other pages;
- * the apps of the OpenID Connect provider are the instance administrators' only.
+ * the apps of the OpenID Connect provider and the API keys are the instance administrators' only.
  */
 export function peopleView(
   state: FormState & { people: PersonRow[]; query: string; scope: string; instance: boolean },
@@ -28,7 +28,9 @@ export function peopleView(
     <h1 id="title">People</h1>
     <p class="lead">
       ${state.scope} <a href="/admin/events">Security events</a> · <a href="/admin/coverage">Coverage</a> ·
-      <a href="/admin/orgs">Organizations</a>${state.instance ? html` · <a href="/admin/oidc">Apps (OpenID Connect)</a>` : ''}
+      <a href="/admin/orgs">Organizations</a>${
+        state.instance ? html` · <a href="/admin/oidc">Apps (OpenID Connect)</a> · <a href="/admin/api-keys">API keys</a>` : ''
+      }
     </p>
     <form method="get" action="/admin" class="search" role="search">
       <label>Search by email <input type="search" name="q" value="${state.query}" /></label>

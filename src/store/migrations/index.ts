@@ -14,6 +14,7 @@ import * as federatedIdentities from './012-federated-identities.js';
 import * as coverageSnapshots from './013-coverage-snapshots.js';
 import * as riskAssessments from './014-risk-assessments.js';
 import * as oidcProvider from './015-oidc-provider.js';
+import * as apiKeys from './016-api-keys.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
@@ -33,5 +34,6 @@ export const migrationProvider: MigrationProvider = {
     '013-coverage-snapshots': coverageSnapshots,
     '014-risk-assessments': riskAssessments,
     '015-oidc-provider': oidcProvider,
+    '016-api-keys': apiKeys,
   }),
 };

@@ -10,6 +10,7 @@ const keptValues = [
   { name: 'trusted devices', table: 'trusted_devices', column: 'token_hash' },
   { name: 'unused recovery codes', table: 'recovery_codes', column: 'code_hash', where: sql<boolean>`used_at is null` },
   { name: 'factor fingerprints', table: 'factors', column: 'secret_fingerprint' },
+  { name: 'API keys', table: 'api_keys', column: 'secret_hash', where: sql<boolean>`revoked_at is null` },
 ] as const;
 
 export function keyUsageRepository(db: Kysely<Database>): KeyUsageRepository {
