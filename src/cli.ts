@@ -9,6 +9,7 @@ import { oidcUsage, runOidcCommand } from './oidc-commands.js';
 import { orgUsage, runOrgCommand } from './org-commands.js';
 import { createServer } from './server.js';
 import { runUserCommand, userUsage } from './user-commands.js';
+import { runWebhookCommand, webhookUsage } from './webhook-commands.js';
 import { migrateToLatest, openConfiguredDatabase } from './store/open-database.js';
 
 const usage = `Usage: tessera <command> [options]
@@ -18,7 +19,7 @@ Commands:
   migrate                        Bring the database schema up to date and exit
   user create --email E          Create an account; the password is read from
               [--password-stdin] standard input (or TESSERA_NEW_PASSWORD)
-${userUsage}${orgUsage}${keysUsage}${oidcUsage}${apiKeyUsage}  help                           Show this text
+${userUsage}${orgUsage}${keysUsage}${oidcUsage}${webhookUsage}${apiKeyUsage}  help                           Show this text
 
 Configuration: tessera.yaml (or TESSERA_CONFIG) and TESSERA_* environment
 variables; see docs/configuration.md.
@@ -89,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'org') return runOrgCommand(config, rest, (text) => process.stdout.write(`${text}\n`));
   if (command === 'keys') return runKeysCommand(config, rest, (text) => process.stdout.write(text));
   if (command === 'oidc') return runOidcCommand(config, rest, (text) => process.stdout.write(text));
+  if (command === 'webhook') return runWebhookCommand(config, rest, (text) => process.stdout.write(text));
   if (command === 'api-key') return runApiKeyCommand(config, rest, (text) => process.stdout.write(text));
 
   process.stderr.write(`Unknown command: ${argv.join(' ')}\n\n${usage}`);

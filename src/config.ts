@@ -593,6 +593,25 @@ export const configSchema = z.object({
       sweepSeconds: z.coerce.number().int().min(1).max(3600).default(5),
     })
     .prefault({}),
+  webhooks: z
+    .object({
+      /** How often deliveries that are due are looked for and sent, in seconds. Default: `5`. */
+      intervalSeconds: z.coerce.number().int().min(1).max(3600).default(5),
+      /** How long a receiver has to answer before the attempt counts as failed, in seconds. Default: `10`. */
+      timeoutSeconds: z.coerce.number().int().min(1).max(60).default(10),
+      /** Attempts at one delivery, the first included, before it is marked failed. Default: `10`. */
+      maxAttempts: z.coerce.number().int().min(1).max(50).default(10),
+      /**
+       * The wait after the first failed attempt, in seconds; it doubles after each further one,
+       * ±25 % at random. Default: `30`.
+       */
+      retryBaseSeconds: z.coerce.number().int().min(1).max(3600).default(30),
+      /** The longest wait between two attempts, in seconds. Default: `3600`. */
+      retryMaxSeconds: z.coerce.number().int().min(1).max(86_400).default(3600),
+      /** Days delivered and failed deliveries stay in the delivery log. Default: `30`. */
+      retentionDays: z.coerce.number().int().min(1).max(365).default(30),
+    })
+    .prefault({}),
   trustedDevices: z
     .object({
       /**

@@ -12,6 +12,8 @@ import { loadKeyring, systemRandom } from './crypto/keyring.js';
 import { buildApp } from './http/app.js';
 import { createMetrics } from './metrics.js';
 import { startSweeper, type Swept } from './sweeper.js';
+import type { WebhooksDelivered } from './core/flows/webhook-deliveries.js';
+import { startWebhookWorker } from './webhooks/worker.js';
 import { createRedisRateLimiter, createStoreRateLimiter } from './store/ip-limiter.js';
 import { bundledGeoipDatabases, createGeoIp, dbIpCredit } from './network/geoip.js';
 import { watchUntrustedNetworks } from './network/untrusted-networks.js';
@@ -27,6 +29,8 @@ export interface TesseraServer {
   keyIds: string[];
   /** Does the waiting work that is due now — security notices, due account deletions — which the server also does on a timer. */
   sweep(): Promise<Swept>;
+  /** Sends the webhook deliveries that are due now, which the server also does on a timer. */
+  deliverWebhooks(): Promise<WebhooksDelivered>;
   close(): Promise<void>;
 }
 
@@ -38,7 +42,7 @@ export interface ServerOverrides {
   /** The pino logger of the HTTP app and message delivery; without one nothing is logged. */
   logger?: FastifyBaseLogger;
   warn?: (message: string) => void;
-  /** Do waiting work only when `sweep()` is called, so a test decides when time has passed. */
+  /** Do waiting work only when `sweep()` (and `deliverWebhooks()`) is called, so a test decides when time has passed. */
   manualSweeps?: boolean;
 }
 
@@ -96,6 +100,7 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
     geoIp,
     untrustedNetworks,
     metrics,
+    log: logger,
     settings: config,
   };
   let closing = false;
@@ -117,15 +122,18 @@ export async function createServer(config: TesseraConfig, overrides: ServerOverr
   });
   const app = await buildApp({ config, deps, logger: overrides.logger, metrics, readiness });
   const sweeper = startSweeper(deps, logger, !overrides.manualSweeps);
+  const webhooks = startWebhookWorker(deps, config.webhooks, logger, !overrides.manualSweeps);
   return {
     app,
     deps,
     keyIds: keyring.keyIds(),
     sweep: sweeper.sweep,
+    deliverWebhooks: webhooks.run,
     async close() {
       closing = true;
       await app.close();
       await sweeper.stop();
+      await webhooks.stop();
       untrustedNetworks.close();
       await redis?.quit();
       await database.close();

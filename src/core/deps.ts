@@ -5,6 +5,7 @@ import type {
   GeoIp,
   GrantSigner,
   KeyedHasher,
+  Log,
   Metrics,
   PasswordHasher,
   Random,
@@ -58,6 +59,8 @@ export interface CoreDeps {
   geoIp: GeoIp;
   untrustedNetworks: UntrustedNetworks;
   metrics: Metrics;
+  /** Failures the core carries on after, such as webhook deliveries it could not queue. */
+  log: Log;
   settings: CoreSettings;
 }
 

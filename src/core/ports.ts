@@ -737,6 +737,96 @@ export interface OidcPayloadRepository {
   list(model: string, now: number): Promise<{ id: string; payload: string }[]>;
 }
 
+/**
+ * What a webhook subscription can hear about, drawn from the security events; the closed list
+ * is documented in docs/webhooks.md.
+ */
+export type WebhookEventType =
+  | 'factor.added'
+  | 'factor.removed'
+  | 'mfa.enabled'
+  | 'mfa.disabled'
+  | 'mfa.reset'
+  | 'account.locked'
+  | 'sign_in.risky'
+  | 'recovery_code.used';
+
+/** Where security events are posted as signed JSON. */
+export interface WebhookSubscription {
+  id: string;
+  /** https, or http on a loopback address outside production. */
+  url: string;
+  /** The organization whose members' events it hears; null for everyone's. */
+  orgId: string | null;
+  eventTypes: WebhookEventType[];
+  /** The signing secret, sealed with the subscription id as associated data. */
+  secretSealed: string;
+  createdAt: number;
+  /** Once set, nothing more is sent to it. */
+  disabledAt: number | null;
+}
+
+export interface WebhookSubscriptionRepository {
+  create(subscription: WebhookSubscription): Promise<void>;
+  findById(id: string): Promise<WebhookSubscription | undefined>;
+  /** Every subscription, disabled ones too, oldest first. */
+  list(): Promise<WebhookSubscription[]>;
+  /** The live subscriptions that hear a person's events: the instance's, and those of the organizations they belong to. */
+  listeningTo(userId: string): Promise<WebhookSubscription[]>;
+  /** Stops sending to it and gives up its pending deliveries; false when there is no such live subscription. */
+  disable(id: string, at: number): Promise<boolean>;
+  /** Forgets it with its deliveries; false when there is no such subscription. */
+  delete(id: string): Promise<boolean>;
+  /** Replaces the sealed secret if it is still `from`; false when it changed meanwhile (or the subscription is gone). */
+  reseal(id: string, from: string, to: string): Promise<boolean>;
+}
+
+/** One event on its way to one subscription. */
+export interface WebhookDelivery {
+  id: string;
+  subscriptionId: string;
+  eventType: WebhookEventType;
+  /** The JSON body, the same at every attempt. */
+  payload: string;
+  /** Attempts started, the one running included. */
+  attempts: number;
+  /** When it may be tried next; while an attempt runs, the end of that attempt's lease. */
+  nextAttemptAt: number;
+  status: 'pending' | 'delivered' | 'failed';
+  lastStatusCode: number | null;
+  lastError: string | null;
+  deliveredAt: number | null;
+  createdAt: number;
+}
+
+/** How an attempt ended, as its lease holder records it. */
+export type WebhookAttemptOutcome = Pick<
+  WebhookDelivery,
+  'status' | 'nextAttemptAt' | 'lastStatusCode' | 'lastError' | 'deliveredAt'
+>;
+
+/** Deliveries waiting, leased and done; leased atomically, so several instances never send one attempt twice. */
+export interface WebhookDeliveryRepository {
+  enqueue(deliveries: WebhookDelivery[]): Promise<void>;
+  /**
+   * Runs `work` so that, when it throws, only its own writes are undone: inside a transaction
+   * they go back to a savepoint and the transaction carries on. The error is rethrown.
+   */
+  isolated<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Leases up to `limit` pending deliveries due at `now` (those due longest first) until
+   * `leaseUntil`: their next attempt moves there and their attempts go up by one. Each goes to
+   * one caller only, across instances; they come back in the order they were queued.
+   */
+  claimDue(now: number, leaseUntil: number, limit: number): Promise<WebhookDelivery[]>;
+  /** Records how a leased attempt ended; false when the lease `leaseUntil` is no longer the delivery's (another holder took over). */
+  settle(id: string, leaseUntil: number, outcome: WebhookAttemptOutcome): Promise<boolean>;
+  /** The subscription's newest `limit` deliveries, newest first. */
+  listForSubscription(subscriptionId: string, limit: number): Promise<WebhookDelivery[]>;
+  /** Forgets delivered and failed deliveries made before `before`; returns how many. */
+  pruneSettled(before: number): Promise<number>;
+}
+
 /** Where an IP address is, as a city-level geolocation database places it. */
 export interface GeoLocation {
   city: string | null;
@@ -863,6 +953,8 @@ export interface Store {
   stepUps: StepUpRepository;
   signingKeys: SigningKeyRepository;
   grants: GrantRepository;
+  webhookSubscriptions: WebhookSubscriptionRepository;
+  webhookDeliveries: WebhookDeliveryRepository;
   organizations: OrganizationRepository;
   federatedIdentities: FederatedIdentityRepository;
   coverageSnapshots: CoverageSnapshotRepository;
@@ -926,6 +1018,11 @@ export interface Metrics {
   verification(factor: string, result: 'success' | 'failure'): void;
   /** An account locked after too many wrong answers. */
   lockout(): void;
+}
+
+/** Where the core tells operators of a failure it carried on after; pino's logger is one. */
+export interface Log {
+  error(details: Record<string, unknown>, message: string): void;
 }
 
 export interface RateLimiter {

@@ -23,6 +23,7 @@ import { throttleRepository } from './repositories/throttles.js';
 import { trustedDeviceRepository } from './repositories/trusted-devices.js';
 import { userRepository } from './repositories/users.js';
 import { webauthnChallengeRepository } from './repositories/webauthn-challenges.js';
+import { webhookDeliveryRepository, webhookSubscriptionRepository } from './repositories/webhooks.js';
 
 /** The Store port on Kysely; the same queries run on SQLite and PostgreSQL. */
 export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'dialect'>): Store {
@@ -44,6 +45,8 @@ export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'di
     stepUps: stepUpRepository(db),
     signingKeys: signingKeyRepository(db),
     grants: grantRepository(db),
+    webhookSubscriptions: webhookSubscriptionRepository(db),
+    webhookDeliveries: webhookDeliveryRepository(db),
     organizations: organizationRepository(db),
     federatedIdentities: federatedIdentityRepository(db),
     coverageSnapshots: coverageSnapshotRepository(db),

@@ -241,6 +241,36 @@ export interface Database {
     text: string;
     created_at: number;
   };
+  /** Where security events are posted, signed; for the whole instance or one organization's members. */
+  webhook_subscriptions: {
+    id: string;
+    url: string;
+    /** Null: everyone's events. */
+    org_id: string | null;
+    /** JSON array of webhook event types. */
+    event_types: string;
+    /** The signing secret, sealed with the subscription id as associated data. */
+    secret_sealed: string;
+    created_at: number;
+    disabled_at: number | null;
+  };
+  /** One event for one subscription, until it is delivered or given up on. */
+  webhook_deliveries: {
+    id: string;
+    subscription_id: string;
+    event_type: string;
+    /** The JSON body, the same at every attempt. */
+    payload: string;
+    attempts: Generated<number>;
+    /** When it may be tried next; while an attempt runs, the end of its lease. */
+    next_attempt_at: number;
+    /** `pending`, `delivered` or `failed`. */
+    status: string;
+    last_status_code: number | null;
+    last_error: string | null;
+    delivered_at: number | null;
+    created_at: number;
+  };
   /** One row per assessed sign-in; completed ones are the person's known devices and places. */
   risk_assessments: {
     id: string;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKey, Factor, RiskAssessment, Session, Store, User } from '../core/ports.js';
+import type { WebhookDelivery, WebhookSubscription } from '../core/ports.js';
 
 /** An implementation of the Store port under test: an empty store with the schema in place, and how to dispose of it. */
 export interface StoreUnderTest {
@@ -453,6 +454,149 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         { ...message('second'), channel: 'sms', to: '+447700900123', id: expect.any(String), createdAt: 2_000 },
       ]);
       expect(latest[0]!.id).not.toBe(latest[1]!.id);
+    });
+
+    const webhook = (
+      id: string,
+      orgId: string | null = null,
+      overrides: Partial<WebhookSubscription> = {},
+    ): WebhookSubscription => ({
+      id,
+      url: `https://hooks.example.com/${id}`,
+      orgId,
+      eventTypes: ['factor.added', 'account.locked'],
+      secretSealed: `k1:sealed-${id}`,
+      createdAt: 1_000,
+      disabledAt: null,
+      ...overrides,
+    });
+    const delivery = (id: string, subscriptionId: string, overrides: Partial<WebhookDelivery> = {}): WebhookDelivery => ({
+      id,
+      subscriptionId,
+      eventType: 'factor.added',
+      payload: `{"id":"${id}"}`,
+      attempts: 0,
+      nextAttemptAt: 1_000,
+      status: 'pending',
+      lastStatusCode: null,
+      lastError: null,
+      deliveredAt: null,
+      createdAt: 1_000,
+      ...overrides,
+    });
+
+    it('keeps webhooks, gives a person’s events to the live ones of the instance and of their organizations only, and forgets one with its deliveries', async () => {
+      await store.users.create(user('u1'));
+      await store.users.create(user('u2'));
+      const policy = { mfa: 'optional' as const, roles: [], allowedMethods: [], graceDays: 0, graceSignIns: 0 };
+      await store.organizations.create({ id: 'o1', name: 'Acme', createdAt: 1_000, policy });
+      await store.organizations.create({ id: 'o2', name: 'Globex', createdAt: 1_000, policy });
+      await store.organizations.putMember({ orgId: 'o1', userId: 'u1', role: 'member', createdAt: 1_000 });
+      await store.webhookSubscriptions.create(webhook('all'));
+      await store.webhookSubscriptions.create(webhook('acme', 'o1', { createdAt: 2_000 }));
+      await store.webhookSubscriptions.create(webhook('globex', 'o2', { createdAt: 3_000 }));
+      await store.webhookSubscriptions.create(webhook('off', null, { createdAt: 4_000, disabledAt: 4_500 }));
+      const listening = async (userId: string) => (await store.webhookSubscriptions.listeningTo(userId)).map(({ id }) => id);
+      expect(await listening('u1')).toEqual(['all', 'acme']);
+      expect(await listening('u2')).toEqual(['all']);
+      expect(await store.webhookSubscriptions.findById('acme')).toEqual(webhook('acme', 'o1', { createdAt: 2_000 }));
+      expect((await store.webhookSubscriptions.list()).map(({ id }) => id)).toEqual(['all', 'acme', 'globex', 'off']);
+
+      expect(await store.webhookSubscriptions.reseal('acme', 'k1:other', 'k2:resealed')).toBe(false);
+      expect(await store.webhookSubscriptions.reseal('acme', 'k1:sealed-acme', 'k2:resealed')).toBe(true);
+      expect((await store.webhookSubscriptions.findById('acme'))?.secretSealed).toBe('k2:resealed');
+
+      await store.webhookDeliveries.enqueue([delivery('d1', 'acme'), delivery('d2', 'all')]);
+      expect(await store.webhookSubscriptions.delete('acme')).toBe(true);
+      expect(await store.webhookSubscriptions.delete('acme')).toBe(false);
+      expect(await store.webhookDeliveries.listForSubscription('acme', 10)).toEqual([]);
+      expect(await store.webhookDeliveries.listForSubscription('all', 10)).toEqual([delivery('d2', 'all')]);
+    });
+
+    it('leases each due webhook delivery to one of parallel claimers, lets only the lease holder record the attempt, and offers it again after its lease or retry time', async () => {
+      await store.webhookSubscriptions.create(webhook('s1'));
+      const due = ['d1', 'd2', 'd3', 'd4', 'd5'].map((id, index) => delivery(id, 's1', { createdAt: 1_000 + index }));
+      await store.webhookDeliveries.enqueue([...due, delivery('later', 's1', { nextAttemptAt: 9_000 })]);
+
+      const claims = await Promise.all(
+        Array.from({ length: 6 }, (_, index) => store.webhookDeliveries.claimDue(2_000, 60_000 + index, 5)),
+      );
+      const claimed = claims.flat();
+      expect(claimed.map(({ id }) => id).sort()).toEqual(['d1', 'd2', 'd3', 'd4', 'd5']);
+      expect(claimed.map(({ attempts, status }) => [attempts, status])).toEqual(Array(5).fill([1, 'pending']));
+      expect(await store.webhookDeliveries.claimDue(2_000, 70_000, 10)).toEqual([]);
+
+      const leaseOf = (id: string) => claimed.find((each) => each.id === id)!.nextAttemptAt;
+      const delivered = {
+        status: 'delivered',
+        nextAttemptAt: 3_000,
+        lastStatusCode: 204,
+        lastError: null,
+        deliveredAt: 3_000,
+      } as const;
+      expect(await store.webhookDeliveries.settle('d1', leaseOf('d1') + 10, delivered)).toBe(false);
+      expect(await store.webhookDeliveries.settle('d1', leaseOf('d1'), delivered)).toBe(true);
+      expect(await store.webhookDeliveries.settle('d1', leaseOf('d1'), delivered)).toBe(false);
+      const retry = { status: 'pending', nextAttemptAt: 5_000, lastStatusCode: 500, lastError: null, deliveredAt: null } as const;
+      expect(await store.webhookDeliveries.settle('d2', leaseOf('d2'), retry)).toBe(true);
+
+      expect((await store.webhookDeliveries.claimDue(10_000, 100_000, 10)).map(({ id, attempts }) => [id, attempts])).toEqual([
+        ['later', 1],
+        ['d2', 2],
+      ]);
+      // d3 to d5 were never settled, as after a crash: they come back once their lease ends.
+      const afterLease = await store.webhookDeliveries.claimDue(60_005, 120_000, 10);
+      expect(afterLease.map(({ id, attempts }) => [id, attempts])).toEqual([
+        ['d3', 2],
+        ['d4', 2],
+        ['d5', 2],
+      ]);
+      expect((await store.webhookDeliveries.listForSubscription('s1', 2)).map(({ id }) => id)).toEqual(['d5', 'd4']);
+      expect((await store.webhookDeliveries.listForSubscription('s1', 10)).find(({ id }) => id === 'd1')).toEqual(
+        delivery('d1', 's1', { ...delivered, attempts: 1 }),
+      );
+    });
+
+    it('gives up the pending deliveries of a disabled webhook, and forgets settled deliveries made before a time', async () => {
+      await store.webhookSubscriptions.create(webhook('s1'));
+      await store.webhookSubscriptions.create(webhook('s2'));
+      await store.webhookDeliveries.enqueue([
+        delivery('waiting', 's1'),
+        delivery('old-delivered', 's2', { status: 'delivered', deliveredAt: 600, createdAt: 500 }),
+        delivery('old-failed', 's2', { status: 'failed', createdAt: 500 }),
+        delivery('old-pending', 's2', { createdAt: 500, nextAttemptAt: 50_000 }),
+        delivery('new-delivered', 's2', { status: 'delivered', deliveredAt: 5_000, createdAt: 5_000 }),
+      ]);
+      expect(await store.webhookSubscriptions.disable('s1', 2_000)).toBe(true);
+      expect(await store.webhookSubscriptions.disable('s1', 3_000)).toBe(false);
+      expect(await store.webhookSubscriptions.disable('none', 3_000)).toBe(false);
+      expect((await store.webhookSubscriptions.findById('s1'))?.disabledAt).toBe(2_000);
+      expect((await store.webhookDeliveries.listForSubscription('s1', 10))[0]).toMatchObject({ id: 'waiting', status: 'failed' });
+      expect(await store.webhookDeliveries.claimDue(10_000, 80_000, 10)).toEqual([]);
+
+      expect(await store.webhookDeliveries.pruneSettled(1_000)).toBe(2);
+      expect((await store.webhookDeliveries.listForSubscription('s2', 10)).map(({ id }) => id).sort()).toEqual([
+        'new-delivered',
+        'old-pending',
+      ]);
+    });
+
+    it('undoes only the isolated work when it fails inside a transaction, which carries on and commits', async () => {
+      await store.webhookSubscriptions.create(webhook('s1'));
+      await store.transaction(async (trx) => {
+        await trx.users.create(user('u1'));
+        const failing = trx.webhookDeliveries.isolated(async () => {
+          await trx.webhookDeliveries.enqueue([delivery('d1', 's1')]);
+          // The same id again: the database refuses it, which on PostgreSQL would abort the whole transaction.
+          await trx.webhookDeliveries.enqueue([delivery('d1', 's1')]);
+        });
+        await expect(failing).rejects.toThrow();
+        await trx.users.create(user('u2'));
+      });
+      expect(await store.users.findById('u1')).toBeDefined();
+      expect(await store.users.findById('u2')).toBeDefined();
+      expect(await store.webhookDeliveries.listForSubscription('s1', 10)).toEqual([]);
+      expect(await store.webhookDeliveries.isolated(async () => 'outside a transaction')).toBe('outside a transaction');
     });
 
     it('remembers completed sign-ins only: their devices, browsers and addresses since a time, and the newest place', async () => {

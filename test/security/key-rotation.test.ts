@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TesseraConfig } from '../../src/config.js';
 import { clientSecretContext, registerOidcClient } from '../../src/core/flows/oidc-clients.js';
 import { resealSecrets } from '../../src/core/flows/reseal-secrets.js';
+import { addWebhook, webhookSecretContext } from '../../src/core/flows/webhook-subscriptions.js';
 import { databaseKinds } from '../support/databases.js';
 import { TestBrowser } from '../support/http-client.js';
 import { reachChallenge, signUpWithTotp, totpAt } from '../support/mfa.js';
@@ -63,6 +64,12 @@ describe.each(databaseKinds)('rotating the server keys on %s', (database) => {
       confidential: true,
       production: false,
     });
+    const webhook = await addWebhook(first.deps, {
+      url: 'https://hooks.example.com/tessera',
+      eventTypes: ['factor.added'],
+      orgId: null,
+      production: false,
+    });
     await first.close();
     servers.splice(0);
 
@@ -71,6 +78,7 @@ describe.each(databaseKinds)('rotating the server keys on %s', (database) => {
     expect(await both.deps.store.keys.keyIdsInUse(['k2', 'k1'])).toMatchObject({
       'factor secrets': { k2: 0, k1: 1 },
       'signing keys': { k2: 0, k1: 1 },
+      'webhook secrets': { k2: 0, k1: 1 },
       sessions: { k2: 0, k1: 1 },
       'unused recovery codes': { k2: 0, k1: 10 },
     });
@@ -83,9 +91,10 @@ describe.each(databaseKinds)('rotating the server keys on %s', (database) => {
       { kind: 'factor', seen: 1, resealed: 1, unreadable: 0 },
       { kind: 'signing_key', seen: 1, resealed: 1, unreadable: 0 },
       { kind: 'oidc_client', seen: 1, resealed: 1, unreadable: 0 },
+      { kind: 'webhook', seen: 1, resealed: 1, unreadable: 0 },
     ]);
-    expect(batches).toEqual([1, 1, 1]);
-    expect((await resealSecrets(both.deps)).map((total) => total.resealed)).toEqual([0, 0, 0]);
+    expect(batches).toEqual([1, 1, 1, 1]);
+    expect((await resealSecrets(both.deps)).map((total) => total.resealed)).toEqual([0, 0, 0, 0]);
     expect((await consume(both, oldGrant)).statusCode).toBe(200);
 
     const kid = await both.deps.grants.rotate();
@@ -99,6 +108,10 @@ describe.each(databaseKinds)('rotating the server keys on %s', (database) => {
     const [registered] = await onlyNew.deps.store.oidcPayloads.list('Client', onlyNew.clock.now());
     const sealed = (JSON.parse(registered!.payload) as { client_secret_sealed: string }).client_secret_sealed;
     expect(onlyNew.deps.secretBox.open(sealed, clientSecretContext('coaching'))).toBe(clientSecret);
+    const [subscription] = await onlyNew.deps.store.webhookSubscriptions.list();
+    expect(onlyNew.deps.secretBox.open(subscription!.secretSealed, webhookSecretContext(webhook.subscription.id))).toBe(
+      webhook.secret,
+    );
     ada.app = onlyNew.app;
     expect((await ada.get('/api/v1/me')).statusCode).toBe(200);
     expect((await consume(onlyNew, newGrant)).statusCode).toBe(200);

@@ -142,4 +142,36 @@ describe('the tessera command', () => {
       { clientId: 'coaching', redirectUris: ['https://app.example.com/callback'], confidential: true },
     ]);
   }, 60_000);
+
+  it('adds webhooks for everyone or an organization, shows the secret once, lists them without it and removes one', async () => {
+    const { tessera } = workspace();
+    const add = (url: string, ...args: string[]) => tessera('webhook', 'add', '--url', url, ...args);
+    const { id: orgId } = JSON.parse(await tessera('org', 'create', '--name', 'Acme', '--json')) as { id: string };
+    const everyone = JSON.parse(
+      await add('https://hooks.example.com/all', '--event', 'factor.added', '--event', 'mfa.disabled', '--json'),
+    );
+    expect(everyone).toEqual({
+      id: expect.any(String),
+      url: 'https://hooks.example.com/all',
+      secret: expect.stringMatching(/^whsec_[\w-]{43}$/),
+    });
+    expect(await add('http://127.0.0.1:9000/in', '--event', 'account.locked', '--org', orgId)).toMatch(
+      /^Added webhook \S+ for http:\/\/127\.0\.0\.1:9000\/in\.\nIts signing secret, shown this once: whsec_/,
+    );
+    await expect(add('https://hooks.example.com/x', '--event', 'factor.renamed')).rejects.toThrow(
+      /Unknown event factor\.renamed/,
+    );
+
+    const listed = await tessera('webhook', 'list');
+    expect(listed).toContain(`${everyone.id}\thttps://hooks.example.com/all\teveryone\tfactor.added,mfa.disabled\tactive\n`);
+    expect(listed).toContain(`\thttp://127.0.0.1:9000/in\torg ${orgId}\taccount.locked\tactive\n`);
+    expect(listed).not.toContain(everyone.secret);
+    expect(await tessera('webhook', 'remove', '--id', everyone.id)).toBe(`Removed ${everyone.id}.\n`);
+    const remaining = JSON.parse(await tessera('webhook', 'list', '--json')) as Record<string, unknown>[];
+    expect(remaining).toEqual([
+      expect.objectContaining({ url: 'http://127.0.0.1:9000/in', orgId, eventTypes: ['account.locked'] }),
+    ]);
+    expect(JSON.stringify(remaining)).not.toContain('secret');
+    expect(await tessera('help')).toContain('webhook add --url URL --event TYPE');
+  }, 60_000);
 });

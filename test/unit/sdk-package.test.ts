@@ -23,7 +23,7 @@ describe('the SDK as a package', () => {
       { cwd: root },
     );
     expect(stdout.trim()).toBe(
-      'TesseraRefused,acrValues,checkSession,checkStepUp,createTessera,detailsHash,meetsAcr,refusalBody,wwwAuthenticate function function',
+      'TesseraRefused,WebhookRefused,acrValues,checkSession,checkStepUp,createTessera,detailsHash,meetsAcr,refusalBody,verifyWebhook,wwwAuthenticate function function',
     );
   });
 });

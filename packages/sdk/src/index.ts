@@ -12,3 +12,4 @@ export {
   type TesseraOptions,
   TesseraRefused,
 } from './tessera.js';
+export * from './webhooks.js';

@@ -1,12 +1,13 @@
 import type { CoreDeps } from '../deps.js';
 import { factorSecretContext } from '../factors/factor-secret.js';
 import { clientSecretContext } from './oidc-clients.js';
+import { webhookSecretContext } from './webhook-subscriptions.js';
 import type { SealedRow } from '../ports.js';
 import { signingKeyContext } from '../signing-key-context.js';
 
 /** What one pass of `resealSecrets` found and did, by kind of secret. */
 export interface ResealProgress {
-  kind: 'factor' | 'signing_key' | 'oidc_client';
+  kind: 'factor' | 'signing_key' | 'oidc_client' | 'webhook';
   /** Rows looked at so far. */
   seen: number;
   /** Sealed again under the current key. */
@@ -21,11 +22,11 @@ const contextOf = (kind: RowKind, row: SealedRow) =>
   kind === 'factor' ? factorSecretContext({ userId: row.owner, id: row.id }) : signingKeyContext(row.id);
 
 /**
- * Seals every factor secret, signing key and OpenID Connect client secret again under the
- * current server key while the service runs, factor secrets and signing keys `batchSize` rows
- * at a time: each row is replaced only if it did not change meanwhile, and rows already under
- * the current key are skipped, so an interrupted run is resumed by running it again. `onBatch`
- * hears the running totals after each batch.
+ * Seals every factor secret, signing key, OpenID Connect client secret and webhook signing
+ * secret again under the current server key while the service runs, factor secrets and signing
+ * keys `batchSize` rows at a time: each row is replaced only if it did not change meanwhile, and
+ * rows already under the current key are skipped, so an interrupted run is resumed by running it
+ * again. `onBatch` hears the running totals after each batch.
  */
 export async function resealSecrets(
   deps: CoreDeps,
@@ -53,6 +54,8 @@ export async function resealSecrets(
   }
   totals.push(await resealClientSecrets(deps));
   options.onBatch?.({ ...totals[totals.length - 1]! });
+  totals.push(await resealWebhookSecrets(deps));
+  options.onBatch?.({ ...totals[totals.length - 1]! });
   return totals;
 }
 
@@ -68,6 +71,18 @@ async function resealClientSecrets(deps: CoreDeps): Promise<ResealProgress> {
       await deps.store.oidcPayloads.upsert('Client', id, { payload: record, expiresAt: null });
       return true;
     });
+  }
+  return progress;
+}
+
+/** The signing secrets of webhook subscriptions, few enough to take in one pass. */
+async function resealWebhookSecrets(deps: CoreDeps): Promise<ResealProgress> {
+  const progress: ResealProgress = { kind: 'webhook', seen: 0, resealed: 0, unreadable: 0 };
+  for (const subscription of await deps.store.webhookSubscriptions.list()) {
+    progress.seen += 1;
+    await reseal(deps, subscription.secretSealed, webhookSecretContext(subscription.id), progress, (resealed) =>
+      deps.store.webhookSubscriptions.reseal(subscription.id, subscription.secretSealed, resealed),
+    );
   }
   return progress;
 }

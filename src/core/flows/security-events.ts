@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import { newId } from '../deps.js';
 import type { SecurityEvent, Store } from '../ports.js';
+import { enqueueWebhooks } from './webhook-enqueue.js';
 
 /** Events that mean something went wrong, or someone tried. */
 const failures = new Set<SecurityEvent['type']>([
@@ -45,7 +46,7 @@ const isNoticed = (event: SecurityEvent) =>
  * Records a security event — the only way one is written — and, when it changes how the
  * account is protected, queues an email to the person in the same transaction: the notice is
  * there exactly when the change is. `alsoTell` is a further address to write to (the old one
- * after an email change).
+ * after an email change). Webhook deliveries of the event are queued too (see `enqueueWebhooks`).
  */
 export async function recordEvent(
   deps: CoreDeps,
@@ -55,6 +56,7 @@ export async function recordEvent(
 ): Promise<void> {
   const recorded: SecurityEvent = { ...event, outcome: failures.has(event.type) ? 'failure' : 'success' };
   await store.events.record(recorded);
+  await enqueueWebhooks(deps, store, recorded);
   if (!deps.settings.securityNotices.enabled || recorded.userId === null || !isNoticed(recorded)) return;
   for (const recipient of alsoTell === undefined ? [''] : ['', alsoTell]) {
     await store.securityNotices.enqueue({ id: newId(deps.random), userId: recorded.userId, recipient, event: recorded });

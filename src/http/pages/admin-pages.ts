@@ -29,6 +29,7 @@ import {
   personView,
 } from './admin-views.js';
 import { adminOidcPages } from './admin-oidc-pages.js';
+import { adminWebhookPages } from './admin-webhook-pages.js';
 import { adminApiKeysPages } from './admin-api-keys-pages.js';
 import { toCsv } from './csv.js';
 import { formFailure, type PageScope } from './page-kit.js';
@@ -328,5 +329,6 @@ export function adminPages(app: FastifyInstance, pageScope: PageScope) {
   });
 
   adminOidcPages(app, pageScope, asAdmin);
+  adminWebhookPages(app, pageScope, asAdmin);
   adminApiKeysPages(app, pageScope, asAdmin);
 }

@@ -19,7 +19,8 @@ const kindWords: Record<Factor['kind'], string> = {
 
 /**
  * The people an administrator may act on, searchable by address, and the console's other pages;
- * the apps of the OpenID Connect provider and the API keys are the instance administrators' only.
+ * the apps of the OpenID Connect provider, the API keys and the webhooks are the instance
+ * administrators' only.
  */
 export function peopleView(
   state: FormState & { people: PersonRow[]; query: string; scope: string; instance: boolean },
@@ -29,7 +30,9 @@ export function peopleView(
     <p class="lead">
       ${state.scope} <a href="/admin/events">Security events</a> · <a href="/admin/coverage">Coverage</a> ·
       <a href="/admin/orgs">Organizations</a>${
-        state.instance ? html` · <a href="/admin/oidc">Apps (OpenID Connect)</a> · <a href="/admin/api-keys">API keys</a>` : ''
+        state.instance
+          ? html` · <a href="/admin/oidc">Apps (OpenID Connect)</a> · <a href="/admin/api-keys">API keys</a> · <a href="/admin/webhooks">Webhooks</a>`
+          : ''
       }
     </p>
     <form method="get" action="/admin" class="search" role="search">

@@ -15,6 +15,7 @@ import * as coverageSnapshots from './013-coverage-snapshots.js';
 import * as riskAssessments from './014-risk-assessments.js';
 import * as oidcProvider from './015-oidc-provider.js';
 import * as apiKeys from './016-api-keys.js';
+import * as webhooks from './017-webhooks.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
@@ -35,5 +36,6 @@ export const migrationProvider: MigrationProvider = {
     '014-risk-assessments': riskAssessments,
     '015-oidc-provider': oidcProvider,
     '016-api-keys': apiKeys,
+    '017-webhooks': webhooks,
   }),
 };

@@ -6,6 +6,7 @@ import type { Database } from '../schema.js';
 const keptValues = [
   { name: 'factor secrets', table: 'factors', column: 'secret_sealed' },
   { name: 'signing keys', table: 'signing_keys', column: 'private_sealed' },
+  { name: 'webhook secrets', table: 'webhook_subscriptions', column: 'secret_sealed' },
   { name: 'sessions', table: 'sessions', column: 'token_hash' },
   { name: 'trusted devices', table: 'trusted_devices', column: 'token_hash' },
   { name: 'unused recovery codes', table: 'recovery_codes', column: 'code_hash', where: sql<boolean>`used_at is null` },
