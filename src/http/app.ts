@@ -2,7 +2,7 @@ import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,6 +14,7 @@ import { accountRoutes } from './api/account-routes.js';
 import { deviceRoutes } from './api/device-routes.js';
 import { factorRoutes } from './api/factor-routes.js';
 import { hostRoutes } from './api/host-routes.js';
+import { openApiOptions } from './api/openapi-options.js';
 import { authentication } from './authentication.js';
 import { handleError } from './errors.js';
 import { pages } from './pages/plugin.js';
@@ -65,11 +66,7 @@ export async function buildApp({ config, deps, logger, metrics, readiness }: App
   await app.register(cookie);
   await registerBrowserProtections(app, config);
   await app.register(authentication, { config, deps });
-  await app.register(swagger, {
-    openapi: { info: { title: `${config.branding.productName} API`, version: '1' } },
-    transform: jsonSchemaTransform,
-    hideUntagged: true,
-  });
+  await app.register(swagger, openApiOptions(config));
 
   await app.register(fastifyStatic, {
     root: fileURLToPath(new URL('./assets/', import.meta.url)),

@@ -72,7 +72,7 @@ describe('cross-site request forgery', () => {
 describe('security headers', () => {
   it('sends a strict Content-Security-Policy and forbids framing on every page', async () => {
     const server = await startTestServer();
-    for (const url of ['/sign-in', '/sign-up', '/nowhere', '/api/v1/me']) {
+    for (const url of ['/sign-in', '/sign-up', '/nowhere', '/api/v1/me', '/docs/api']) {
       const response = await server.app.inject({ url });
       const csp = String(response.headers['content-security-policy']);
       expect(csp, url).toContain("default-src 'none'");

@@ -20,6 +20,7 @@ import { requireAuth } from '../authentication.js';
 import { clearCookie, readCookie, setCookie } from '../cookies.js';
 import { deleteAccount } from '../../core/flows/delete-account.js';
 import { applyFirstFactorOutcome, applySignedIn, clientOf, originOf } from '../sign-in-response.js';
+import { noAuth, pendingSignInAuth } from './openapi-options.js';
 import { optionalProof, toProof } from './proof.js';
 import {
   codeSentView,
@@ -53,7 +54,10 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     {
       schema: {
         summary: 'Create an account and sign in',
+        description:
+          'Emails a link that confirms the address (its `c` and `t` go to /email/verify), and answers as /sign-in does.',
         tags: ['account'],
+        security: noAuth,
         body: credentials,
         response: { 201: firstFactorView, 400: errorView, 409: errorView, 429: errorView },
       },
@@ -73,6 +77,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         description:
           'Answers `signed_in` with a session cookie, or `second_factor_required` with a pending cookie to send to /sign-in/second-factor.',
         tags: ['account'],
+        security: noAuth,
         body: credentials,
         response: { 200: firstFactorView, 400: errorView, 401: errorView, 423: errorView, 429: errorView },
       },
@@ -92,6 +97,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         description:
           'With `trustDevice: true` the browser is trusted for `trustedDevices.days` (a device cookie), and later sign-ins there skip this step.',
         tags: ['account'],
+        security: pendingSignInAuth,
         body: secondFactorProof.and(z.object({ trustDevice: z.boolean().default(false) })),
         response: { 200: signedInView, 400: errorView, 401: errorView, 423: errorView },
       },
@@ -116,6 +122,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         description:
           'The answer of @simplewebauthn/browser’s `startAuthentication` goes to /sign-in/second-factor as `webauthn`, within five minutes.',
         tags: ['account'],
+        security: pendingSignInAuth,
         response: { 200: webauthnOptionsView, 401: errorView, 404: errorView },
       },
     },
@@ -130,6 +137,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         description:
           'For @simplewebauthn/browser’s `startAuthentication` (also with `useBrowserAutofill`); its answer goes to /sign-in/passkey within five minutes.',
         tags: ['account'],
+        security: noAuth,
         response: { 200: webauthnOptionsView, 404: errorView, 429: errorView },
       },
     },
@@ -144,6 +152,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         description:
           'A passkey that verified the person (PIN or biometric) signs in with two factors; otherwise the answer is `second_factor_required`, as after a password.',
         tags: ['account'],
+        security: noAuth,
         body: z.object({ credential: webauthnAssertion }),
         response: { 200: firstFactorView, 400: errorView, 401: errorView, 404: errorView, 423: errorView, 429: errorView },
       },
@@ -163,6 +172,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         description:
           'Answers the same whether or not an account uses the address; only a confirmed address of an existing account gets a link. With `magicLinks.bindToBrowser`, use the pages instead.',
         tags: ['account'],
+        security: noAuth,
         body: z.object({ email }),
         response: { 202: sentIfKnownView, 400: errorView, 404: errorView, 429: errorView },
       },
@@ -181,6 +191,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         description:
           'The link works once. Unless `magicLinks.countsAsSecondFactor`, a person with two-step verification gets `second_factor_required`.',
         tags: ['account'],
+        security: noAuth,
         body: emailedLink,
         response: { 200: firstFactorView, 400: errorView, 404: errorView, 423: errorView },
       },
@@ -204,6 +215,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         summary: 'Email a link to choose a new password',
         description: 'Answers the same whether or not an account uses the address; only a confirmed address gets a link.',
         tags: ['account'],
+        security: noAuth,
         body: z.object({ email }),
         response: { 202: sentIfKnownView, 400: errorView, 429: errorView },
       },
@@ -222,6 +234,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         description:
           'Ends every session and trusted device. A person with two-step verification gets `second_factor_required` (unless `passwordReset.skipsSecondFactor`).',
         tags: ['account'],
+        security: noAuth,
         body: emailedLink.extend({ newPassword: password }),
         response: { 200: firstFactorView, 400: errorView, 423: errorView },
       },
@@ -249,6 +262,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
         description:
           'Sends nothing until called. Without `factorId` and `channel`, the first email address. The code completes only this pending sign-in, through /sign-in/second-factor.',
         tags: ['account'],
+        security: pendingSignInAuth,
         response: { 200: codeSentView, 401: errorView, 404: errorView, 429: errorView, 503: errorView },
       },
     },
@@ -286,6 +300,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     {
       schema: {
         summary: 'Send a new link that confirms the account’s email address',
+        description: 'Until the address is confirmed it gets nothing else: no codes, no sign-in links, no notices.',
         tags: ['account'],
         response: { 200: codeSentView, 400: errorView, 401: errorView, 429: errorView, 503: errorView },
       },
@@ -302,7 +317,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
           'Needs the password and, with two-step verification on, a current `code` or `recoveryCode`. Sends a link to the new address; the account moves when it is confirmed through /email/verify.',
         tags: ['account'],
         body: protectedActionProof.and(z.object({ newEmail: email, password })),
-        response: sendAfterProofResponses,
+        response: { ...sendAfterProofResponses, 403: errorView },
       },
     },
     async (request) => {
@@ -325,7 +340,10 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     {
       schema: {
         summary: 'Confirm the email address with the `c` and `t` of the emailed link',
+        description:
+          'Needs no session: the link may be opened in another browser. A link from /email/change moves the account to the new address.',
         tags: ['account'],
+        security: noAuth,
         body: emailedLink,
         response: { 200: z.object({ emailVerified: z.literal(true) }), 400: errorView },
       },
@@ -361,6 +379,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps:
     {
       schema: {
         summary: 'The signed-in person and their session',
+        description: 'Also for a session that reaches only setting up a method (`session.enrollmentRequired`).',
         tags: ['account'],
         response: { 200: signedInView, 401: errorView },
       },

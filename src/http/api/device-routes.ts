@@ -5,7 +5,7 @@ import type { CoreDeps } from '../../core/deps.js';
 import { endOtherSessions, listSessions, recentActivity } from '../../core/flows/session.js';
 import { listTrustedDevices, revokeTrustedDevices } from '../../core/flows/trusted-devices.js';
 import { requireAuth } from '../authentication.js';
-import { errorView } from './schemas.js';
+import { epochMs, errorView } from './schemas.js';
 import { originOf } from '../sign-in-response.js';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
@@ -17,9 +17,9 @@ const sessionsView = z.object({
       aal: z.number().int(),
       ip: z.string().nullable(),
       userAgent: z.string().nullable(),
-      authTime: z.number().int(),
-      lastSeenAt: z.number().int(),
-      expiresAt: z.number().int(),
+      authTime: epochMs,
+      lastSeenAt: epochMs,
+      expiresAt: epochMs,
     }),
   ),
 });
@@ -30,9 +30,9 @@ const devicesView = z.object({
       userAgent: z.string().nullable(),
       createdIp: z.string(),
       lastIp: z.string(),
-      createdAt: z.number().int(),
-      lastUsedAt: z.number().int(),
-      expiresAt: z.number().int(),
+      createdAt: epochMs,
+      lastUsedAt: epochMs,
+      expiresAt: epochMs,
     }),
   ),
 });
@@ -72,6 +72,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     {
       schema: {
         summary: 'Sign another session out',
+        description: 'Not this one: that is /sign-out (400 otherwise).',
         tags: ['sessions'],
         params: idParams,
         response: { 200: ended, 400: errorView, 401: errorView, 404: errorView },
@@ -87,7 +88,14 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
 
   app.delete(
     '/sessions',
-    { schema: { summary: 'Sign every other session out', tags: ['sessions'], response: { 200: ended, 401: errorView } } },
+    {
+      schema: {
+        summary: 'Sign every other session out',
+        description: 'This session stays; `ended` says how many others ended.',
+        tags: ['sessions'],
+        response: { 200: ended, 401: errorView },
+      },
+    },
     async (request) => {
       const { user, session } = requireAuth(request);
       return { ended: await endOtherSessions(deps, { user, current: session, ...originOf(request) }) };
@@ -108,7 +116,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
                 type: z.string(),
                 outcome: z.enum(['success', 'failure']),
                 description: z.string(),
-                at: z.number().int(),
+                at: epochMs,
                 ip: z.string(),
                 userAgent: z.string().optional(),
                 detail: z.record(z.string(), z.unknown()).optional(),
@@ -130,6 +138,8 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     {
       schema: {
         summary: 'Browsers that skip the second step at sign-in',
+        description:
+          'Each until `expiresAt` (`trustedDevices.days` after it was trusted), revoked, or a password change or reset.',
         tags: ['sessions'],
         response: { 200: devicesView, 401: errorView },
       },
@@ -145,6 +155,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     {
       schema: {
         summary: 'Stop trusting one device',
+        description: 'The next sign-in on that browser asks for the second factor again.',
         tags: ['sessions'],
         params: idParams,
         response: { 204: z.null(), 401: errorView, 404: errorView },

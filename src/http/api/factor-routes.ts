@@ -21,6 +21,7 @@ import {
   codeSentView,
   email,
   enrolledResponses,
+  epochMs,
   errorView,
   factorView,
   otpCode,
@@ -48,6 +49,8 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     {
       schema: {
         summary: 'Second factors and recovery codes left',
+        description:
+          'What the security page lists: whether two-step verification is on, each method, and how many recovery codes remain.',
         tags: ['factors'],
         response: { 200: overviewView, 401: errorView },
       },
@@ -63,13 +66,15 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     {
       schema: {
         summary: 'Start adding an authenticator app',
-        description: 'Needs the password again. Nothing is stored until /factors/totp/confirm gets a right code.',
+        description:
+          'Needs the password again. Nothing is stored until /factors/totp/confirm gets a right code. Once two-step verification is on, adding a method needs a second factor from the `factor.add` window (/session/confirm), else 403 ERR_FRESH_FACTOR_REQUIRED.',
         tags: ['factors'],
         body: z.object({ password }),
         response: {
-          200: z.object({ secret: z.string(), otpauthUri: z.string(), enrollmentToken: z.string(), expiresAt: z.number().int() }),
+          200: z.object({ secret: z.string(), otpauthUri: z.string(), enrollmentToken: z.string(), expiresAt: epochMs }),
           400: errorView,
           401: errorView,
+          403: errorView,
           429: errorView,
         },
       },
@@ -104,10 +109,18 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       schema: {
         summary: 'Start turning on email codes for an address',
         description:
-          'Needs the password again. Without `address`, the account address (once confirmed); with one, another address. Sends a code to it, to be given to /factors/email/confirm.',
+          'Needs the password again. Without `address`, the account address (once confirmed); with one, another address. Sends a code to it, to be given to /factors/email/confirm. Once two-step verification is on, adding a method needs a second factor from the `factor.add` window (/session/confirm), else 403 ERR_FRESH_FACTOR_REQUIRED.',
         tags: ['factors'],
         body: z.object({ password, address: email.optional() }),
-        response: { 200: codeSentView, 400: errorView, 401: errorView, 409: errorView, 429: errorView, 503: errorView },
+        response: {
+          200: codeSentView,
+          400: errorView,
+          401: errorView,
+          403: errorView,
+          409: errorView,
+          429: errorView,
+          503: errorView,
+        },
       },
     },
     async (request) => startEmailFactor(deps, { ...requireAuth(request), ...request.body, ...originOf(request) }),
@@ -118,6 +131,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     {
       schema: {
         summary: 'Finish turning on email codes with the code that was sent',
+        description: 'The first factor comes with recovery codes, returned only here.',
         tags: ['factors'],
         body: z.object({ code: otpCode }),
         response: enrolledResponses,
@@ -171,6 +185,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     {
       schema: {
         summary: 'Finish adding a phone number with the code that was sent to it',
+        description: 'The first factor comes with recovery codes, returned only here.',
         tags: ['factors'],
         body: z.object({ code: otpCode }),
         response: enrolledResponses,
@@ -192,14 +207,14 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
       schema: {
         summary: 'Start registering a security key or this device’s fingerprint or face',
         description:
-          'Needs the password again. `kind` is `security_key` (with `device`: a `key`, or a `phone` reached over the hybrid transport) or `biometric` (needs another method first). Returns the options for @simplewebauthn/browser’s `startRegistration`; its answer goes to /factors/webauthn within five minutes.',
+          'Needs the password again. `kind` is `security_key` (with `device`: a `key`, or a `phone` reached over the hybrid transport) or `biometric` (needs another method first). Returns the options for @simplewebauthn/browser’s `startRegistration`; its answer goes to /factors/webauthn within five minutes. Once two-step verification is on, adding a method needs a second factor from the `factor.add` window (/session/confirm), else 403 ERR_FRESH_FACTOR_REQUIRED.',
         tags: ['factors'],
         body: z.object({
           kind: z.enum(['security_key', 'biometric']),
           device: z.enum(['key', 'phone']).default('key'),
           password,
         }),
-        response: { 200: webauthnOptionsView, 400: errorView, 401: errorView, 409: errorView, 429: errorView },
+        response: { 200: webauthnOptionsView, 400: errorView, 401: errorView, 403: errorView, 409: errorView, 429: errorView },
       },
     },
     async (request) => ({
@@ -248,6 +263,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     {
       schema: {
         summary: 'Rename a second factor',
+        description: 'The label is the person’s own name for the method, as the security page shows it.',
         tags: ['factors'],
         params: z.object({ factorId: z.string().min(1).max(64) }),
         body: z.object({ label: z.string().trim().min(1).max(60) }),
@@ -294,7 +310,8 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     {
       schema: {
         summary: 'Remove a second factor',
-        description: 'Needs a current code. Removing the last factor turns MFA off and needs `confirmTurningOff: true`.',
+        description:
+          'The `factor.remove` protected action: give a `code`, `recoveryCode` or `webauthn` proof unless an approval in the session still covers it (403 ERR_STEP_UP_REQUIRED). Removing the last factor turns MFA off and needs `confirmTurningOff: true`.',
         tags: ['factors'],
         params: z.object({ factorId: z.string().min(1).max(64) }),
         body: protectedActionProof.and(z.object({ confirmTurningOff: z.boolean().default(false) })),
@@ -302,6 +319,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
           200: z.object({ mfaEnabled: z.boolean() }),
           400: errorView,
           401: errorView,
+          403: errorView,
           404: errorView,
           409: errorView,
           423: errorView,
@@ -325,10 +343,11 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     {
       schema: {
         summary: 'Turn two-step verification off',
-        description: 'Removes every factor and recovery code and ends every trusted device; needs a current proof.',
+        description:
+          'Removes every factor and recovery code and ends every trusted device. The `mfa.disable` protected action: needs a current proof unless an approval in the session still covers it (403 ERR_STEP_UP_REQUIRED).',
         tags: ['factors'],
         body: protectedActionProof.nullish(),
-        response: { 204: z.null(), 400: errorView, 401: errorView, 409: errorView, 423: errorView },
+        response: { 204: z.null(), 400: errorView, 401: errorView, 403: errorView, 409: errorView, 423: errorView },
       },
     },
     async (request, reply) => {
@@ -373,7 +392,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
           'Needs a current proof. Removes every factor, recovery code and trusted device and ends every session; setting up again needs the password and a code sent to the verified address (/mfa/setup/send-code, /mfa/setup/unlock).',
         tags: ['factors'],
         body: protectedActionProof.nullish(),
-        response: { 204: z.null(), 400: errorView, 401: errorView, 409: errorView, 423: errorView },
+        response: { 204: z.null(), 400: errorView, 401: errorView, 403: errorView, 409: errorView, 423: errorView },
       },
     },
     async (request, reply) => {
@@ -388,6 +407,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     {
       schema: {
         summary: 'After a reset: email the code that unlocks setting up a factor',
+        description: 'Sends it to the confirmed address only; the code goes to /mfa/setup/unlock with the password.',
         tags: ['factors'],
         response: { 200: codeSentView, 400: errorView, 401: errorView, 409: errorView, 429: errorView, 503: errorView },
       },
@@ -400,6 +420,7 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     {
       schema: {
         summary: 'After a reset: unlock setting up a factor with the password and the emailed code',
+        description: 'Afterwards `user.mfaSetupLocked` is false and a method can be set up as usual.',
         tags: ['factors'],
         body: z.object({ password, code: otpCode }),
         response: { 204: z.null(), 400: errorView, 401: errorView, 429: errorView },
@@ -416,12 +437,15 @@ export const factorRoutes: FastifyPluginAsyncZod<{ deps: CoreDeps }> = async (ap
     {
       schema: {
         summary: 'Replace every recovery code with a new set',
+        description:
+          'The `recovery_codes.regenerate` protected action: give a `code`, `recoveryCode` or `webauthn` proof unless an approval in the session still covers it (403 ERR_STEP_UP_REQUIRED). The old codes stop working; the new ones are returned only here.',
         tags: ['factors'],
         body: protectedActionProof.nullish(),
         response: {
           201: z.object({ recoveryCodes: z.array(z.string()) }),
           400: errorView,
           401: errorView,
+          403: errorView,
           409: errorView,
           423: errorView,
         },

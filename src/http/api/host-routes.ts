@@ -4,6 +4,7 @@ import type { TesseraConfig } from '../../config.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { registerVerifiedPhone } from '../../core/flows/phone-codes.js';
 import { isGuardedByApiKey, requireApiKey } from './api-key-guard.js';
+import { apiKeyAuth } from './openapi-options.js';
 import { email, enrolledResponses, errorView } from './schemas.js';
 import { toEnrolledView } from './views.js';
 import { originOf } from '../sign-in-response.js';
@@ -26,6 +27,7 @@ export const hostRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps: Co
         description:
           'The number becomes a sign-in method at once, and the person’s confirmed email is told. When it is their first method, the recovery codes come back here, to be shown to them once.',
         tags: ['host'],
+        security: apiKeyAuth,
         body: z.object({ email, number: z.string().min(3).max(32) }),
         response: { ...enrolledResponses, 403: errorView, 404: errorView },
       },

@@ -6,6 +6,7 @@ import { completePasswordless } from '../../core/flows/complete-second-factor.js
 import { sendPasswordlessCode, startPasswordless } from '../../core/flows/passwordless.js';
 import { readCookie } from '../cookies.js';
 import { applySignedIn, originOf, setPendingCookie } from '../sign-in-response.js';
+import { noAuth, pendingSignInAuth } from './openapi-options.js';
 import { toProof } from './proof.js';
 import { email, errorView, otpCode, recoveryCode, signedInView } from './schemas.js';
 import { toSignedInView } from './views.js';
@@ -23,6 +24,7 @@ export const passwordlessRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; 
         description:
           'Sets the pending cookie and emails a code to the confirmed address, if the address has an account; the answer is the same either way. The code, or one from the authenticator app, goes to /sign-in/passwordless/verify.',
         tags: ['account'],
+        security: noAuth,
         body: z.object({ email }),
         response: { 200: z.object({ status: z.literal('code_required') }), 400: errorView, 404: errorView, 429: errorView },
       },
@@ -41,6 +43,7 @@ export const passwordlessRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; 
         summary: 'Send the passwordless code another way: a text, a call, or email again',
         description: 'The answer is the same whether or not the address has an account or such a number.',
         tags: ['account'],
+        security: pendingSignInAuth,
         body: z.object({ channel: z.enum(['email', 'sms', 'voice']) }),
         response: { 200: z.object({ status: z.literal('sent_if_possible') }), 400: errorView },
       },
@@ -59,6 +62,7 @@ export const passwordlessRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; 
         summary: 'Finish signing in without a password with one code',
         description: 'A single factor: the session has `aal: 1`. Every failure answers alike.',
         tags: ['account'],
+        security: pendingSignInAuth,
         body: z
           .object({ code: otpCode.optional(), recoveryCode: recoveryCode.optional() })
           .refine((body) => (body.code === undefined) !== (body.recoveryCode === undefined), 'give one of code or recoveryCode'),

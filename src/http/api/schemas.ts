@@ -80,22 +80,28 @@ export const protectedActionProof = proofFields
   .extend(sentFor.shape)
   .refine((proof) => proofsGiven(proof) <= 1, 'give at most one of code, recoveryCode or webauthn');
 
+/** A moment as the API answers it. */
+export const epochMs = z.number().int().describe('Milliseconds since 1970-01-01 UTC.');
+
 export const userView = z.object({
   id: z.string(),
   email: z.string(),
-  emailVerified: z.boolean(),
-  /** Signing in leads through setting up a second factor (turned on for the next sign-in, or reset). */
-  mfaSetupRequired: z.boolean(),
-  /** After a reset: setting up needs /mfa/setup/unlock first. */
-  mfaSetupLocked: z.boolean(),
+  emailVerified: z.boolean().describe('The address was confirmed through the emailed link.'),
+  mfaSetupRequired: z
+    .boolean()
+    .describe('Signing in leads through setting up a second factor (turned on for the next sign-in, or reset).'),
+  mfaSetupLocked: z.boolean().describe('After a reset: setting up needs /mfa/setup/unlock first.'),
 });
 export const sessionView = z.object({
-  aal: z.number().int(),
-  amr: z.array(z.string()),
-  authTime: z.number().int(),
-  expiresAt: z.number().int(),
-  /** A policy requires two-step verification: until a method is set up, the session reaches only setting it up. */
-  enrollmentRequired: z.boolean(),
+  aal: z.number().int().describe('Authentication assurance level: 1 for one factor, 2 for two.'),
+  amr: z
+    .array(z.string())
+    .describe('How the person authenticated: RFC 8176 values (`pwd`, `otp`, `hwk`…) and Tessera’s own (`recovery_code`…).'),
+  authTime: epochMs.describe('When the person signed in, in milliseconds since 1970-01-01 UTC.'),
+  expiresAt: epochMs,
+  enrollmentRequired: z
+    .boolean()
+    .describe('A policy requires two-step verification: until a method is set up, the session reaches only setting it up.'),
 });
 export const signedInView = z.object({ status: z.literal('signed_in'), user: userView, session: sessionView });
 export const firstFactorView = z.union([
@@ -111,10 +117,9 @@ export const factorView = z.object({
   id: z.string(),
   kind: z.enum(['totp', 'email', 'phone', 'security_key', 'biometric']),
   label: z.string(),
-  createdAt: z.number().int(),
-  lastUsedAt: z.number().int().nullable(),
-  primary: z.boolean(),
-  /** For security keys and biometrics: what the authenticator is; null for the other kinds. */
+  createdAt: epochMs,
+  lastUsedAt: epochMs.nullable(),
+  primary: z.boolean().describe('The challenge at sign-in opens with this method.'),
   webauthn: z
     .object({
       transports: z.array(z.string()),
@@ -126,16 +131,17 @@ export const factorView = z.object({
       backedUp: z.boolean(),
       flagged: z.boolean(),
     })
-    .nullable(),
+    .nullable()
+    .describe('For security keys and biometrics: what the authenticator is; null for the other kinds.'),
 });
 
 /** A completed enrollment: the new factor, and recovery codes when it was the first. */
 export const enrolledView = z.object({ factor: factorView, recoveryCodes: z.array(z.string()).nullable() });
 
 export const codeSentView = z.object({
-  sentTo: z.string(),
-  expiresAt: z.number().int(),
-  resendAt: z.number().int(),
+  sentTo: z.string().describe('Where it went, masked: `a•••@e•••.com`, `•••• 3456`.'),
+  expiresAt: epochMs,
+  resendAt: epochMs.describe('When another may be sent, in milliseconds since 1970-01-01 UTC.'),
 });
 
 /** The `c` (challenge) and `t` (token) of an emailed link. */
@@ -144,7 +150,12 @@ export const emailedLink = z.object({ c: z.string().min(1).max(64), t: z.string(
 /** The one answer of "email me a link" forms, whether or not the address is known. */
 export const sentIfKnownView = z.object({ status: z.literal('sent_if_known') });
 
-export const errorView = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export const errorView = z.object({
+  error: z.object({
+    code: z.string().describe('Stable, for programs: `ERR_INVALID_INPUT`, `ERR_UNAUTHENTICATED`…'),
+    message: z.string().describe('A sentence a person can act on.'),
+  }),
+});
 
 /** The answers of a route that completes an enrollment. */
 export const enrolledResponses = { 201: enrolledView, 400: errorView, 401: errorView, 409: errorView };

@@ -13,6 +13,7 @@ import {
 import { requireAuth } from '../authentication.js';
 import { originOf } from '../sign-in-response.js';
 import { requireApiKey } from './api-key-guard.js';
+import { apiKeyAuth } from './openapi-options.js';
 import { optionalProof } from './proof.js';
 import { codeSentView, errorView, otpCode, password, recoveryCode, webauthnAssertion, webauthnOptionsView } from './schemas.js';
 
@@ -156,6 +157,7 @@ export const stepUpRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps: 
         description:
           'Needs `Authorization: Bearer id.secret`: an API key with the `grants` scope. A single-use grant succeeds once, also under parallel calls and across instances; compare `dh` with the SHA-256 of the details you are about to act on.',
         tags: ['step-up'],
+        security: apiKeyAuth,
         body: z.object({ grant: z.string().min(1).max(4096) }),
         response: { 200: grantClaimsView, 400: errorView, 401: errorView, 403: errorView, 409: errorView },
       },

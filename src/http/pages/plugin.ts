@@ -20,6 +20,7 @@ import { stepUpPages } from './step-up-pages.js';
 import { passwordlessPages } from './passwordless-pages.js';
 import { ssoPages } from './sso-pages.js';
 import { adminPages } from './admin-pages.js';
+import { apiReferencePages } from './api-reference-pages.js';
 
 /** Every server-rendered page, in one scope with form parsing and CSRF tokens. */
 export async function pages(app: FastifyInstance, { config, deps }: { config: TesseraConfig; deps: CoreDeps }) {
@@ -42,4 +43,5 @@ export async function pages(app: FastifyInstance, { config, deps }: { config: Te
   adminPages(app, { config, deps, render });
   verifyEmailPages(app, { deps, render, renderAccountError: renderAccount });
   outboxPages(app, { config, deps, render });
+  apiReferencePages(app, { render });
 }
