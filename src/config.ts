@@ -130,6 +130,18 @@ const oidcClient = z.object({
 
 export type OidcClient = z.infer<typeof oidcClient>;
 
+/** An app that keeps its own login and sends people to Tessera's MFA-only prompt. */
+const promptApp = z.object({
+  /** The app's name in its signed requests (`iss`) and the results (`aud`). */
+  id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ., _ or -'),
+  /** The HMAC secret (HS256) the app signs its prompt requests with: at least 32 random characters. */
+  signingSecret: z.string().min(32, 'must be at least 32 characters, e.g. from openssl rand -hex 32'),
+  /** Where the browser may be sent back, as URL prefixes (`https://app.example.com/mfa/`). */
+  returnUrls: z.array(z.url()).min(1),
+});
+
+export type PromptApp = z.infer<typeof promptApp>;
+
 /** JSON from an environment variable, or the text itself for the schema to refuse clearly. */
 function jsonOrText(text: string): unknown {
   try {
@@ -457,6 +469,24 @@ export const configSchema = z.object({
        * JSON in the environment. None turns the provider off. Default: none.
        */
       clients: z.preprocess((value) => (typeof value === 'string' ? jsonOrText(value) : value), z.array(oidcClient)).default([]),
+    })
+    .prefault({}),
+  prompt: z
+    .object({
+      /**
+       * Apps that keep their own login and add Tessera's second step with the MFA-only prompt
+       * (`/prompt`), each with `id`, `signingSecret` and `returnUrls`; JSON in the environment.
+       * Default: none.
+       */
+      apps: z.preprocess((value) => (typeof value === 'string' ? jsonOrText(value) : value), z.array(promptApp)).default([]),
+      /** How long a signed prompt request is accepted after it was made (`iat`), in seconds. Default: `300`. */
+      requestMaxAgeSeconds: z.coerce.number().int().min(10).max(3600).default(300),
+      /** How long the person has to get through a prompt, in minutes. Default: `15`. */
+      lifetimeMinutes: z.coerce.number().int().min(1).max(120).default(15),
+      /** How long the app has to exchange the code it gets back, in seconds. Default: `60`. */
+      codeLifetimeSeconds: z.coerce.number().int().min(10).max(600).default(60),
+      /** How long the signed result of an exchange is valid, in seconds. Default: `300`. */
+      resultLifetimeSeconds: z.coerce.number().int().min(10).max(3600).default(300),
     })
     .prefault({}),
   mfa: z

@@ -42,6 +42,7 @@ export type CoreSettings = Pick<
   | 'admin'
   | 'adaptive'
   | 'hostApi'
+  | 'prompt'
 >;
 
 /** Everything a flow needs, passed in rather than imported. */

@@ -41,6 +41,8 @@ export const errorCodes = [
   'ERR_ENROLLMENT_REQUIRED',
   'ERR_SSO_FAILED',
   'ERR_SCOPE_REQUIRED',
+  'ERR_PROMPT_INVALID',
+  'ERR_PROMPT_CODE_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -15,6 +15,7 @@ const methodWords: Record<Amr, string> = {
   magic_link: 'emailed sign-in link',
   sso: 'single sign-on',
   operator_code: 'code from support',
+  host: 'the app’s own sign-in',
 };
 
 const factorWords: Record<Factor['kind'], string> = {

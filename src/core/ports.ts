@@ -58,7 +58,8 @@ export type Amr =
   | 'trusted_device'
   | 'magic_link'
   | 'sso'
-  | 'operator_code';
+  | 'operator_code'
+  | 'host';
 
 /**
  * What a WebAuthn credential is, as registered: the security key or platform authenticator
@@ -213,9 +214,34 @@ export interface GrantClaims {
   exp: number;
 }
 
+/** What the signed result of an MFA-only prompt tells the app, which exchanged its code for it. */
+export interface PromptResultClaims {
+  /** The app's own id of the person. */
+  sub: string;
+  /** Tessera's id of the person. */
+  tsub: string;
+  /** The app (its prompt `id`). */
+  aud: string;
+  /** The `jti` of the app's signed request this answers. */
+  req: string;
+  /** The approved protected action; null for a sign-in. */
+  act: string | null;
+  /** SHA-256 (hex) of the approved details, or null. */
+  dh: string | null;
+  amr: string[];
+  acr: string;
+  /** When the person passed the prompt, in seconds since the epoch. */
+  auth_time: number;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
 /** Signs grants as JWTs (EdDSA) and verifies them; the public keys are published as a JWKS. */
 export interface GrantSigner {
   sign(claims: GrantClaims): Promise<string>;
+  /** Signs a prompt's result with the same keys, as a `tessera-prompt-result+jwt`. */
+  signPromptResult(claims: PromptResultClaims): Promise<string>;
   /** The claims of a grant this server signed and that is unexpired at `now`; undefined for anything else. */
   verify(token: string, now: number): Promise<GrantClaims | undefined>;
   jwks(): Promise<{ keys: Record<string, unknown>[] }>;
@@ -899,6 +925,55 @@ export interface RiskAssessmentRepository {
   pruneBefore(before: number): Promise<number>;
 }
 
+/** People a host app registered under its own user id, each linked to one Tessera account. */
+export interface HostPeopleRepository {
+  /** Links the app's id to the account; false when the id is linked already. */
+  link(externalId: string, userId: string, at: number): Promise<boolean>;
+  findUserId(externalId: string): Promise<string | undefined>;
+}
+
+/** How a person got through an MFA-only prompt, as the signed result tells the app. */
+export interface PromptOutcome {
+  amr: Amr[];
+  acr: string;
+  /** When the person passed the prompt's second step (or its sign-in), in ms. */
+  authTime: number;
+  /** SHA-256 (hex) of the approved details, for an action; null for a sign-in. */
+  detailsHash: string | null;
+}
+
+/** An app's MFA-only prompt for one person, from its signed request until the app exchanges the code. */
+export interface Prompt {
+  id: string;
+  /** Keyed hash of the token in the browser's prompt cookie. */
+  tokenHash: string;
+  appId: string;
+  userId: string;
+  /** The app's own id of the person. */
+  externalId: string;
+  /** The signed request's `jti`, which the result repeats. */
+  requestId: string;
+  /** The protected action to approve; null for a sign-in. */
+  action: string | null;
+  details: string | null;
+  returnTo: string;
+  /** The app's own value, handed back on the return address. */
+  state: string | null;
+  createdAt: number;
+  expiresAt: number;
+  outcome: PromptOutcome | null;
+}
+
+export interface PromptRepository {
+  create(prompt: Prompt): Promise<void>;
+  /** The prompt behind a browser's prompt cookie, while it is unexpired and has no outcome. */
+  findOpen(tokenHashes: string[], now: number): Promise<Prompt | undefined>;
+  /** Records the outcome and the code's keyed hash, once: false when the prompt has one already. */
+  complete(id: string, outcome: PromptOutcome, codeHash: string, codeExpiresAt: number): Promise<boolean>;
+  /** Spends a code once, also under parallel calls: the prompt it belongs to, if unspent and unexpired. */
+  exchange(codeHashes: string[], now: number): Promise<Prompt | undefined>;
+}
+
 /** A key for server-to-server calls, sent as `Authorization: Bearer id.secret`; only its keyed hash is kept. */
 export interface ApiKey {
   /** `key_` and 128 random bits; the part of the token before the dot. */
@@ -962,6 +1037,8 @@ export interface Store {
   keys: KeyUsageRepository;
   oidcPayloads: OidcPayloadRepository;
   apiKeys: ApiKeyRepository;
+  hostPeople: HostPeopleRepository;
+  prompts: PromptRepository;
 }
 
 /** A secret kept sealed, as key rotation reads and rewrites it. */

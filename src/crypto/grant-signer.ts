@@ -4,6 +4,7 @@ import { createSealedSigningKey, openSigningKey, type SigningKeyStore } from './
 
 const algorithm = 'EdDSA';
 const grantType = 'tessera-grant+jwt';
+const promptResultType = 'tessera-prompt-result+jwt';
 
 /** How long an instance trusts its copy of the keys before reading them again, so a rotation elsewhere reaches it. */
 const refreshMs = 60_000;
@@ -50,19 +51,23 @@ export function createGrantSigner(deps: SigningKeyStore & { issuer: string }): G
     return known ? current.jwks : (await keys(true)).jwks;
   };
 
+  const signAs = async (typ: string, claims: { iat: number; exp: number; jti: string; sub: string }, audience?: string) => {
+    const { kid, privateKey } = await keys();
+    const { iat, exp, jti, sub, ...rest } = claims;
+    const jwt = new SignJWT({ ...rest })
+      .setProtectedHeader({ alg: algorithm, kid, typ })
+      .setIssuer(deps.issuer)
+      .setSubject(sub)
+      .setJti(jti)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp);
+    return (audience ? jwt.setAudience(audience) : jwt).sign(privateKey);
+  };
+
   return {
-    async sign(claims) {
-      const { kid, privateKey } = await keys();
-      const { iat, exp, jti, sub, ...rest } = claims;
-      return new SignJWT({ ...rest })
-        .setProtectedHeader({ alg: algorithm, kid, typ: grantType })
-        .setIssuer(deps.issuer)
-        .setSubject(sub)
-        .setJti(jti)
-        .setIssuedAt(iat)
-        .setExpirationTime(exp)
-        .sign(privateKey);
-    },
+    sign: (claims) => signAs(grantType, claims),
+
+    signPromptResult: ({ aud, ...claims }) => signAs(promptResultType, claims, aud),
 
     async verify(token, now) {
       try {

@@ -21,7 +21,7 @@ declare module 'fastify' {
 const enrollmentRoutes = [
   /^\/api\/v1\/(me|sign-out|factors|factors\/(totp|email|phone|webauthn)(\/[a-z-]+)?|mfa\/setup\/[a-z-]+|email\/(verification|verify))$/,
   /^\/account(\/(authenticator|email-codes|phone|security-key|biometric|webauthn)(\/confirm)?|\/setup\/[a-z-]+|\/verify-email)?$/,
-  /^\/(sign-out|verify-email|healthz|favicon\.ico|assets\/.*|dev\/outbox)$/,
+  /^\/(sign-out|verify-email|healthz|favicon\.ico|assets\/.*|dev\/outbox|prompt\/(continue|setup))$/,
 ];
 
 /** Resolves the session cookie on every request; routes then declare what they need. */

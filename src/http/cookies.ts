@@ -7,13 +7,14 @@ import { servedOverHttps, type TesseraConfig } from '../config.js';
  * nonce that binds an emailed sign-in link to the browser that asked for it; `sso` holds the sealed
  * state, nonce and PKCE verifier of a sign-in at an upstream provider; `browser` holds the device
  * cookie by which adaptive sign-in recognises a device that signed in before; `return` holds the
- * page a signed-out browser asked for, to go back to once signed in.
+ * page a signed-out browser asked for, to go back to once signed in; `prompt` holds the token of
+ * an app's MFA-only prompt in progress.
  * Served over https (a public URL starting https://, as production requires, also behind a
  * TLS-terminating proxy) they use the `__Host-` prefix: Secure, Path=/, no Domain, so the browser
  * refuses them from any other origin or over http. On http://localhost Secure cookies cannot be
  * relied on in every browser, so they have plain names: `tessera_session`, `tessera_pending`.
  */
-export type CookieKind = 'session' | 'pending' | 'device' | 'link' | 'sso' | 'browser' | 'return';
+export type CookieKind = 'session' | 'pending' | 'device' | 'link' | 'sso' | 'browser' | 'return' | 'prompt';
 
 export function cookieName(config: TesseraConfig, kind: CookieKind): string {
   return `${servedOverHttps(config) ? '__Host-' : ''}tessera_${kind}`;

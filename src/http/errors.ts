@@ -44,6 +44,8 @@ export const statusByCode: Record<ErrorCode, number> = {
   ERR_ENROLLMENT_REQUIRED: 403,
   ERR_SSO_FAILED: 400,
   ERR_SCOPE_REQUIRED: 403,
+  ERR_PROMPT_INVALID: 400,
+  ERR_PROMPT_CODE_INVALID: 400,
 };
 
 /** The JSON body of every API error: a stable code and a sentence a person can act on. */

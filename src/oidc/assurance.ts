@@ -13,11 +13,14 @@ export const acrValues = {
   phishingResistantHardware: 'phrh',
 } as const;
 
+/** What `acr` and `amr` are read from: a session's methods and whether it passed a second factor. */
+type SignInMethods = Pick<Session, 'amr' | 'mfaAt'>;
+
 /** Whether the session's own sign-in used two factors (a trusted device stands in for one only at Tessera). */
-const multiFactor = (session: Session) => session.mfaAt !== null || session.amr.includes('user');
+const multiFactor = (session: SignInMethods) => session.mfaAt !== null || session.amr.includes('user');
 
 /** The strongest level the session's sign-in reached. */
-export function acrOf(session: Session): string {
+export function acrOf(session: SignInMethods): string {
   if (!multiFactor(session)) return acrValues.singleFactor;
   if (session.amr.includes('hwk')) return acrValues.phishingResistantHardware;
   if (session.amr.includes('swk')) return acrValues.phishingResistant;
@@ -25,7 +28,7 @@ export function acrOf(session: Session): string {
 }
 
 /** The session's methods as RFC 8176 `amr` values (and Tessera's documented ones), with `mfa` when two were used. */
-export function amrOf(session: Session): string[] {
+export function amrOf(session: SignInMethods): string[] {
   const amr: (Amr | 'mfa')[] = [...session.amr];
   if (multiFactor(session) && !amr.includes('mfa')) amr.push('mfa');
   return amr;

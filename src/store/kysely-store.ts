@@ -18,6 +18,7 @@ import { riskAssessmentRepository } from './repositories/risk-assessments.js';
 import { keyUsageRepository } from './repositories/key-usage.js';
 import { oidcPayloadRepository } from './repositories/oidc-payloads.js';
 import { apiKeyRepository } from './repositories/api-keys.js';
+import { hostPeopleRepository, promptRepository } from './repositories/prompts.js';
 import { sessionRepository } from './repositories/sessions.js';
 import { throttleRepository } from './repositories/throttles.js';
 import { trustedDeviceRepository } from './repositories/trusted-devices.js';
@@ -54,5 +55,7 @@ export function createKyselyStore({ db, dialect }: Pick<OpenDatabase, 'db' | 'di
     keys: keyUsageRepository(db),
     oidcPayloads: oidcPayloadRepository(db),
     apiKeys: apiKeyRepository(db),
+    hostPeople: hostPeopleRepository(db),
+    prompts: promptRepository(db),
   };
 }

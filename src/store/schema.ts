@@ -200,6 +200,32 @@ export interface Database {
     expires_at: number | null;
     consumed_at: number | null;
   };
+  /** People a host app registered by its own user id. */
+  host_people: {
+    external_id: string;
+    user_id: string;
+    created_at: number;
+  };
+  /** MFA-only prompts, from the app's signed request until it exchanges the code. */
+  prompts: {
+    id: string;
+    token_hash: string;
+    app_id: string;
+    user_id: string;
+    external_id: string;
+    request_id: string;
+    action: string | null;
+    details: string | null;
+    return_to: string;
+    state: string | null;
+    created_at: number;
+    expires_at: number;
+    /** JSON of the outcome once the person got through. */
+    result: string | null;
+    code_hash: string | null;
+    code_expires_at: number | null;
+    exchanged_at: number | null;
+  };
   consumed_grants: {
     jti: string;
     consumed_at: number;

@@ -51,13 +51,19 @@ export async function afterFirstFactor(
     newAccount?: boolean;
     /** An upstream provider's MFA applies instead of Tessera's: no second factor, no enrollment. */
     mfaExempt?: boolean;
+    /** The second factor is asked next, bound to the action it approves (an MFA-only prompt's action), not here. */
+    secondFactorAtAction?: boolean;
   } & SignInClient,
 ): Promise<AfterFirstFactor> {
   const requirement = await mfaRequirementOf(deps, input.user);
   const factors = await autoSetUp(deps, input.user, requirement, { ip: input.ip, userAgent: input.userAgent });
   // Where the second factor guards only protected actions, or is switched off, the first factor signs in.
   const secondStep =
-    !input.mfaExempt && factors.length > 0 && !requirement.disabled && deps.settings.stepUp.mfaAppliesAt !== 'actions';
+    !input.mfaExempt &&
+    !input.secondFactorAtAction &&
+    factors.length > 0 &&
+    !requirement.disabled &&
+    deps.settings.stepUp.mfaAppliesAt !== 'actions';
   const now = deps.clock.now();
   if (secondStep) {
     const lockedUntil = await deps.store.lockout.lockedUntil(input.user.id);

@@ -31,13 +31,31 @@ export async function startTotpEnrollment(
   await assertPhoneFirst(deps, input.user, 'an authenticator app');
   await assertFreshSecondFactor(deps, input.user, input.session);
   await confirmPassword(deps, { user: input.user, password: input.password, ip: input.ip, userAgent: input.userAgent });
+  return newEnrollment(deps, input.user, input.session);
+}
 
+/**
+ * Starts the first authenticator app of a person an app signed in to an MFA-only prompt moments
+ * ago: the app's own login stands in for the password, which such a person does not have. Once
+ * the person has any method, adding another goes through the security page's usual checks.
+ */
+export async function startFirstTotpEnrollmentInPrompt(
+  deps: CoreDeps,
+  input: { user: User; session: Session },
+): Promise<TotpEnrollment> {
+  if (!input.session.amr.includes('host') || (await deps.store.factors.listForUser(input.user.id)).length > 0) {
+    throw new TesseraError('ERR_FRESH_FACTOR_REQUIRED', 'Add more sign-in methods on your Account security page.');
+  }
+  return newEnrollment(deps, input.user, input.session);
+}
+
+function newEnrollment(deps: CoreDeps, user: User, session: Session): TotpEnrollment {
   const secret = newTotpSecret(deps.random);
   const expiresAt = deps.clock.now() + enrollmentLifetimeMs;
   return {
     secret,
-    otpauthUri: otpauthUri(secret, deps.settings.branding.productName, input.user.email, deps.settings.totp),
-    enrollmentToken: deps.secretBox.seal(JSON.stringify({ secret, expiresAt }), enrollmentContext(input.user, input.session)),
+    otpauthUri: otpauthUri(secret, deps.settings.branding.productName, user.email, deps.settings.totp),
+    enrollmentToken: deps.secretBox.seal(JSON.stringify({ secret, expiresAt }), enrollmentContext(user, session)),
     expiresAt,
   };
 }
@@ -95,4 +113,19 @@ export async function confirmTotpEnrollment(
     ip: input.ip,
     userAgent: input.userAgent,
   });
+}
+
+/**
+ * Finishes the first authenticator app set up in an MFA-only prompt. Its first code was a second
+ * factor passed just now, so the prompt's session rises to it (under a new token), as
+ * "Confirm it's you" would raise it: the app learns the sign-in used two factors.
+ */
+export async function confirmFirstTotpInPrompt(
+  deps: CoreDeps,
+  input: Parameters<typeof confirmTotpEnrollment>[1],
+): Promise<{ recoveryCodes: string[] | null; token: string }> {
+  const { recoveryCodes } = await confirmTotpEnrollment(deps, input);
+  const token = deps.random.bytes(32).toString('base64url');
+  await deps.store.sessions.raiseAssurance(input.session.id, deps.keyedHash.hash(token), deps.clock.now(), ['otp']);
+  return { recoveryCodes, token };
 }

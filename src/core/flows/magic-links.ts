@@ -1,10 +1,11 @@
 import type { CoreDeps } from '../deps.js';
 import { TesseraError } from '../errors.js';
-import type { SignInClient } from '../ports.js';
+import { newId } from '../deps.js';
+import type { SignInClient, User } from '../ports.js';
 import { constantTimeEqual } from '../constant-time.js';
 import { afterFirstFactor, type AfterFirstFactor } from './after-first-factor.js';
 import { throttled } from './first-factor-throttle.js';
-import { sendCode } from './send-code.js';
+import { linkAddress, oobCodeHash, sendCode } from './send-code.js';
 import { normalizeEmail } from './sign-up.js';
 import { takeOobCode } from './take-oob-code.js';
 
@@ -56,6 +57,36 @@ export async function sendMagicLink(
   });
 }
 
+/** What a link the app minted carries sealed in place of a browser's nonce: no browser asked for it. */
+const hostMinted = 'host-minted';
+
+/**
+ * A sign-in link for the app to put in its own emails: the same link as "Email me a sign-in
+ * link" sends, single use, for `magicLinks.lifetimeMinutes`, and the same policy on whether it
+ * counts as a factor. No browser asked for it, so it is not bound to one.
+ */
+export async function mintSignInLink(deps: CoreDeps, user: User): Promise<{ url: string; expiresAt: number }> {
+  if (!deps.settings.magicLinks.enabled) throw turnedOff();
+  const now = deps.clock.now();
+  const id = newId(deps.random);
+  const token = deps.random.bytes(32).toString('base64url');
+  const expiresAt = now + deps.settings.magicLinks.lifetimeMinutes * 60_000;
+  await deps.store.oobChallenges.replace({
+    id,
+    userId: user.id,
+    purpose: 'magic_link',
+    pendingSignInId: null,
+    factorId: null,
+    codeHash: oobCodeHash(deps, id, token),
+    payloadSealed: deps.secretBox.seal(hostMinted, `oob:${id}`),
+    channel: 'email',
+    attempts: 0,
+    createdAt: now,
+    expiresAt,
+  });
+  return { url: linkAddress(deps, '/sign-in/link', id, token).href, expiresAt };
+}
+
 /**
  * Signs in with the link, once: the token is checked and the challenge consumed in one step.
  * Unless configured to count as the second factor, the link is a first factor and the person's
@@ -68,8 +99,8 @@ export async function signInWithMagicLink(
   if (!deps.settings.magicLinks.enabled) throw turnedOff();
   const challenge = await deps.store.oobChallenges.findById(input.challengeId, deps.clock.now());
   if (challenge?.purpose !== 'magic_link') throw invalid();
-  if (deps.settings.magicLinks.bindToBrowser) {
-    const asked = challenge.payloadSealed && deps.secretBox.open(challenge.payloadSealed, `oob:${challenge.id}`);
+  const asked = challenge.payloadSealed && deps.secretBox.open(challenge.payloadSealed, `oob:${challenge.id}`);
+  if (deps.settings.magicLinks.bindToBrowser && asked !== hostMinted) {
     if (!asked || !input.browserNonce || !constantTimeEqual(asked, input.browserNonce)) throw invalid();
   }
   if (!(await takeOobCode(deps, challenge, input.token))) throw invalid();

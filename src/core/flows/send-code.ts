@@ -13,6 +13,18 @@ export interface CodeSent {
   resendAt: number;
 }
 
+/** A code's keyed hash, taken with its challenge's id, so a code can only ever answer the challenge it was sent for. */
+export const oobCodeHash = (deps: CoreDeps, challengeId: string, secret: string) =>
+  deps.keyedHash.hash(`oob:${challengeId}:${secret}`);
+
+/** The address of an emailed link: its challenge and its token. */
+export function linkAddress(deps: CoreDeps, path: '/sign-in/link' | '/reset-password', challengeId: string, token: string): URL {
+  const link = new URL(path, deps.settings.server.publicUrl);
+  link.searchParams.set('c', challengeId);
+  link.searchParams.set('t', token);
+  return link;
+}
+
 /** The secret a message carries and the message itself, per purpose. */
 interface Composed {
   secret: string;
@@ -38,9 +50,7 @@ function compose(
   const { digits, lifetimeMinutes, verificationLinkHours } = deps.settings.emailCodes;
   if (purpose === 'magic_link' || purpose === 'password_reset') {
     const token = deps.random.bytes(32).toString('base64url');
-    const link = new URL(purpose === 'magic_link' ? '/sign-in/link' : '/reset-password', deps.settings.server.publicUrl);
-    link.searchParams.set('c', challengeId);
-    link.searchParams.set('t', token);
+    const link = linkAddress(deps, purpose === 'magic_link' ? '/sign-in/link' : '/reset-password', challengeId, token);
     const minutes = deps.settings.magicLinks.lifetimeMinutes;
     const what =
       purpose === 'magic_link' ? `sign in to your ${product} account` : `choose a new password for your ${product} account`;
@@ -179,8 +189,7 @@ export async function sendCode(
     purpose: input.purpose,
     pendingSignInId: input.pendingSignInId,
     factorId: input.factorId,
-    // Hashed with its challenge's id, so a code can only ever answer the challenge it was sent for.
-    codeHash: deps.keyedHash.hash(`oob:${challengeId}:${message.secret}`),
+    codeHash: oobCodeHash(deps, challengeId, message.secret),
     payloadSealed: input.payload === undefined ? null : deps.secretBox.seal(input.payload, `oob:${challengeId}`),
     channel,
     attempts: 0,

@@ -39,14 +39,21 @@ export async function createAccount(
     throw new TesseraError('ERR_THROTTLED', 'Too many attempts. Try again in a minute.', ipBudget.retryAfterMs);
   }
   assertAcceptablePassword(input.password, deps.settings.passwords);
+  return insertAccount(deps, { ...input, passwordHash: await deps.passwords.hash(normalizePassword(input.password)) });
+}
 
+/** Creates the account row and records the sign-up; an address already registered is refused. */
+export async function insertAccount(
+  deps: CoreDeps,
+  input: { email: string; passwordHash: string; emailVerified?: boolean; ip: string; userAgent?: string },
+): Promise<User> {
   const now = deps.clock.now();
   const user: User = {
     id: newId(deps.random),
     email: normalizeEmail(input.email),
-    passwordHash: await deps.passwords.hash(normalizePassword(input.password)),
+    passwordHash: input.passwordHash,
     createdAt: now,
-    emailVerifiedAt: null,
+    emailVerifiedAt: input.emailVerified ? now : null,
     mfaSetupRequired: false,
     mfaResetAt: null,
     deletionDueAt: null,

@@ -4,6 +4,7 @@ import type { TesseraConfig } from '../../config.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { registerVerifiedPhone } from '../../core/flows/phone-codes.js';
 import { isGuardedByApiKey, requireApiKey } from './api-key-guard.js';
+import { hostPeopleRoutes } from './host-people-routes.js';
 import { apiKeyAuth } from './openapi-options.js';
 import { email, enrolledResponses, errorView } from './schemas.js';
 import { toEnrolledView } from './views.js';
@@ -38,4 +39,6 @@ export const hostRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; deps: Co
       return reply.status(201).send(toEnrolledView(added));
     },
   );
+
+  await app.register(hostPeopleRoutes, { deps });
 };

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { TesseraConfig } from '../../config.js';
 import {
   confirmTotpEnrollment,
   describeTotpEnrollment,
@@ -26,6 +27,25 @@ const confirmForm = z.object({
 const proofForm = z.object(proofFields);
 const removeForm = proofForm.extend({ confirmTurningOff: z.literal('on').optional() });
 
+/** What the scan step shows of an enrollment: its QR code, its setup key, and the suggested apps' QR codes. */
+export async function scanState(config: TesseraConfig, enrollment: TotpEnrollment, accountName: string) {
+  const [qrCode, apps] = await Promise.all([
+    qrDataUrl(enrollment.otpauthUri, 200),
+    Promise.all(
+      config.totp.suggestedApps.map(async (suggested) => ({ ...suggested, qrCode: await qrDataUrl(suggested.url, 88) })),
+    ),
+  ]);
+  return {
+    secret: enrollment.secret,
+    qrCode,
+    enrollmentToken: enrollment.enrollmentToken,
+    accountName,
+    issuer: config.branding.productName,
+    apps,
+    totp: config.totp,
+  };
+}
+
 /** Adding and removing an authenticator app, and recovery codes. */
 export function authenticatorPages(
   app: FastifyInstance,
@@ -40,25 +60,8 @@ export function authenticatorPages(
     enrollment: TotpEnrollment,
     extra: { error?: string; status?: number; label?: string } = {},
   ) => {
-    const [qrCode, apps] = await Promise.all([
-      qrDataUrl(enrollment.otpauthUri, 200),
-      Promise.all(
-        config.totp.suggestedApps.map(async (suggested) => ({ ...suggested, qrCode: await qrDataUrl(suggested.url, 88) })),
-      ),
-    ]);
-    const view = (csrfToken: string) =>
-      authenticatorScanView({
-        csrfToken,
-        secret: enrollment.secret,
-        qrCode,
-        enrollmentToken: enrollment.enrollmentToken,
-        accountName: request.auth!.user.email,
-        issuer: config.branding.productName,
-        apps,
-        totp: config.totp,
-        error: extra.error,
-        label: extra.label,
-      });
+    const state = await scanState(config, enrollment, request.auth!.user.email);
+    const view = (csrfToken: string) => authenticatorScanView({ ...state, csrfToken, error: extra.error, label: extra.label });
     return render(request, reply, 'Set up an authenticator app', view, extra.status);
   };
 

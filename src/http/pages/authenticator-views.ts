@@ -33,6 +33,8 @@ export interface ScanState extends FormState {
   apps: { name: string; url: string; qrCode: string }[];
   totp: TesseraConfig['totp'];
   label?: string;
+  /** Where the code is posted, outside the security page (which then offers no Cancel back to it). Default: the security page's. */
+  action?: string;
 }
 
 /** Step two: scan or type the key, then prove it with the first code. */
@@ -76,7 +78,7 @@ export function authenticatorScanView(state: ScanState): SafeHtml {
       </li>
       <li>
         <h2 class="step-title">Enter the code the app shows</h2>
-        <form method="post" action="/account/authenticator/confirm" class="stack">
+        <form method="post" action="${state.action ?? '/account/authenticator/confirm'}" class="stack">
           ${csrfField(state.csrfToken)}
           <input type="hidden" name="enrollmentToken" value="${state.enrollmentToken}" />
           <label>${state.totp.digits}-digit code ${codeInput(state.totp.digits, true)}</label>
@@ -88,7 +90,7 @@ export function authenticatorScanView(state: ScanState): SafeHtml {
         </form>
       </li>
     </ol>
-    <p class="switch"><a href="/account">Cancel</a></p>
+    ${state.action ? '' : html`<p class="switch"><a href="/account">Cancel</a></p>`}
   </section>`;
 }
 
@@ -98,6 +100,8 @@ export function recoveryCodesView(state: {
   productName: string;
   accountName: string;
   firstTime: boolean;
+  /** Where "I have saved them" goes. Default: the security page. */
+  next?: string;
 }): SafeHtml {
   const formatted = state.codes.map(formatRecoveryCode);
   const fileName = `${state.productName.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-recovery-codes.txt`;
@@ -115,7 +119,7 @@ export function recoveryCodesView(state: {
       <div class="actions">
         <a class="button button-secondary" href="data:text/plain;charset=utf-8,${encodeURIComponent(text)}" download="${fileName}">Download .txt</a>
         <button type="button" class="button button-secondary" data-print hidden>Print</button>
-        <a class="button" href="/account${state.firstTime ? '?done=mfa-on' : ''}">I have saved them</a>
+        <a class="button" href="${state.next ?? `/account${state.firstTime ? '?done=mfa-on' : ''}`}">I have saved them</a>
       </div>
     </section>
     <script src="/assets/print.js" defer></script>`;

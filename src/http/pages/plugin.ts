@@ -7,6 +7,7 @@ import { challengePages } from './challenge-pages.js';
 import { confirmPages } from './confirm-pages.js';
 import { devicePages } from './device-pages.js';
 import { magicLinkPages } from './magic-link-pages.js';
+import { promptPages } from './prompt-pages.js';
 import { mfaSetupPages } from './mfa-setup-pages.js';
 import { passwordResetPages } from './password-reset-pages.js';
 import { emailCodePages } from './email-code-pages.js';
@@ -34,6 +35,7 @@ export async function pages(app: FastifyInstance, { config, deps }: { config: Te
   devicePages(app, { deps, renderAccount });
   confirmPages(app, { config, deps, render });
   magicLinkPages(app, { config, deps, render });
+  promptPages(app, { config, deps, render });
   passwordResetPages(app, { config, deps, render });
   mfaSetupPages(app, { config, deps, render, renderAccount });
   accountDeletionPages(app, { config, deps, render, renderAccount });

@@ -16,6 +16,7 @@ import * as riskAssessments from './014-risk-assessments.js';
 import * as oidcProvider from './015-oidc-provider.js';
 import * as apiKeys from './016-api-keys.js';
 import * as webhooks from './017-webhooks.js';
+import * as mfaPrompt from './018-mfa-prompt.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 export const migrationProvider: MigrationProvider = {
@@ -37,5 +38,6 @@ export const migrationProvider: MigrationProvider = {
     '015-oidc-provider': oidcProvider,
     '016-api-keys': apiKeys,
     '017-webhooks': webhooks,
+    '018-mfa-prompt': mfaPrompt,
   }),
 };
