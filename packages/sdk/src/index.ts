@@ -13,3 +13,4 @@ export {
   TesseraRefused,
 } from './tessera.js';
 export * from './webhooks.js';
+export { createPromptClient, type PromptClient, type PromptClientOptions, type PromptResult } from './prompt.js';
