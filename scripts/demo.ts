@@ -13,6 +13,7 @@ const demoPort = Number(process.env.KESTREL_PORT ?? 4100);
 const appUrl = `http://127.0.0.1:${demoPort}`;
 const clientSecret = randomBytes(32).toString('hex');
 const hostApiKey = { id: 'kestrel', secret: randomBytes(32).toString('hex') };
+const signingSecret = randomBytes(32).toString('hex');
 
 const config = loadConfig({
   env: {
@@ -21,6 +22,7 @@ const config = loadConfig({
     TESSERA_OIDC_CLIENTS: JSON.stringify([{ clientId: 'kestrel', clientSecret, redirectUris: [`${appUrl}/auth/callback`] }]),
     TESSERA_STEP_UP_RETURN_URLS: `${appUrl}/`,
     TESSERA_HOST_API_KEYS: `${hostApiKey.id}:${hostApiKey.secret}`,
+    TESSERA_PROMPT_APPS: JSON.stringify([{ id: 'kestrel', signingSecret, returnUrls: [`${appUrl}/classic/`] }]),
   },
 });
 if (config.mode === 'production') throw new Error('npm run demo is for development: unset NODE_ENV=production.');
@@ -36,6 +38,7 @@ const kestrel = await createDemoApp({
     hostApiKey: `${hostApiKey.id}.${hostApiKey.secret}`,
     allowHttp: true,
   },
+  classic: { appId: 'kestrel', signingSecret, apiKey: `${hostApiKey.id}.${hostApiKey.secret}` },
 });
 await kestrel.listen({ host: '127.0.0.1', port: demoPort });
 

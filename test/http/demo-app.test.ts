@@ -1,3 +1,4 @@
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, TwoSiteBrowser } from '../support/demo.js';
 import { password } from '../support/mfa.js';
@@ -131,5 +132,45 @@ describe('Kestrel, the demo app, on Tessera through the SDK', () => {
     const refused = await browser.submit(atTessera.url, { email: 'plain@example.com', password });
     expect(refused.response.status).toBe(403);
     expect(refused.html).toContain('This app needs two-step verification. Set it up on your Account security page');
+  });
+
+  it('adds Tessera’s prompt to Kestrel’s own password login: setting up the second step, then a withdrawal approved through it', async () => {
+    const browser = new TwoSiteBrowser(demo.appUrl, demo.tessera.url);
+    const kestrelSite = browser.site(demo.appUrl);
+    const setup = await browser.submit(
+      kestrel('/classic'),
+      { email: 'rosa@example.com', password: 'a long kestrel password' },
+      '/classic/sign-up',
+    );
+    expect(setup.url.origin + setup.url.pathname).toBe(`${demo.tessera.url}/prompt/setup`);
+    const secret = Secret.fromBase32(/data-testid="setup-key">([A-Z2-7 ]+)</.exec(setup.html)![1]!.replace(/\s/g, ''));
+    const hidden = Object.fromEntries(
+      [...setup.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((field) => [field[1]!, field[2]!]),
+    );
+    const codes = await browser.follow(setup.url, { form: { ...hidden, code: TOTP.generate({ secret }) } });
+    const recoveryCode = /<li><code>([\w-]+)<\/code><\/li>/.exec(codes.html)![1]!;
+    const signedIn = await browser.follow(new URL('/prompt/continue', demo.tessera.url));
+    expect(signedIn.url.href).toBe(kestrel('/classic').href);
+    expect(signedIn.html).toContain('<dd>Kestrel password + authenticator app</dd>');
+    expect(signedIn.html).toContain('two factors <code>urn:tessera:acr:mfa</code>');
+
+    const approval = await browser.submit(kestrel('/classic'), { amount: '100' }, '/classic/withdraw');
+    expect(approval.url.pathname).toBe('/step-up');
+    expect(approval.html).toContain('Withdraw £100.00 to account ••••1234');
+    const done = await browser.submit(approval.url, { recoveryCode }, '/step-up/verify');
+    expect(done.url.href).toBe(kestrel('/classic').href);
+    expect(done.html).toContain('Done: Withdraw £100.00 to account ••••1234.');
+    expect([...kestrelSite.jar.keys()]).toEqual(['kestrel_session']);
+  });
+
+  it('refuses a wrong Kestrel password before anything reaches Tessera', async () => {
+    const browser = new TwoSiteBrowser(demo.appUrl, demo.tessera.url);
+    const refused = await browser.submit(
+      kestrel('/classic'),
+      { email: 'rosa@example.com', password: 'not the password' },
+      '/classic/sign-in',
+    );
+    expect(refused.response.status).toBe(401);
+    expect(refused.html).toContain('The email or password is not right.');
   });
 });

@@ -9,10 +9,12 @@ export async function startDemo() {
   const appUrl = `http://127.0.0.1:${port}`;
   const clientSecret = randomBytes(24).toString('hex');
   const hostKey = { id: 'kestrel', secret: randomBytes(24).toString('hex') };
+  const signingSecret = randomBytes(24).toString('hex');
   const tessera = await startLiveServer({
     oidc: { clients: [{ clientId: 'kestrel', clientSecret, redirectUris: [`${appUrl}/auth/callback`] }] },
     stepUp: { returnUrls: [`${appUrl}/`] },
     hostApi: { keys: [hostKey] },
+    prompt: { apps: [{ id: 'kestrel', signingSecret, returnUrls: [`${appUrl}/classic/`] }] },
   });
   const kestrel = await createDemoApp({
     appUrl,
@@ -23,6 +25,7 @@ export async function startDemo() {
       hostApiKey: `${hostKey.id}.${hostKey.secret}`,
       allowHttp: true,
     },
+    classic: { appId: 'kestrel', signingSecret, apiKey: `${hostKey.id}.${hostKey.secret}` },
   });
   await kestrel.listen({ host: '127.0.0.1', port });
   return {
@@ -49,10 +52,12 @@ export class TwoSiteBrowser {
   /** Follows redirects from `url` across the sites; answers where it stopped, and the page there. */
   async follow(url: string | URL, init: Parameters<HttpBrowser['fetch']>[1] = {}) {
     const start = new URL(url);
-    let { response, url: at } = await this.site(start.origin).follow(start.href, init);
-    // A site's browser stops at a redirect to another origin: the other site's browser goes on.
-    while (response.status >= 300 && response.status < 400 && this.sites.has(at.origin)) {
-      ({ response, url: at } = await this.site(at.origin).follow(at.href));
+    let from = start.origin;
+    let { response, url: at } = await this.site(from).follow(start.href, init);
+    // A site's browser stops where a redirect (or a Refresh) leads to another origin: the other site's browser goes on.
+    while (at.origin !== from && this.sites.has(at.origin)) {
+      from = at.origin;
+      ({ response, url: at } = await this.site(from).follow(at.href));
     }
     return { response, url: at, html: await response.text() };
   }

@@ -5,6 +5,7 @@ import { acrValues, createTessera, type Refusal, type TesseraOptions, TesseraRef
 import { tesseraFastify } from '@tessera/sdk/fastify';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { createAccounts, describeChange, type PendingChange } from './accounts.js';
+import { type ClassicOptions, classicRoutes } from './classic.js';
 import { createSessions } from './sessions.js';
 import { advisorView, apiKeysView, dashboardView, homeView, layout, problemView, teamView, withdrawView } from './views.js';
 
@@ -14,6 +15,8 @@ export interface DemoOptions {
   appUrl: string;
   /** Tessera's URL and Kestrel's client there; the redirect URI is Kestrel's `/auth/callback`. */
   tessera: Omit<TesseraOptions, 'redirectUri'>;
+  /** Kestrel's own-login page on Tessera's MFA-only prompt; without it the page is off. Default: off. */
+  classic?: ClassicOptions;
 }
 
 const stylesheet = readFileSync(new URL('./kestrel.css', import.meta.url));
@@ -204,6 +207,10 @@ export async function createDemoApp(options: DemoOptions) {
     const change = accounts.propose({ sub: subOf(request), kind: 'funds.withdraw', pence, toAccount: account.bankAccount });
     return reply.redirect(`/approvals/${change.kind}/${change.id}`, 303);
   });
+
+  if (options.classic) {
+    classicRoutes(app, { appUrl, tesseraUrl: options.tessera.url, options: options.classic, accounts, sessions, show });
+  }
 
   const waiting = new WeakMap<FastifyRequest, PendingChange>();
   for (const kind of Object.keys(pageOf) as PendingChange['kind'][]) {

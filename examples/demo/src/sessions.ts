@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Identity, PendingSignIn } from '@tessera/sdk';
+import type { Identity, PendingSignIn, PromptResult } from '@tessera/sdk';
 
 /** The demo's own session: who signed in (their ID token) and, on the way to Tessera, what to check on return. */
 export interface DemoSession {
   identity?: Identity;
   signingIn?: PendingSignIn & { returnTo: string };
+  /** Who signed in with a Kestrel password, and how Tessera's prompt says the second step went. */
+  classic?: { userId: string; email: string; result: PromptResult };
   /** A message for the next page, shown once. */
   notice?: string;
 }

@@ -1,4 +1,4 @@
-import { acrValues, type Identity } from '@tessera/sdk';
+import { acrValues, type Identity, type PromptResult } from '@tessera/sdk';
 import { type Account, pounds } from './accounts.js';
 import { type Html, html } from './html.js';
 
@@ -14,6 +14,7 @@ const methodWords: Record<string, string> = {
   magic_link: 'sign-in link',
   sso: 'single sign-on',
   operator_code: 'support code',
+  host: 'Kestrel password',
   trusted_device: 'trusted device',
 };
 
@@ -62,10 +63,11 @@ export const homeView = () => html`
   <p class="lead">Coaching for your money, and the accounts to act on it.</p>
   <p>Sign in with your Tessera account. Adding team members, invalidating API keys and withdrawing funds each ask you to confirm it’s you.</p>
   <p><a class="button" href="/sign-in">Sign in</a></p>
+  <p>Or <a href="/classic">sign in with a Kestrel password</a>, with Tessera’s MFA-only prompt as the second step.</p>
 `;
 
 /** How the person signed in, in words. */
-export const signInWords = (identity: Identity) =>
+export const signInWords = (identity: Pick<Identity, 'amr' | 'acr' | 'authTime'> & { email?: string; sub: string }) =>
   html`<dl class="facts">
     <dt>Signed in as</dt>
     <dd>${identity.email ?? identity.sub}</dd>
@@ -181,3 +183,40 @@ export const problemView = (message: string, next?: { href: string; label: strin
   <p class="error" role="alert">${message}</p>
   ${next ? html`<p><a class="button" href="${next.href}">${next.label}</a></p>` : ''}
 `;
+
+/** The own-login page: Kestrel's password forms, or — signed in — how, and a withdrawal through the prompt. */
+export const classicView = (signedIn: { email: string; result: PromptResult } | undefined, error?: string) =>
+  signedIn
+    ? html`<section class="card">
+          <h2>Your sign-in</h2>
+          ${signInWords({ ...signedIn.result, email: signedIn.email, authTime: signedIn.result.auth_time })}
+        </section>
+        <form method="post" action="/classic/withdraw" class="card">
+          <h2>Withdraw with the prompt</h2>
+          ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+          <label for="classic-amount">Amount (£)</label>
+          <input id="classic-amount" name="amount" inputmode="decimal" required pattern="[0-9]+([.][0-9]{1,2})?" />
+          <button type="submit">Withdraw</button>
+        </form>
+        <form method="post" action="/classic/sign-out"><button class="secondary" type="submit">Sign out</button></form>`
+    : html`<p>
+          Kestrel’s own login, as an app that has one already: your Kestrel password, then Tessera’s MFA-only prompt for the
+          second step.
+        </p>
+        ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+        <form method="post" action="/classic/sign-in" class="card">
+          <h2>Sign in</h2>
+          <label for="sign-in-email">Email</label>
+          <input id="sign-in-email" name="email" type="email" required autocomplete="username" />
+          <label for="sign-in-password">Password</label>
+          <input id="sign-in-password" name="password" type="password" required autocomplete="current-password" />
+          <button type="submit">Sign in</button>
+        </form>
+        <form method="post" action="/classic/sign-up" class="card">
+          <h2>Create a Kestrel login</h2>
+          <label for="sign-up-email">Email</label>
+          <input id="sign-up-email" name="email" type="email" required autocomplete="username" />
+          <label for="sign-up-password">Password (10 characters or more)</label>
+          <input id="sign-up-password" name="password" type="password" required minlength="10" autocomplete="new-password" />
+          <button type="submit">Create login</button>
+        </form>`;
