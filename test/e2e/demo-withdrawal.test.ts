@@ -35,7 +35,7 @@ describe.skipIf(!chromiumInstalled() && !inCi)('Kestrel, the demo app, in Chromi
     await page.getByRole('button', { name: 'Sign out' }).click();
 
     await page.goto(demo.appUrl);
-    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${demo.tessera.url}/sign-in`);
     await signInOnPage(page, 'noor@example.com', password);
     await page.getByLabel('Verification code').fill(TOTP.generate({ secret: app, timestamp: Date.now() + 30_000 }));
@@ -103,5 +103,26 @@ describe.skipIf(!chromiumInstalled() && !inCi)('Kestrel, the demo app, in Chromi
     expect(desk).toContain('phishing-resistant (security key)');
     expect(desk).toContain('password + recovery code + security key');
     await page.screenshot({ path: 'test-results/demo-advisor.png', fullPage: true });
+  });
+
+  it('adds Tessera’s prompt to Kestrel’s own password login: an authenticator app set up on the prompt, then back with two factors', async () => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(8_000);
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) throw new Error(message.text());
+    });
+    await page.goto(`${demo.appUrl}/classic`);
+    await page.getByLabel('Email').last().fill('lena@example.com');
+    await page.getByLabel('Password (10 characters or more)').fill('a long kestrel password');
+    await page.getByRole('button', { name: 'Create login' }).click();
+    await page.waitForURL(`${demo.tessera.url}/prompt/setup`);
+    const secret = Secret.fromBase32((await page.getByTestId('setup-key').innerText()).replace(/\s/g, ''));
+    await page.getByLabel('6-digit code').fill(TOTP.generate({ secret }));
+    await page.getByRole('button', { name: 'Turn on two-step verification' }).click();
+    await page.getByRole('link', { name: 'I have saved them' }).click();
+    await page.waitForURL(`${demo.appUrl}/classic`);
+    const signedIn = await page.locator('main').innerText();
+    expect(signedIn).toContain('Kestrel password + authenticator app');
+    expect(signedIn).toContain('urn:tessera:acr:mfa');
   });
 });

@@ -2,6 +2,7 @@ import { createPromptClient, TesseraRefused } from '@tessera/sdk';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/core/flows/api-keys.js';
 import { HttpBrowser } from '../support/http-browser.js';
 import { startLiveServer } from '../support/live-server.js';
 
@@ -198,6 +199,25 @@ describe('the MFA-only prompt for apps that keep their own login', () => {
         'This address belongs to a Tessera account the app did not register.',
       );
     });
+  });
+
+  it('lets each host route through only with its own scope, and a key without it changes nothing', async () => {
+    const { token } = await createApiKey(server.deps, {
+      name: 'Links only',
+      scopes: ['sign_in_links'],
+      by: { userId: null, ip: 'cli' },
+    });
+    const call = (method: string, path: string, body: unknown) =>
+      fetch(`${server.url}/api/v1/host${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const upsert = await call('PUT', '/people/u-scoped', { email: 'scoped@example.com' });
+    expect(upsert.status).toBe(403);
+    expect(await server.deps.store.hostPeople.findUserId('u-scoped')).toBeUndefined();
+    expect((await call('POST', '/prompt/exchange', { code: 'anything' })).status).toBe(403);
+    expect((await call('POST', '/people/u-1/sign-in-links', {})).status).toBe(201);
   });
 
   it('mints a sign-in link for the app’s own email that works once, as a first factor', async () => {
