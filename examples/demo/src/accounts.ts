@@ -59,6 +59,9 @@ export function describeChange(change: PendingChange): string {
 
 export { pounds };
 
+/** An amount in pounds as typed ("250", "12.50") in pence; 0 for anything else. */
+export const penceOf = (amount: string) => (/^\d{1,9}(\.\d{1,2})?$/.test(amount) ? Math.round(Number(amount) * 100) : 0);
+
 /** The demo's data, in memory: people's accounts by Tessera subject, and changes waiting for approval. */
 export function createAccounts() {
   const accounts = new Map<string, Account>();

@@ -4,7 +4,7 @@ import cookie from '@fastify/cookie';
 import { acrValues, createTessera, type Refusal, type TesseraOptions, TesseraRefused } from '@tessera/sdk';
 import { tesseraFastify } from '@tessera/sdk/fastify';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { createAccounts, describeChange, type PendingChange } from './accounts.js';
+import { createAccounts, describeChange, type PendingChange, penceOf } from './accounts.js';
 import { type ClassicOptions, classicRoutes } from './classic.js';
 import { createSessions } from './sessions.js';
 import { advisorView, apiKeysView, dashboardView, homeView, layout, problemView, teamView, withdrawView } from './views.js';
@@ -200,7 +200,7 @@ export async function createDemoApp(options: DemoOptions) {
   app.post('/withdraw', signedIn, (request, reply) => {
     const account = accounts.accountOf(subOf(request));
     const amount = ((request.body ?? {}) as { amount?: string }).amount?.trim() ?? '';
-    const pence = /^\d{1,9}(\.\d{1,2})?$/.test(amount) ? Math.round(Number(amount) * 100) : 0;
+    const pence = penceOf(amount);
     if (pence <= 0 || pence > account.balancePence) {
       return show(request, reply, 'Withdraw funds', withdrawView(account, 'Enter an amount up to your available balance.'), 400);
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createPromptClient, type PromptResult, TesseraRefused } from '@tessera/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type Accounts, describeChange } from './accounts.js';
+import { type Accounts, describeChange, penceOf } from './accounts.js';
 import { createOwnLogins } from './own-logins.js';
 import type { Sessions } from './sessions.js';
 import { classicView, problemView } from './views.js';
@@ -111,7 +111,7 @@ export function classicRoutes(
     if (!signedIn) return page(request, reply, 'Sign in first.', 401);
     const account = accounts.accountOf(signedIn.result.tsub);
     const amount = ((request.body ?? {}) as { amount?: string }).amount?.trim() ?? '';
-    const pence = /^\d{1,9}(\.\d{1,2})?$/.test(amount) ? Math.round(Number(amount) * 100) : 0;
+    const pence = penceOf(amount);
     if (pence <= 0 || pence > account.balancePence)
       return page(request, reply, 'Enter an amount up to your available balance.', 400);
     const change = accounts.propose({ sub: signedIn.result.tsub, kind: 'funds.withdraw', pence, toAccount: account.bankAccount });

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { createApiKey, type KeyManager, listApiKeys, revokeApiKey } from '../../core/flows/api-keys.js';
 import type { AsAdmin } from './admin-pages.js';
 import { type ApiKeysState, apiKeysView } from './admin-api-keys-views.js';
-import { formFailure, type PageScope, typedField } from './page-kit.js';
+import { instanceAdminPage } from './admin-instance-page.js';
+import { type PageScope, typedField } from './page-kit.js';
 
 const ticked = z
   .union([z.string().max(40), z.array(z.string().max(40)).max(20)])
@@ -18,7 +19,6 @@ const revokeForm = z.object({ id: z.string().max(64).default('') });
  * same flow as `tessera api-key`. The configured keys are listed but only the configuration changes them.
  */
 export function adminApiKeysPages(app: FastifyInstance, { config, deps, render }: PageScope, asAdmin: AsAdmin) {
-  const notFound = () => Object.assign(new Error('Page not found'), { statusCode: 404 });
   const managerOf = (request: FastifyRequest): KeyManager => ({
     userId: request.auth!.user.id,
     ip: request.ip,
@@ -31,32 +31,7 @@ export function adminApiKeysPages(app: FastifyInstance, { config, deps, render }
     return render(request, reply, 'API keys', (csrfToken) => apiKeysView({ csrfToken, configuredIds, keys, ...extra }), status);
   };
 
-  /** A change to the keys by an instance administrator; a refusal changes nothing and shows the page again with why. */
-  const change = (
-    path: string,
-    act: (request: FastifyRequest) => Promise<Partial<ApiKeysState>>,
-    refill: (body: unknown) => ApiKeysState['typed'] = () => undefined,
-  ) =>
-    app.post(
-      path,
-      asAdmin(async (request, reply, { scope }) => {
-        if (!scope.instance) throw notFound();
-        try {
-          return await show(request, reply, await act(request));
-        } catch (error) {
-          const { status, message } = formFailure(error);
-          return show(request, reply, { error: message, typed: refill(request.body) }, status);
-        }
-      }),
-    );
-
-  app.get(
-    '/admin/api-keys',
-    asAdmin(async (request, reply, { scope }) => {
-      if (!scope.instance) throw notFound();
-      return show(request, reply);
-    }),
-  );
+  const { change } = instanceAdminPage(app, asAdmin, { path: '/admin/api-keys', show });
 
   change(
     '/admin/api-keys',

@@ -9,7 +9,8 @@ import {
 import { oidcMount } from '../../oidc/paths.js';
 import type { AsAdmin } from './admin-pages.js';
 import { type AppsState, appsView } from './admin-oidc-views.js';
-import { formFailure, type PageScope, typedField } from './page-kit.js';
+import { instanceAdminPage } from './admin-instance-page.js';
+import { type PageScope, typedField } from './page-kit.js';
 
 const addForm = z.object({
   clientId: z.string().max(64).default(''),
@@ -28,7 +29,6 @@ export function adminOidcPages(app: FastifyInstance, { config, deps, render }: P
   // As the provider itself decides at start whether it runs.
   const on = config.oidc.enabled || config.oidc.clients.length > 0;
   const configured: ConfiguredIds = { configuredIds: config.oidc.clients.map((client) => client.clientId) };
-  const notFound = () => Object.assign(new Error('Page not found'), { statusCode: 404 });
 
   const show = async (request: FastifyRequest, reply: FastifyReply, extra: Partial<AppsState> = {}, status?: number) => {
     const registered = on ? await listOidcClientsWithDates(deps) : [];
@@ -52,35 +52,7 @@ export function adminOidcPages(app: FastifyInstance, { config, deps, render }: P
     );
   };
 
-  /**
-   * A change to the apps, by an instance administrator while the provider runs; a refusal
-   * changes nothing and shows the page again with why, and the form as typed.
-   */
-  const change = (
-    path: string,
-    act: (request: FastifyRequest) => Promise<Partial<AppsState>>,
-    refill: (body: unknown) => AppsState['typed'] = () => undefined,
-  ) =>
-    app.post(
-      path,
-      asAdmin(async (request, reply, { scope }) => {
-        if (!scope.instance || !on) throw notFound();
-        try {
-          return await show(request, reply, await act(request));
-        } catch (error) {
-          const { status, message } = formFailure(error);
-          return show(request, reply, { error: message, typed: refill(request.body) }, status);
-        }
-      }),
-    );
-
-  app.get(
-    '/admin/oidc',
-    asAdmin(async (request, reply, { scope }) => {
-      if (!scope.instance) throw notFound();
-      return show(request, reply);
-    }),
-  );
+  const { change } = instanceAdminPage(app, asAdmin, { path: '/admin/oidc', show, available: on });
 
   change(
     '/admin/oidc',

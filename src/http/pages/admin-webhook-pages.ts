@@ -9,7 +9,8 @@ import {
 } from '../../core/flows/webhook-subscriptions.js';
 import type { AsAdmin } from './admin-pages.js';
 import { deliveryLogView, type WebhooksState, webhooksView } from './admin-webhook-views.js';
-import { formFailure, type PageScope, typedField } from './page-kit.js';
+import { instanceAdminPage } from './admin-instance-page.js';
+import { type PageScope, typedField } from './page-kit.js';
 
 /** A form field that a browser sends once per ticked box: absent, one value or several. */
 const ticked = z
@@ -29,8 +30,6 @@ const idForm = z.object({ id: z.string().max(64).default('') });
  * disabled and removed with the same flow as `tessera webhook`, and each one's delivery log.
  */
 export function adminWebhookPages(app: FastifyInstance, { config, deps, render }: PageScope, asAdmin: AsAdmin) {
-  const notFound = () => Object.assign(new Error('Page not found'), { statusCode: 404 });
-
   const show = async (request: FastifyRequest, reply: FastifyReply, extra: Partial<WebhooksState> = {}, status?: number) => {
     const subscriptions = await listWebhooks(deps);
     const organizations = await deps.store.organizations.list();
@@ -43,41 +42,17 @@ export function adminWebhookPages(app: FastifyInstance, { config, deps, render }
     );
   };
 
-  /** A change by an instance administrator; a refusal changes nothing and shows the page again with why, and the form as typed. */
-  const change = (
-    path: string,
-    act: (request: FastifyRequest) => Promise<Partial<WebhooksState>>,
-    refill: (body: unknown) => WebhooksState['typed'] = () => undefined,
-  ) =>
-    app.post(
-      path,
-      asAdmin(async (request, reply, { scope }) => {
-        if (!scope.instance) throw notFound();
-        try {
-          return await show(request, reply, await act(request));
-        } catch (error) {
-          const { status, message } = formFailure(error);
-          return show(request, reply, { error: message, typed: refill(request.body) }, status);
-        }
-      }),
-    );
-
-  app.get(
-    '/admin/webhooks',
-    asAdmin(async (request, reply, { scope }) => {
-      if (!scope.instance) throw notFound();
-      return show(request, reply);
-    }),
-  );
+  const { change, forInstance } = instanceAdminPage(app, asAdmin, { path: '/admin/webhooks', show });
 
   app.get(
     '/admin/webhooks/:id',
-    asAdmin(async (request, reply, { scope }) => {
-      if (!scope.instance) throw notFound();
-      const log = await webhookDeliveryLog(deps, (request.params as { id: string }).id);
-      const organizations = await deps.store.organizations.list();
-      return render(request, reply, 'Webhook deliveries', () => deliveryLogView({ ...log, organizations }));
-    }),
+    asAdmin(
+      forInstance(async (request, reply) => {
+        const log = await webhookDeliveryLog(deps, (request.params as { id: string }).id);
+        const organizations = await deps.store.organizations.list();
+        return render(request, reply, 'Webhook deliveries', () => deliveryLogView({ ...log, organizations }));
+      }),
+    ),
   );
 
   change(
