@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { CoreTotpRun } from './core-totp.js';
@@ -56,6 +56,9 @@ function loadRow(name: string, results: LoadResult[]): string {
     1,
   )} | ${results.reduce((sum, r) => sum + r.failed, 0)} |`;
 }
+
+/** The "Load and soak" section bench/soak.ts wrote last, kept when the rest of the report is written again. */
+const soakSection = () => (existsSync(here('../SOAK.md')) ? `${readFileSync(here('../SOAK.md'), 'utf8').trim()}\n\n` : '');
 
 export function writeReport(results: BenchResults): void {
   const coreRatio = ratio(
@@ -284,7 +287,7 @@ ${results.profile.places.map((place) => `| ${place.name} | ${percent(place.share
 |---|---|
 ${results.profile.functions.map((fn) => `| ${fn.name.replaceAll('|', '\\|')} | ${percent(fn.share)} |`).join('\n')}
 
-${readFileSync(here('../ANALYSIS.md'), 'utf8').trim()}
+${soakSection()}${readFileSync(here('../ANALYSIS.md'), 'utf8').trim()}
 `;
   writeFileSync(here('../RESULTS.md'), report);
   writeFileSync(
