@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { configSchema, type TesseraConfig } from '../../src/config.js';
-import type { Clock, PasswordHasher } from '../../src/core/ports.js';
+import type { Clock, Delivery, PasswordHasher } from '../../src/core/ports.js';
 import { createServer, type ServerOverrides, type TesseraServer } from '../../src/server.js';
 import { postgresUrl } from './services.js';
 
@@ -83,6 +83,11 @@ export async function startTestServer(
     passwords?: PasswordHasher;
     clock?: TestClock;
     logger?: ServerOverrides['logger'];
+    /**
+     * Wraps the server's message delivery (the development outbox unless configured), to count
+     * what is sent or to make sending fail; the core sends through what this returns.
+     */
+    delivery?: (real: Delivery) => Delivery;
     /** A PostgreSQL schema the test made (and drops) itself, instead of a fresh one. */
     databaseSchema?: string;
   } = {},
@@ -99,6 +104,8 @@ export async function startTestServer(
     manualSweeps: true,
     logger: options.logger,
   });
+  // Every flow, page and worker reads the one deps object at call time, so replacing its delivery here reaches them all.
+  if (options.delivery) server.deps.delivery = options.delivery(server.deps.delivery);
   return {
     ...server,
     clock,

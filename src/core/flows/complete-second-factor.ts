@@ -11,7 +11,8 @@ import { amrOfMatch, checkSecondFactor, type SecondFactorProof } from './second-
 /** Options for answering this browser's pending sign-in with a security key or biometric. */
 export async function signInKeyOptions(deps: CoreDeps, pendingToken: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const pending = await findPendingSignIn(deps, pendingToken);
-  const user = pending && (await deps.store.users.findById(pending.userId));
+  // A passwordless sign-in has no first factor yet: answering it here would tell an address with an account from one without.
+  const user = pending && pending.amr.length > 0 ? await deps.store.users.findById(pending.userId) : undefined;
   if (!pending || !user) throw expired();
   return secondFactorKeyOptions(deps, { user, binding: signInBinding(pending) });
 }

@@ -68,7 +68,7 @@ export async function sendPasswordlessCode(
 ): Promise<void> {
   const pending = await findPendingSignIn(deps, input.pendingToken);
   if (!pending || pending.amr.length !== 0) return;
-  await sendSignInCode(deps, input).catch((error: unknown) => {
+  await sendSignInCode(deps, { ...input, passwordless: true }).catch((error: unknown) => {
     if (!(error instanceof TesseraError)) throw error;
   });
 }

@@ -41,7 +41,8 @@ export async function describeChallenge(
   pendingToken: string,
 ): Promise<{ methods: SecondFactorMethod[]; codeTargets: CodeTarget[]; codeSent: boolean } | undefined> {
   const pending = await findPendingSignIn(deps, pendingToken);
-  const user = pending && (await deps.store.users.findById(pending.userId));
+  // A passwordless sign-in has no first factor yet, and its page reads alike for every address: no second step to describe.
+  const user = pending && pending.amr.length > 0 ? await deps.store.users.findById(pending.userId) : undefined;
   if (!pending || !user) return undefined;
   const sent = await deps.store.oobChallenges.find(user.id, 'sign_in', pending.id, deps.clock.now());
   const codeTargets = (await codeTargetsOf(deps, user)).map(({ factorId, channel, sentTo }) => ({ factorId, channel, sentTo }));
@@ -62,10 +63,22 @@ export async function describeChallenge(
  */
 export async function sendSignInCode(
   deps: CoreDeps,
-  input: { pendingToken: string; factorId?: string; channel?: OobChallenge['channel']; ip: string; userAgent?: string },
+  input: {
+    pendingToken: string;
+    factorId?: string;
+    channel?: OobChallenge['channel'];
+    ip: string;
+    userAgent?: string;
+    /**
+     * For a passwordless sign-in (no first factor yet), which only its own routes may send for:
+     * they answer alike for every address, where the second step's answers would say whose it is.
+     */
+    passwordless?: boolean;
+  },
 ): Promise<CodeSent> {
   const pending = await findPendingSignIn(deps, input.pendingToken);
-  const user = pending && (await deps.store.users.findById(pending.userId));
+  const ofThisKind = pending && (pending.amr.length === 0) === (input.passwordless ?? false);
+  const user = pending && ofThisKind ? await deps.store.users.findById(pending.userId) : undefined;
   if (!pending || !user) throw new TesseraError('ERR_SIGN_IN_EXPIRED', 'Your sign-in has expired. Please sign in again.');
   const targets = await codeTargetsOf(deps, user);
   const target = targets.find(
