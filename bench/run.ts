@@ -8,6 +8,7 @@ import { argon2Ceiling } from './lib/argon2-ceiling.js';
 import { coreTotpRun, type CoreTotpRun } from './lib/core-totp.js';
 import { coreGrantsRun, type CoreGrantsRun } from './lib/core-grants.js';
 import { coreWebAuthnRun, type CoreWebAuthnRun } from './lib/core-webauthn.js';
+import { enumerationTimingRun, type EnumerationTimingRun } from './lib/enumeration-timing.js';
 import { summariseProfile } from './lib/cpu-profile.js';
 import { type LoadResult, runConstantLoad, runFullSignIns, runVerifyLoad, type VerifyRequest } from './lib/load.js';
 import { port, type Running, rssMiB, startProcess, stopProcess } from './lib/processes.js';
@@ -71,6 +72,7 @@ async function withPostgresDatabase<T>(body: (url: string) => Promise<T>): Promi
 const core: CoreTotpRun[] = [];
 const coreWebAuthn: CoreWebAuthnRun[] = [];
 const coreGrants: CoreGrantsRun[] = [];
+const enumeration: EnumerationTimingRun[] = [];
 const argon2: number[] = [];
 const floor: LoadResult[] = [];
 const sqliteVerify: LoadResult[] = [];
@@ -90,6 +92,8 @@ try {
     coreWebAuthn.push(await coreWebAuthnRun());
     log(`run ${run}/${runs}: step-up grants`);
     coreGrants.push(await coreGrantsRun());
+    log(`run ${run}/${runs}: sign-in latency, known vs unknown address`);
+    enumeration.push(await enumerationTimingRun());
 
     log(`run ${run}/${runs}: argon2id ceiling`);
     argon2.push(await argon2Ceiling());
@@ -224,6 +228,7 @@ try {
     core,
     coreWebAuthn,
     coreGrants,
+    enumeration,
     argon2,
     floor,
     sqliteVerify,

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { CoreTotpRun } from './core-totp.js';
 import type { CoreGrantsRun } from './core-grants.js';
 import type { CoreWebAuthnRun } from './core-webauthn.js';
+import type { EnumerationTimingRun } from './enumeration-timing.js';
 import type { ProfileShare } from './cpu-profile.js';
 import type { LoadResult } from './load.js';
 import { format, formatSpread, type Spread, spread } from './stats.js';
@@ -16,6 +17,8 @@ export interface BenchResults {
   core: CoreTotpRun[];
   coreWebAuthn: CoreWebAuthnRun[];
   coreGrants: CoreGrantsRun[];
+  /** Wrong-password sign-ins for addresses with and without an account, in one process. */
+  enumeration: EnumerationTimingRun[];
   argon2: number[];
   floor: LoadResult[];
   sqliteVerify: LoadResult[];
@@ -286,6 +289,29 @@ ${results.profile.places.map((place) => `| ${place.name} | ${percent(place.share
 | hottest functions (self time) | share |
 |---|---|
 ${results.profile.functions.map((fn) => `| ${fn.name.replaceAll('|', '\\|')} | ${percent(fn.share)} |`).join('\n')}
+
+## 8. Sign-in latency: an address with an account and one without
+
+A wrong password for an existing account (an authenticator app on, a real argon2id hash) and for an address without
+one, ${results.enumeration[0]?.samples ?? 0} of each per run, in one process through \`inject()\`, alternating which goes first; every
+request names another address, so no throttle is reached. Both verify one argon2id hash (the unknown address against a
+stand-in), which the tests count (test/security/enumeration.test.ts); this is what it looks like in time.
+
+| | median ms |
+|---|---|
+| known address | ${formatSpread(
+    of(results.enumeration, (r) => r.knownMs),
+    1,
+  )} |
+| unknown address | ${formatSpread(
+    of(results.enumeration, (r) => r.unknownMs),
+    1,
+  )} |
+
+Known / unknown: **${formatSpread(
+    of(results.enumeration, (r) => r.ratio),
+    3,
+  )}** (1 is alike).
 
 ${soakSection()}${readFileSync(here('../ANALYSIS.md'), 'utf8').trim()}
 `;
