@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { TesseraConfig } from '../config.js';
 import type { CoreDeps } from '../core/deps.js';
 import { TesseraError } from '../core/errors.js';
+import { promptOnlySession } from '../core/flows/prompt.js';
 import { resumeSession } from '../core/flows/session.js';
 import type { Session, User } from '../core/ports.js';
 import { clearCookie, readCookie, setCookie } from './cookies.js';
@@ -24,14 +25,23 @@ const enrollmentRoutes = [
   /^\/(sign-out|verify-email|healthz|favicon\.ico|assets\/.*|dev\/outbox|prompt\/(continue|setup))$/,
 ];
 
+/**
+ * What an MFA-only prompt's own session reaches (`promptOnlySession`): the prompt, the step-up
+ * page it sends the browser to (with the options for answering it with a key), and signing out.
+ * Anywhere else the browser is not signed in.
+ */
+const promptRoutes =
+  /^\/(prompt\/(continue|setup)|step-up(\/(send-code|verify))?|sign-out|api\/v1\/(sign-out|step-up\/webauthn-options))$/;
+
 /** Resolves the session cookie on every request; routes then declare what they need. */
 export const authentication = fp<{ config: TesseraConfig; deps: CoreDeps }>(async (app, { config, deps }) => {
   app.decorateRequest('auth', undefined);
   app.addHook('onRequest', async (request, reply) => {
     const token = readCookie(config, request, 'session');
     request.auth = token ? await resumeSession(deps, token) : undefined;
-    if (!request.auth?.session.enrollmentOnly) return;
     const path = request.url.split('?')[0]!;
+    if (request.auth && promptOnlySession(request.auth.session) && !promptRoutes.test(path)) request.auth = undefined;
+    if (!request.auth?.session.enrollmentOnly) return;
     if (enrollmentRoutes.some((route) => route.test(path))) return;
     if (path.startsWith('/api/')) {
       throw new TesseraError('ERR_ENROLLMENT_REQUIRED', 'Set up two-step verification first: it is required for your account.');

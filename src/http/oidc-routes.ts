@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TesseraConfig } from '../config.js';
 import type { CoreDeps } from '../core/deps.js';
+import { promptOnlySession } from '../core/flows/prompt.js';
 import { resumeSession, signOut } from '../core/flows/session.js';
 import { secondFactorsOf } from '../core/flows/step-up.js';
 import { usableKeysOf } from '../core/flows/webauthn-assertion.js';
@@ -32,7 +33,9 @@ export async function oidcRoutes(app: FastifyInstance, { config, deps }: { confi
     deps,
     async (header) => {
       const token = header && app.parseCookie(header)[sessionCookie];
-      return token ? resumeSession(deps, token) : undefined;
+      const signedIn = token ? await resumeSession(deps, token) : undefined;
+      // An MFA-only prompt's own session is no sign-in to Tessera, so none to the apps either.
+      return signedIn && !promptOnlySession(signedIn.session) ? signedIn : undefined;
     },
     {
       error: (title, message) => errorPageHtml(config, title, message),

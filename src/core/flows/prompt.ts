@@ -3,7 +3,7 @@ import type { PromptApp } from '../../config.js';
 import type { CoreDeps } from '../deps.js';
 import { newId } from '../deps.js';
 import { TesseraError } from '../errors.js';
-import type { Prompt, PromptOutcome, PromptResultClaims } from '../ports.js';
+import type { Prompt, PromptOutcome, PromptResultClaims, Session } from '../ports.js';
 import { hostPersonAccount } from './host-people.js';
 import { actionPolicy } from './step-up.js';
 
@@ -105,6 +105,17 @@ export async function startPrompt(deps: CoreDeps, token: string): Promise<{ prom
   await deps.store.prompts.create(prompt);
   return { prompt, browserToken };
 }
+
+/**
+ * Whether a session is an MFA-only prompt's own, made by the app's login alone: the app's
+ * sign-in (`amr` `host`) with no second factor of Tessera's in it — the first step of an action
+ * before its step-up, a person with no method yet before setting one up, or a sign-in that a
+ * trusted device or adaptive sign-in let through, about to end. It is no sign-in to Tessera:
+ * it reaches only the prompt and the step-up the prompt sends it to (see `authentication` in
+ * src/http/authentication.ts), never the account, the console or the OpenID Connect provider.
+ */
+export const promptOnlySession = (session: Pick<Session, 'amr' | 'mfaAt'>): boolean =>
+  session.amr.includes('host') && session.mfaAt === null;
 
 /** The open prompt behind a browser's prompt cookie. */
 export async function openPrompt(deps: CoreDeps, browserToken: string | undefined): Promise<Prompt> {
