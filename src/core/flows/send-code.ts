@@ -179,6 +179,19 @@ export async function sendCode(
 
   if (channel !== 'email')
     await assertPhoneBudget(deps, { ...send, address: input.address, sends, ip: input.ip, userAgent: input.userAgent });
+  // Parallel requests all read the same last send before any records its own: exactly one of those
+  // that read it may send (one conditional insert, across instances), so a burst sends one code.
+  const cooldownMs = settings.resendCooldownSeconds * 1000;
+  if (
+    cooldownMs > 0 &&
+    !(await deps.store.grants.consume(`send:${send.userId}:${send.purpose}:${sends.lastAt}`, now, now + cooldownMs))
+  ) {
+    throw new TesseraError(
+      'ERR_RESEND_TOO_SOON',
+      `A code was just sent. You can ask for another in ${settings.resendCooldownSeconds} seconds.`,
+      cooldownMs,
+    );
+  }
 
   const challengeId = newId(deps.random);
   const message = compose(deps, input.purpose, channel, challengeId, input.approving);
