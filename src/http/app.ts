@@ -1,7 +1,14 @@
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -51,12 +58,15 @@ export async function buildApp({ config, deps, logger, metrics, readiness }: App
     // Each request is logged once, by route pattern, in `operations`: a raw URL can hold a sign-in link's token.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
+    // What the router refuses before any route (a bad escape in the path, a parameter over its
+    // length) is answered like every other error: the API's JSON error, or the error page.
+    frameworkErrors: (error, request, reply) => answerError(error, request, reply),
   });
+  const answerError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
+    request.url.startsWith('/api/') ? handleError(error, request, reply) : errorPage(config, error, request, reply);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler((error: FastifyError, request, reply) =>
-    request.url.startsWith('/api/') ? handleError(error, request, reply) : errorPage(config, error, request, reply),
-  );
+  app.setErrorHandler(answerError);
   app.setNotFoundHandler((request, reply) =>
     request.url.startsWith('/api/')
       ? reply.status(404).send({ error: { code: 'ERR_NOT_FOUND', message: `No route ${request.method} ${request.url}` } })

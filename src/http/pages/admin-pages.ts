@@ -32,7 +32,7 @@ import { adminOidcPages } from './admin-oidc-pages.js';
 import { adminWebhookPages } from './admin-webhook-pages.js';
 import { adminApiKeysPages } from './admin-api-keys-pages.js';
 import { toCsv } from './csv.js';
-import { formFailure, type PageScope } from './page-kit.js';
+import { formFailure, type PageScope, typedField } from './page-kit.js';
 
 /** A page of the admin console, given who acts and on whom they may. */
 export type AdminHandler = (
@@ -271,7 +271,8 @@ export function adminPages(app: FastifyInstance, pageScope: PageScope) {
     '/admin/orgs',
     asAdmin(async (request, reply, { scope }) => {
       if (!scope.instance) throw Object.assign(new Error('Page not found'), { statusCode: 404 });
-      const org = await createOrganization(deps, { name: String((request.body as { name?: unknown } | undefined)?.name ?? '') });
+      // A name given twice (an array) or as JSON that is not a string is no name, not its String().
+      const org = await createOrganization(deps, { name: typedField(request.body, 'name') });
       return reply.redirect(`/admin/orgs/${org.id}`, 303);
     }),
   );
