@@ -16,7 +16,7 @@ import { type FuzzWorld, startFuzzWorld } from './world.js';
  */
 const long = process.env.FUZZ_LONG === '1';
 const seed = Number(process.env.FUZZ_SEED ?? (long ? Date.now() % 2 ** 31 : 20_261_118));
-const runs = Number(process.env.FUZZ_RUNS ?? (long ? 10_000_000 : 3000));
+const runs = Number(process.env.FUZZ_RUNS ?? (long ? 10_000_000 : 2500));
 const timeLimitMs = process.env.FUZZ_TIME_LIMIT_MS ? Number(process.env.FUZZ_TIME_LIMIT_MS) : long ? 95_000 : undefined;
 const path = process.env.FUZZ_PATH;
 const collect = process.env.FUZZ_COLLECT === '1';
