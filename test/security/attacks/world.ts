@@ -525,3 +525,21 @@ export async function latestTextedCode(world: World, number: string): Promise<st
   if (!code) throw new Error(`no texted code for ${number}`);
   return code;
 }
+
+// ————————————————————————————————————————————————————————————— trusted devices
+
+/**
+ * A browser the person trusted at a sign-in ("Trust this device"), signed out and signed in
+ * again with the password: its session stood in for the second step (`trusted_device`, aal 2,
+ * no fresh second factor). Its device cookie is what a thief would copy.
+ */
+export async function trustedDeviceBrowser(world: World, person: Person): Promise<{ browser: TestBrowser; device: string }> {
+  const browser = new TestBrowser(world.server.app);
+  await browser.postJson('/api/v1/sign-in', { email: person.email, password });
+  const trusted = await browser.postJson('/api/v1/sign-in/second-factor', { code: world.code(person), trustDevice: true });
+  expect(trusted.statusCode, trusted.body).toBe(200);
+  await browser.postJson('/api/v1/sign-out');
+  const again = await browser.postJson('/api/v1/sign-in', { email: person.email, password });
+  expect(again.json().session.amr).toEqual(['pwd', 'trusted_device']);
+  return { browser, device: browser.cookies.get('tessera_device')! };
+}
