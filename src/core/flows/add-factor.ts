@@ -48,27 +48,30 @@ export async function addFactor(
   const { count, length } = deps.settings.recoveryCodes;
   const recoveryCodes = isFirstFactor ? newRecoveryCodes(deps.random, count, length) : null;
   const codeHashes = recoveryCodes && recoveryCodes.map((code) => deps.keyedHash.hash(`recovery:${code}`));
-  if (!(await deps.store.factors.create(factor, codeHashes)))
-    throw new TesseraError('ERR_ALREADY_ENROLLED', input.alreadyEnrolled);
-  if (input.user.mfaSetupRequired) await deps.store.users.setMfaSetup(input.user.id, { required: false, resetAt: null });
-  await deps.store.sessions.liftEnrollmentOnly(input.user.id);
-  await recordEvent(deps, deps.store, {
-    type: 'factor_added',
-    userId: input.user.id,
-    ip: input.ip,
-    userAgent: input.userAgent,
-    at: now,
-    detail: { kind: input.kind, label: input.label, factorId: id },
-  });
-  if (isFirstFactor) {
-    await recordEvent(deps, deps.store, {
-      type: 'mfa_enabled',
+  // One transaction: a crash must not leave a factor that works but whose person was never told
+  // of it (the event and its notice), or a session still held to setting up.
+  await deps.store.transaction(async (store) => {
+    if (!(await store.factors.create(factor, codeHashes))) throw new TesseraError('ERR_ALREADY_ENROLLED', input.alreadyEnrolled);
+    if (input.user.mfaSetupRequired) await store.users.setMfaSetup(input.user.id, { required: false, resetAt: null });
+    await store.sessions.liftEnrollmentOnly(input.user.id);
+    await recordEvent(deps, store, {
+      type: 'factor_added',
       userId: input.user.id,
       ip: input.ip,
       userAgent: input.userAgent,
       at: now,
+      detail: { kind: input.kind, label: input.label, factorId: id },
     });
-  }
+    if (isFirstFactor) {
+      await recordEvent(deps, store, {
+        type: 'mfa_enabled',
+        userId: input.user.id,
+        ip: input.ip,
+        userAgent: input.userAgent,
+        at: now,
+      });
+    }
+  });
   return { factor, recoveryCodes };
 }
 

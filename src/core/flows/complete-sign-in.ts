@@ -55,17 +55,22 @@ export async function completeSignIn(
     userAgent: input.userAgent?.slice(0, 512) ?? null,
     enrollmentOnly,
   };
-  await deps.store.sessions.create(session);
-  if (input.riskAssessmentId) await deps.store.riskAssessments.markCompleted(input.riskAssessmentId, now);
-  await recordEvent(deps, deps.store, {
-    type: 'sign_in',
-    userId: input.user.id,
-    ip: input.ip,
-    userAgent: input.userAgent,
-    at: now,
-    detail: { amr: input.amr },
+  // One transaction (joining the caller's, as at the second step), begun by a write so that on
+  // SQLite it never has to upgrade a read: a crash leaves the session whole, with its sign-in
+  // event, or no session at all.
+  await deps.store.transaction(async (store) => {
+    await store.sessions.create(session);
+    if (input.riskAssessmentId) await store.riskAssessments.markCompleted(input.riskAssessmentId, now);
+    await recordEvent(deps, store, {
+      type: 'sign_in',
+      userId: input.user.id,
+      ip: input.ip,
+      userAgent: input.userAgent,
+      at: now,
+      detail: { amr: input.amr },
+    });
+    await cancelScheduledDeletion({ ...deps, store }, input.user, input);
   });
-  await cancelScheduledDeletion(deps, input.user, input);
   return { user: { ...input.user, deletionDueAt: null }, session, token };
 }
 
