@@ -36,7 +36,7 @@ describe('a code used against another user’s pending sign-in', () => {
   afterEach(() => world.close());
 
   it.each(byName(checkpoints))(
-    'refuses Eve’s valid code and recovery code at Ada’s %s, counts them against Ada, and leaves Eve’s unspent',
+    'refuses Eve’s valid code and recovery code for Ada at %s, counts them against Ada, and leaves Eve’s unspent',
     async (_name, point) => {
       const { ada, eve, server } = world;
       const attempt = await point.reach(world, ada);

@@ -24,29 +24,29 @@ describe('IDOR on enabling, disabling or resetting MFA', () => {
 
   /** Ada's requests naming Eve's authenticator app, each with Ada's own current code where a proof is asked. */
   const onEvesFactor: [string, (ada: TestBrowser, factorId: string, code: string) => Promise<{ statusCode: number }>][] = [
-    ['renames', (ada, id) => ada.request({ method: 'PATCH', url: `/api/v1/factors/${id}`, payload: { label: 'Mine now' } })],
-    ['makes primary', (ada, id, code) => ada.postJson(`/api/v1/factors/${id}/primary`, { code })],
+    ['rename Eve’s', (ada, id) => ada.request({ method: 'PATCH', url: `/api/v1/factors/${id}`, payload: { label: 'Mine now' } })],
+    ['make Eve’s primary', (ada, id, code) => ada.postJson(`/api/v1/factors/${id}/primary`, { code })],
     [
-      'removes',
+      'remove Eve’s',
       (ada, id, code) =>
         ada.request({ method: 'DELETE', url: `/api/v1/factors/${id}`, payload: { code, confirmTurningOff: true } }),
     ],
     [
-      'renames on the account page',
+      'rename Eve’s on the account page',
       async (ada, id) => postForm(ada, `/account/factors/${id}/rename`, { _csrf: await csrfOf(ada), label: 'Mine now' }),
     ],
     [
-      'makes primary on the account page',
+      'make Eve’s primary on the account page',
       async (ada, id, code) => postForm(ada, `/account/factors/${id}/primary`, { _csrf: await csrfOf(ada), proof: code }),
     ],
     [
-      'removes on the account page',
+      'remove Eve’s on the account page',
       async (ada, id, code) =>
         postForm(ada, `/account/factors/${id}/remove`, { _csrf: await csrfOf(ada), proof: code, confirmTurningOff: 'on' }),
     ],
   ];
 
-  it.each(onEvesFactor)('finds no such method when Ada %s Eve’s, and spends none of Ada’s proof', async (_name, act) => {
+  it.each(onEvesFactor)('finds no such method when Ada tries to %s, and spends none of her own proof', async (_name, act) => {
     const { ada, eve, server } = world;
     const before = await server.deps.store.factors.listForUser(eve.id);
     const browser = await signedInBrowser(world, ada);

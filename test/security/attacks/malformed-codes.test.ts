@@ -114,7 +114,7 @@ const jsonTargets: Target[] = [
     },
   },
   {
-    name: 'redeeming a grant',
+    name: 'the grant redemption',
     async prepare(world) {
       const consume = (grant: unknown) =>
         world.server.app.inject({
@@ -134,7 +134,7 @@ const jsonTargets: Target[] = [
     },
   },
   {
-    name: 'confirming a new authenticator app',
+    name: 'the confirmation of a new authenticator app',
     async prepare(world) {
       const browser = await signedInBrowser(world, world.ada);
       const started = (await browser.postJson('/api/v1/factors/totp', { password })).json();
@@ -147,7 +147,7 @@ const jsonTargets: Target[] = [
     },
   },
   {
-    name: 'removing a method',
+    name: 'the removal of a method',
     async prepare(world) {
       const browser = await signedInBrowser(world, world.ada);
       world.server.clock.advance(11 * 60_000);
@@ -160,7 +160,7 @@ const jsonTargets: Target[] = [
     },
   },
   {
-    name: 'turning two-step verification off',
+    name: 'the switch that turns two-step verification off',
     async prepare(world) {
       const browser = await signedInBrowser(world, world.ada);
       return {
@@ -184,7 +184,7 @@ const jsonTargets: Target[] = [
     },
   },
   {
-    name: 'adding a phone number',
+    name: 'the start of adding a phone number',
     async prepare(world) {
       const browser = await signedInBrowser(world, world.ada);
       return {
