@@ -88,7 +88,7 @@ describe('signing in without a password', () => {
     expect(signedIn.json()).toMatchObject({ session: { aal: 1, amr: ['sms'] } });
   });
 
-  it('counts wrong codes against the account, and never turns a passwordless start into a second step', async () => {
+  it('counts wrong codes against the account and locks it without saying so, and never turns a passwordless start into a second step', async () => {
     server = await start({ lockout: { maxFailures: 3 } });
     const { secret } = await signUpWithTotp(server, new TestBrowser(server.app), 'ada@example.com');
     const { browser } = await asking('ada@example.com');
@@ -97,9 +97,12 @@ describe('signing in without a password', () => {
     expect(asSecondStep.json().error.code).toBe('ERR_SIGN_IN_EXPIRED');
     for (const code of ['111111', '222222']) await browser.postJson('/api/v1/sign-in/passwordless/verify', { code });
     const locked = await browser.postJson('/api/v1/sign-in/passwordless/verify', { code: '333333' });
-    expect(locked.statusCode).toBe(423);
+    expect(locked.statusCode).toBe(401);
     const right = await browser.postJson('/api/v1/sign-in/passwordless/verify', { code: totpAt(secret, server.clock.now()) });
-    expect(right.statusCode).toBe(423);
+    expect(right.json().error.code).toBe('ERR_CODE_INVALID');
+    expect(right.headers['set-cookie']).toBeUndefined();
+    const user = await server.deps.store.users.findByEmail('ada@example.com');
+    expect((await server.deps.store.events.listForUser(user!.id, 20)).map((event) => event.type)).toContain('account_locked');
   });
 
   it('sets up the confirmed address when a policy requires a method and auto-setup is on', async () => {

@@ -85,7 +85,9 @@ export async function completePasswordless(
       },
     );
   } catch (error) {
-    if (error instanceof TesseraError && error.code === 'ERR_CODE_INVALID') throw wrongCode();
+    // An address without an account never locks, so a lock here would say the account exists:
+    // it answers as a wrong code, and the person hears of it from the lock's emailed notice.
+    if (error instanceof TesseraError && (error.code === 'ERR_CODE_INVALID' || error.code === 'ERR_LOCKED')) throw wrongCode();
     throw error;
   }
 }
