@@ -70,6 +70,8 @@ export async function completePasswordless(
   deps: CoreDeps,
   input: { pendingToken: string; proof: SecondFactorProof; ip: string; userAgent?: string },
 ): Promise<SignedIn> {
+  // A recovery code stands in for a second factor only: it is never the one factor of a sign-in.
+  if ('recoveryCode' in input.proof) throw wrongCode();
   const pending = await findPendingSignIn(deps, input.pendingToken);
   const user = pending && pending.amr.length === 0 ? await deps.store.users.findById(pending.userId) : undefined;
   if (!pending || !user || !deps.settings.signIn.passwordless) throw wrongCode();

@@ -60,13 +60,14 @@ export const passwordlessRoutes: FastifyPluginAsyncZod<{ config: TesseraConfig; 
     {
       schema: {
         summary: 'Finish signing in without a password with one code',
-        description: 'A single factor: the session has `aal: 1`. Every failure answers alike.',
+        description:
+          'A single factor: the session has `aal: 1`. A recovery code is never the one factor of a sign-in: it is refused like a wrong code. Every failure, a locked account’s too, answers alike.',
         tags: ['account'],
         security: pendingSignInAuth,
         body: z
           .object({ code: otpCode.optional(), recoveryCode: recoveryCode.optional() })
           .refine((body) => (body.code === undefined) !== (body.recoveryCode === undefined), 'give one of code or recoveryCode'),
-        response: { 200: signedInView, 400: errorView, 401: errorView, 423: errorView },
+        response: { 200: signedInView, 400: errorView, 401: errorView },
       },
     },
     async (request, reply) => {
