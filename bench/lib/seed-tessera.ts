@@ -1,5 +1,6 @@
 import { configSchema, type TesseraConfig } from '../../src/config.js';
-import { newId } from '../../src/core/deps.js';
+import { type CoreDeps, newId } from '../../src/core/deps.js';
+import type { User } from '../../src/core/ports.js';
 import { newTotpSecret } from '../../src/core/factors/totp.js';
 import { afterFirstFactor } from '../../src/core/flows/after-first-factor.js';
 import { factorSecretContext } from '../../src/core/factors/factor-secret.js';
@@ -8,6 +9,25 @@ import { createServer } from '../../src/server.js';
 
 export const benchPassword = 'bench horse battery staple';
 export const benchKeys = `bench1:${Buffer.alloc(32, 42).toString('base64')}`;
+
+/** An account with a confirmed address, written straight to the store (no event): seeding is not what is measured. */
+export async function seedUser(deps: Pick<CoreDeps, 'store' | 'random'>, email: string, passwordHash: string): Promise<User> {
+  const now = Date.now();
+  const user: User = {
+    id: newId(deps.random),
+    email,
+    passwordHash,
+    createdAt: now,
+    emailVerifiedAt: now,
+    mfaSetupRequired: false,
+    mfaResetAt: null,
+    deletionDueAt: null,
+    mfaEnforcedAt: null,
+    enforcedSignIns: 0,
+  };
+  await deps.store.users.create(user);
+  return user;
+}
 
 /** The environment a benchmarked Tessera process runs with. */
 export function tesseraEnv(databaseUrl: string, port: number, dataDir: string): Record<string, string> {
@@ -56,20 +76,7 @@ export async function seedTessera(
   const passwordHash = await argon2Hasher.hash(benchPassword);
   const seeded: SeededUser[] = [];
   for (let i = 0; i < options.users; i++) {
-    const now = Date.now();
-    const user = {
-      id: newId(deps.random),
-      email: `${options.prefix}-${i}@bench.example`,
-      passwordHash,
-      createdAt: now,
-      emailVerifiedAt: now,
-      mfaSetupRequired: false,
-      mfaResetAt: null,
-      deletionDueAt: null,
-      mfaEnforcedAt: null,
-      enforcedSignIns: 0,
-    };
-    await deps.store.users.create(user);
+    const user = await seedUser(deps, `${options.prefix}-${i}@bench.example`, passwordHash);
     const secret = newTotpSecret(deps.random);
     const factorId = newId(deps.random);
     await deps.store.factors.create(
@@ -81,7 +88,7 @@ export async function seedTessera(
         secretSealed: deps.secretBox.seal(secret, factorSecretContext({ userId: user.id, id: factorId })),
         secretFingerprint: deps.keyedHash.hash(`totp-secret:${secret}`),
         lastUsedStep: null,
-        createdAt: now,
+        createdAt: user.createdAt,
         lastUsedAt: null,
         primary: true,
         webauthn: null,

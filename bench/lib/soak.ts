@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Secret, TOTP } from 'otpauth';
 import { loadConfig } from '../../src/config.js';
-import { newId } from '../../src/core/deps.js';
 import { newTotpSecret } from '../../src/core/factors/totp.js';
 import { addFactor } from '../../src/core/flows/add-factor.js';
 import { argon2Hasher } from '../../src/crypto/argon2-hasher.js';
 import { createServer } from '../../src/server.js';
+import { seedUser } from './seed-tessera.js';
 
 /**
  * The load and soak run shared by test/security/load.test.ts (short, asserted) and
@@ -66,20 +66,7 @@ export async function seedLoadAccounts(env: Record<string, string>, count: numbe
   const accounts: LoadAccount[] = [];
   try {
     for (let index = 0; index < count; index++) {
-      const now = Date.now();
-      const user = {
-        id: newId(deps.random),
-        email: `${prefix}-${index}@load.example`,
-        passwordHash,
-        createdAt: now,
-        emailVerifiedAt: now,
-        mfaSetupRequired: false,
-        mfaResetAt: null,
-        deletionDueAt: null,
-        mfaEnforcedAt: null,
-        enforcedSignIns: 0,
-      };
-      await deps.store.users.create(user);
+      const user = await seedUser(deps, `${prefix}-${index}@load.example`, passwordHash);
       const secret = newTotpSecret(deps.random);
       const { recoveryCodes } = await addFactor(deps, {
         user,
