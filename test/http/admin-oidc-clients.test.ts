@@ -7,7 +7,7 @@ import { HttpBrowser } from '../support/http-browser.js';
 import { TestBrowser } from '../support/http-client.js';
 import { startLiveServer } from '../support/live-server.js';
 import { authorizationRequest } from '../support/oidc.js';
-import { password, signUpWithTotp, totpAt } from '../support/mfa.js';
+import { confirmAdmin, password, signUpWithTotp } from '../support/mfa.js';
 import { startTestServer, testConfig, type TestServer } from '../support/test-server.js';
 
 let server: TestServer;
@@ -28,19 +28,11 @@ const configuredClient = {
 const startWithProvider = (oidc: { enabled?: boolean; clients?: (typeof configuredClient)[] } = { enabled: true }) =>
   startTestServer({ config: testConfig({ admin: { emails: ['root@example.com'] }, oidc }) });
 
-/** Approves `admin.act` with the next authenticator code: the console opens for ten minutes. */
-async function confirmAdmin(browser: TestBrowser, secret: string) {
-  const { stepUpId } = (await browser.postJson('/api/v1/step-up', { action: 'admin.act' })).json();
-  server.clock.advance(30_000);
-  const approved = await browser.postJson('/api/v1/step-up/verify', { stepUpId, code: totpAt(secret, server.clock.now()) });
-  expect(approved.statusCode, approved.body).toBe(200);
-}
-
 /** The instance administrator, signed in with an authenticator app and through the console's step-up. */
 async function signedInRoot() {
   const root = new TestBrowser(server.app);
   const { secret } = await signUpWithTotp(server, root, 'root@example.com');
-  await confirmAdmin(root, secret);
+  await confirmAdmin(server, root, secret);
   return root;
 }
 
@@ -154,7 +146,7 @@ describe('the admin console’s apps (OpenID Connect)', () => {
     const acme = await createOrganization(server.deps, { name: 'Acme', policy: optionalPolicy });
     const ownerId = (await server.deps.store.users.findByEmail('owner@acme.example'))!.id;
     await putMember(server.deps, { orgId: acme.id, userId: ownerId, role: 'owner' });
-    await confirmAdmin(owner, secret);
+    await confirmAdmin(server, owner, secret);
 
     expect((await owner.get('/admin')).body).not.toContain('/admin/oidc');
     expect((await owner.get('/admin/oidc')).statusCode).toBe(404);

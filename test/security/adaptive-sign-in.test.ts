@@ -7,7 +7,7 @@ import { assessNewDevice, deviceHashInput } from '../../src/core/risk/new-device
 import { assessUntrustedIp } from '../../src/core/risk/untrusted-ip.js';
 import { databaseKinds } from '../support/databases.js';
 import { TestBrowser } from '../support/http-client.js';
-import { latestVerificationLink, password, signUpWithTotp, totpAt } from '../support/mfa.js';
+import { confirmAdmin, latestVerificationLink, password, signUpWithTotp, totpAt } from '../support/mfa.js';
 import { startTestServer, testConfig, type TestServer } from '../support/test-server.js';
 
 /** Real addresses on three continents, placed by the bundled DB-IP Lite database. */
@@ -345,10 +345,7 @@ describe('adaptive sign-in policy and client addresses', () => {
 
     const root = new TestBrowser(server.app);
     const { secret } = await signUpWithTotp(server, root, 'root@example.com');
-    const { stepUpId } = (await root.postJson('/api/v1/step-up', { action: 'admin.act' })).json();
-    server.clock.advance(30_000);
-    const approved = await root.postJson('/api/v1/step-up/verify', { stepUpId, code: totpAt(secret, server.clock.now()) });
-    expect(approved.statusCode, approved.body).toBe(200);
+    await confirmAdmin(server, root, secret);
     const log = (await root.get('/admin/events?type=sign_in_assessed')).body;
     expect(log).toContain(
       'New sign-in from Sydney, Australia on Chrome 156 on Windows: London, United Kingdom to Sydney, Australia',

@@ -3,6 +3,7 @@ import { mfaRequirementOf } from '../../src/core/flows/mfa-policy.js';
 import { createOrganization, optionalPolicy, putMember } from '../../src/core/flows/organizations.js';
 import { TestBrowser } from '../support/http-client.js';
 import {
+  confirmAdmin,
   latestVerificationLink,
   password,
   reachChallenge,
@@ -17,14 +18,6 @@ afterEach(() => server.close());
 
 const idOf = async (email: string) => (await server.deps.store.users.findByEmail(email))!.id;
 
-/** Approves `admin.act` with the next authenticator code: the console opens for ten minutes. */
-async function confirmAdmin(browser: TestBrowser, secret: string) {
-  const { stepUpId } = (await browser.postJson('/api/v1/step-up', { action: 'admin.act' })).json();
-  server.clock.advance(30_000);
-  const approved = await browser.postJson('/api/v1/step-up/verify', { stepUpId, code: totpAt(secret, server.clock.now()) });
-  expect(approved.statusCode, approved.body).toBe(200);
-}
-
 describe('the admin console', () => {
   it('shows an instance administrator everyone, after a second factor that lasts ten minutes', async () => {
     server = await startTestServer({ config: testConfig({ admin: { emails: ['root@example.com'] } }) });
@@ -34,7 +27,7 @@ describe('the admin console', () => {
 
     const first = await root.get('/admin');
     expect(first.headers.location).toBe('/step-up?action=admin.act&return_to=%2Fadmin');
-    await confirmAdmin(root, secret);
+    await confirmAdmin(server, root, secret);
     const page = await root.get('/admin');
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('bo@example.com');
@@ -53,7 +46,7 @@ describe('the admin console', () => {
     const acme = await createOrganization(server.deps, { name: 'Acme', policy: optionalPolicy });
     await putMember(server.deps, { orgId: acme.id, userId: await idOf('owner@acme.example'), role: 'owner' });
     await putMember(server.deps, { orgId: acme.id, userId: await idOf('member@acme.example'), role: 'member' });
-    await confirmAdmin(owner, secret);
+    await confirmAdmin(server, owner, secret);
 
     const list = (await owner.get('/admin')).body;
     expect(list).toContain('member@acme.example');
@@ -78,7 +71,7 @@ describe('the admin console', () => {
     await signUpWithTotp(server, person, 'ada@example.com');
     await person.postJson('/api/v1/email/verify', await latestVerificationLink(server, 'ada@example.com'));
     const ada = await idOf('ada@example.com');
-    await confirmAdmin(root, secret);
+    await confirmAdmin(server, root, secret);
 
     const issued = await root.submitForm(`/admin/people/${ada}`, `/admin/people/${ada}/operator-code`, {});
     expect(issued.body).toMatch(/data-testid="operator-code">\d{8}</);
@@ -116,7 +109,7 @@ describe('the admin console', () => {
     const acme = await createOrganization(server.deps, { name: 'Acme', policy: optionalPolicy });
     await putMember(server.deps, { orgId: acme.id, userId: await idOf('owner@acme.example'), role: 'admin' });
     await putMember(server.deps, { orgId: acme.id, userId: await idOf('member@acme.example'), role: 'member' });
-    await confirmAdmin(owner, secret);
+    await confirmAdmin(server, owner, secret);
 
     const all = (await owner.get('/admin/events')).body;
     expect(all).toContain('member@acme.example');
@@ -164,7 +157,7 @@ describe('the admin console', () => {
     expect((await server.sweep()).coverageSnapshot).toBe(true);
     await reachChallenge(root, 'root@example.com');
     await root.postJson('/api/v1/sign-in/second-factor', { code: totpAt(secret, server.clock.now()) });
-    await confirmAdmin(root, secret);
+    await confirmAdmin(server, root, secret);
 
     const page = (await root.get('/admin/coverage')).body;
     expect(page).toContain('data-testid="coverage-share">60 %<');
@@ -187,7 +180,7 @@ describe('the admin console', () => {
     for (const email of ['sam@acme.example', 'outsider@other.example']) {
       await new TestBrowser(server.app).postJson('/api/v1/sign-up', { email, password });
     }
-    await confirmAdmin(root, rootApp.secret);
+    await confirmAdmin(server, root, rootApp.secret);
 
     const created = await root.submitForm('/admin/orgs', '/admin/orgs', { name: 'Acme' });
     const orgPath = created.headers.location as string;
@@ -211,7 +204,7 @@ describe('the admin console', () => {
     const invalid = await root.submitForm(orgPath, `${orgPath}/policy`, { mfa: 'optional', signInChallenge: 'sometimes' });
     expect(invalid.statusCode).toBe(400);
 
-    await confirmAdmin(owner, ownerApp.secret);
+    await confirmAdmin(server, owner, ownerApp.secret);
     const refused = await owner.submitForm(orgPath, `${orgPath}/members`, { email: 'outsider@other.example', role: 'member' });
     expect(refused.body).toContain('an instance administrator adds new members');
     const outsider = await idOf('outsider@other.example');

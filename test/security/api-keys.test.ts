@@ -12,7 +12,7 @@ import type { ApiScope } from '../../src/core/api-scopes.js';
 import { createServer } from '../../src/server.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { TestBrowser } from '../support/http-client.js';
-import { latestVerificationLink, password, signUpWithTotp, totpAt } from '../support/mfa.js';
+import { confirmAdmin, latestVerificationLink, password, signUpWithTotp, totpAt } from '../support/mfa.js';
 import { startTestServer, TestClock, testConfig, type TestServer } from '../support/test-server.js';
 
 const staticKey = { id: 'shop', secret: 's'.repeat(40) };
@@ -69,10 +69,7 @@ const keyWith = async (server: TestServer, ...scopes: ApiScope[]) =>
 async function signedInRoot(server: TestServer) {
   const root = new TestBrowser(server.app);
   const { secret } = await signUpWithTotp(server, root, 'root@example.com');
-  const { stepUpId } = (await root.postJson('/api/v1/step-up', { action: 'admin.act' })).json();
-  server.clock.advance(30_000);
-  const approved = await root.postJson('/api/v1/step-up/verify', { stepUpId, code: totpAt(secret, server.clock.now()) });
-  expect(approved.statusCode, approved.body).toBe(200);
+  await confirmAdmin(server, root, secret);
   return { root, secret };
 }
 
@@ -309,9 +306,7 @@ describe('API keys', () => {
       userId: (await server.deps.store.users.findByEmail('owner@acme.example'))!.id,
       role: 'owner',
     });
-    const { stepUpId } = (await owner.postJson('/api/v1/step-up', { action: 'admin.act' })).json();
-    server.clock.advance(30_000);
-    await owner.postJson('/api/v1/step-up/verify', { stepUpId, code: totpAt(secret, server.clock.now()) });
+    await confirmAdmin(server, owner, secret);
     const { key } = await keyWith(server, 'grants');
 
     expect((await owner.get('/admin')).body).not.toContain('/admin/api-keys');

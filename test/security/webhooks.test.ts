@@ -12,7 +12,7 @@ import { createServer } from '../../src/server.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { capturedLog } from '../support/delivery.js';
 import { TestBrowser } from '../support/http-client.js';
-import { password, reachChallenge, signUpWithTotp, totpAt } from '../support/mfa.js';
+import { confirmAdmin, password, reachChallenge, signUpWithTotp, totpAt } from '../support/mfa.js';
 import { CountingHasher, startTestServer, TestClock, testConfig, type TestServer } from '../support/test-server.js';
 
 interface Received {
@@ -322,10 +322,7 @@ describe('the admin console’s webhooks', () => {
   async function signedInRoot(server: TestServer) {
     const root = new TestBrowser(server.app);
     const { secret } = await signUpWithTotp(server, root, 'root@example.com');
-    const { stepUpId } = (await root.postJson('/api/v1/step-up', { action: 'admin.act' })).json();
-    server.clock.advance(30_000);
-    const approved = await root.postJson('/api/v1/step-up/verify', { stepUpId, code: totpAt(secret, server.clock.now()) });
-    expect(approved.statusCode, approved.body).toBe(200);
+    await confirmAdmin(server, root, secret);
     return root;
   }
 
@@ -450,9 +447,7 @@ describe('the admin console’s webhooks', () => {
       userId: (await server.deps.store.users.findByEmail('owner@example.com'))!.id,
       role: 'owner',
     });
-    const { stepUpId } = (await owner.postJson('/api/v1/step-up', { action: 'admin.act' })).json();
-    server.clock.advance(30_000);
-    await owner.postJson('/api/v1/step-up/verify', { stepUpId, code: totpAt(secret, server.clock.now()) });
+    await confirmAdmin(server, owner, secret);
     expect((await owner.get('/admin')).statusCode).toBe(200);
     expect((await owner.get('/admin')).body).not.toContain('/admin/webhooks');
     expect((await owner.get('/admin/webhooks')).statusCode).toBe(404);

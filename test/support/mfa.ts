@@ -25,6 +25,14 @@ export async function signUpWithTotp(server: TestServer, browser: TestBrowser, e
   return { secret, factorId: factor.id, recoveryCodes };
 }
 
+/** Approves the console's `admin.act` with the next authenticator code: the console opens for ten minutes. */
+export async function confirmAdmin(server: TestServer, browser: TestBrowser, secret: string): Promise<void> {
+  const { stepUpId } = (await browser.postJson('/api/v1/step-up', { action: 'admin.act' })).json();
+  server.clock.advance(30_000);
+  const approved = await browser.postJson('/api/v1/step-up/verify', { stepUpId, code: totpAt(secret, server.clock.now()) });
+  expect(approved.statusCode, approved.body).toBe(200);
+}
+
 /** Signs out and gives the password again, leaving the browser with a pending sign-in. */
 export async function reachChallenge(browser: TestBrowser, email: string) {
   await browser.postJson('/api/v1/sign-out');
