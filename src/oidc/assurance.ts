@@ -28,8 +28,8 @@ export function acrOf(session: SignInMethods): string {
 }
 
 /** The session's methods as RFC 8176 `amr` values (and Tessera's documented ones), with `mfa` when two were used. */
-export function amrOf(session: SignInMethods): string[] {
-  const amr: (Amr | 'mfa')[] = [...session.amr];
+export function amrOf(session: SignInMethods): Amr[] {
+  const amr = [...session.amr];
   if (multiFactor(session) && !amr.includes('mfa')) amr.push('mfa');
   return amr;
 }

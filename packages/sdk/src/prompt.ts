@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
+import { jwtVerify, SignJWT } from 'jose';
+import { tesseraAddress } from './address.js';
 import { detailsHash, TesseraRefused } from './tessera.js';
 
 /** An app that keeps its own login and adds Tessera's second step with the MFA-only prompt. */
@@ -38,11 +39,7 @@ export interface PromptResult {
  * asked), and sign-in links for the app's own emails.
  */
 export function createPromptClient(options: PromptClientOptions) {
-  const base = options.url.replace(/\/+$/, '');
-  if (new URL(base).protocol !== 'https:' && !options.allowHttp) {
-    throw new TypeError('Tessera must be reached over https (allowHttp is for development on loopback).');
-  }
-  const resultKeys = createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`));
+  const { base, grantKeys: resultKeys } = tesseraAddress(options.url, options.allowHttp);
   const secret = new TextEncoder().encode(options.signingSecret);
 
   async function call<T>(method: string, path: string, body: unknown): Promise<T> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
+import { tesseraAddress } from './address.js';
 import { acrValues, meetsAcr } from './assurance.js';
 
 /** How the app reaches Tessera and who it is there. */
@@ -72,11 +73,8 @@ export const detailsHash = (details: string) =>
  * Tessera's grant keys and redeemed once when single use.
  */
 export function createTessera(options: TesseraOptions) {
-  const base = options.url.replace(/\/+$/, '');
+  const { base, grantKeys } = tesseraAddress(options.url, options.allowHttp);
   const issuer = new URL(`${base}/oidc`);
-  if (issuer.protocol !== 'https:' && !options.allowHttp) {
-    throw new TypeError('Tessera must be reached over https (allowHttp is for development on loopback).');
-  }
   let discovered: Promise<oidc.Configuration> | undefined;
   const configuration = () => {
     discovered ??= oidc
@@ -91,7 +89,6 @@ export function createTessera(options: TesseraOptions) {
     return discovered;
   };
   const idTokenKeys = createRemoteJWKSet(new URL(`${issuer.href}/jwks`));
-  const grantKeys = createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`));
 
   /** Who an ID token names, once its signature, issuer, audience and expiry check out. */
   async function verifyIdToken(idToken: string): Promise<Identity> {

@@ -81,7 +81,7 @@ export function promptPages(app: FastifyInstance, { config, deps, render }: Page
     if ((await secondFactorsOf(deps, user)).length === 0) return reply.redirect(setupPath, 303);
     if (prompt.action === null) {
       return finish(request, reply, prompt, {
-        amr: amrOf(session) as PromptOutcome['amr'],
+        amr: amrOf(session),
         acr: acrOf(session),
         authTime: session.mfaAt ?? session.authTime,
         detailsHash: null,
@@ -98,13 +98,11 @@ export function promptPages(app: FastifyInstance, { config, deps, render }: Page
     if (claims.sid !== session.id || claims.act !== prompt.action || claims.dh !== detailsHash) {
       throw new TesseraError('ERR_PROMPT_INVALID', 'That approval was for something else: go back to the app and start again.');
     }
-    const amr = [...session.amr, ...claims.amr.filter((method) => !session.amr.includes(method))];
-    return finish(request, reply, prompt, {
-      amr: amrOf({ amr, mfaAt: deps.clock.now() }) as PromptOutcome['amr'],
-      acr: acrOf({ amr, mfaAt: deps.clock.now() }),
-      authTime: deps.clock.now(),
-      detailsHash,
-    });
+    const approved = {
+      amr: [...session.amr, ...claims.amr.filter((method) => !session.amr.includes(method))],
+      mfaAt: deps.clock.now(),
+    };
+    return finish(request, reply, prompt, { amr: amrOf(approved), acr: acrOf(approved), authTime: approved.mfaAt, detailsHash });
   });
 
   /** A person with no method yet sets up an authenticator app here; the app's sign-in stands in for the password. */
