@@ -3,13 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../../support/http-client.js';
 import { password } from '../../support/mfa.js';
 import {
+  asHost,
   checkpoint,
   failuresCounted,
   hiddenFields,
-  hostAuthorization,
   hostMintedLink,
   postForm,
   promptRequest,
+  promptWithoutMethod,
   signedInBrowser,
   startWorld,
   withdrawal,
@@ -95,13 +96,7 @@ const jsonTargets: Target[] = [
   {
     name: 'the MFA-only prompt’s exchange',
     async prepare(world) {
-      const exchange = (code: unknown) =>
-        world.server.app.inject({
-          method: 'POST',
-          url: '/api/v1/host/prompt/exchange',
-          headers: hostAuthorization,
-          payload: { code },
-        });
+      const exchange = (code: unknown) => asHost(world, 'POST', '/api/v1/host/prompt/exchange', { code });
       return {
         send: exchange,
         unchanged: async () => {
@@ -116,13 +111,7 @@ const jsonTargets: Target[] = [
   {
     name: 'the grant redemption',
     async prepare(world) {
-      const consume = (grant: unknown) =>
-        world.server.app.inject({
-          method: 'POST',
-          url: '/api/v1/grants/consume',
-          headers: hostAuthorization,
-          payload: { grant },
-        });
+      const consume = (grant: unknown) => asHost(world, 'POST', '/api/v1/grants/consume', { grant });
       return {
         send: consume,
         unchanged: async () => {
@@ -248,14 +237,7 @@ const formTargets: Target[] = [
     name: 'the MFA-only prompt’s set-up page',
     async prepare(world) {
       const { server } = world;
-      await server.app.inject({
-        method: 'PUT',
-        url: '/api/v1/host/people/u-ivy',
-        headers: hostAuthorization,
-        payload: { email: 'ivy@example.com', emailVerified: true },
-      });
-      const browser = new TestBrowser(server.app);
-      await browser.get(`/prompt?request=${await promptRequest(world, { ...world.ada, externalId: 'u-ivy' })}`);
+      const browser = await promptWithoutMethod(world);
       await browser.get('/prompt/continue');
       const hidden = hiddenFields((await browser.get('/prompt/setup')).body, '/prompt/setup');
       const ivy = (await server.deps.store.users.findByEmail('ivy@example.com'))!;

@@ -5,9 +5,9 @@ import { TestBrowser } from '../../support/http-client.js';
 import { password } from '../../support/mfa.js';
 import {
   addPhone,
+  asHost,
   eventsOf,
   hiddenFields,
-  hostAuthorization,
   openPrompt,
   phoneOf,
   postForm,
@@ -185,11 +185,10 @@ describe('code-send flooding', () => {
   it('never calls a premium-rate number the app registered, at sign-in or at a step-up, and records each refusal', async () => {
     world = await startWorld();
     const premium = '+19005550123';
-    const registered = await world.server.app.inject({
-      method: 'PUT',
-      url: `/api/v1/host/people/${world.ada.externalId}`,
-      headers: hostAuthorization,
-      payload: { email: world.ada.email, emailVerified: true, verifiedPhone: premium },
+    const registered = await asHost(world, 'PUT', `/api/v1/host/people/${world.ada.externalId}`, {
+      email: world.ada.email,
+      emailVerified: true,
+      verifiedPhone: premium,
     });
     expect(registered.statusCode, registered.body).toBe(200);
     const factorId = (await world.server.deps.store.factors.listForUser(world.ada.id)).find(

@@ -5,11 +5,10 @@ import {
   authorize,
   byName,
   hiddenFields,
-  hostAuthorization,
   oidcCodeIssued,
   openPrompt,
   postForm,
-  promptRequest,
+  promptWithoutMethod,
   refreshTarget,
   signedInBrowser,
   signInPaths,
@@ -97,14 +96,7 @@ describe('session fixation across the factor boundary', () => {
 
     it('replaces the token when a first method is set up in the MFA-only prompt', async () => {
       const { server } = world;
-      await server.app.inject({
-        method: 'PUT',
-        url: '/api/v1/host/people/u-ivy',
-        headers: hostAuthorization,
-        payload: { email: 'ivy@example.com', emailVerified: true },
-      });
-      const browser = new TestBrowser(server.app);
-      await browser.get(`/prompt?request=${await promptRequest(world, { ...world.ada, externalId: 'u-ivy' })}`);
+      const browser = await promptWithoutMethod(world);
       expect((await browser.get('/prompt/continue')).headers.location).toBe('/prompt/continue');
       expect((await browser.get('/prompt/continue')).headers.location).toBe('/prompt/setup');
       const before = browser.cookies.get('tessera_session')!;

@@ -277,13 +277,13 @@ export async function latestSignInLink(world: World, person: Person) {
   return linkParts(/(https?:\/\/\S+\/sign-in\/link\?\S+)/.exec(message.text)![1]!);
 }
 
+/** A server-to-server call of the app, with its API key. */
+export const asHost = (world: World, method: 'POST' | 'PUT', url: string, payload?: Record<string, unknown>) =>
+  world.server.app.inject({ method, url, headers: hostAuthorization, ...(payload ? { payload } : {}) });
+
 /** A sign-in link the app mints for the person (`POST /api/v1/host/people/{id}/sign-in-links`). */
 export async function hostMintedLink(world: World, person: Person) {
-  const minted = await world.server.app.inject({
-    method: 'POST',
-    url: `/api/v1/host/people/${person.externalId}/sign-in-links`,
-    headers: hostAuthorization,
-  });
+  const minted = await asHost(world, 'POST', `/api/v1/host/people/${person.externalId}/sign-in-links`);
   expect(minted.statusCode, minted.body).toBe(201);
   return linkParts(minted.json().url);
 }
@@ -542,4 +542,12 @@ export async function trustedDeviceBrowser(world: World, person: Person): Promis
   const again = await browser.postJson('/api/v1/sign-in', { email: person.email, password });
   expect(again.json().session.amr).toEqual(['pwd', 'trusted_device']);
   return { browser, device: browser.cookies.get('tessera_device')! };
+}
+
+/** A browser in an MFA-only prompt for Ivy, whom the app registered just now and who has no method yet. */
+export async function promptWithoutMethod(world: World): Promise<TestBrowser> {
+  await asHost(world, 'PUT', '/api/v1/host/people/u-ivy', { email: 'ivy@example.com', emailVerified: true });
+  const browser = new TestBrowser(world.server.app);
+  await browser.get(`/prompt?request=${await promptRequest(world, { ...world.ada, externalId: 'u-ivy' })}`);
+  return browser;
 }
